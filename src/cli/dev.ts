@@ -1,0 +1,53 @@
+/**
+ * `turnpike dev`: a local anvil node (chain id 31337) and a gateway serving it as network
+ * `local`. Needs no services. Prints `ready <url>` once /readyz is green; stops every child on
+ * Ctrl-C or SIGTERM.
+ */
+import { resolveConfig } from '../config/load.js';
+import { type AnvilNode, startAnvil } from '../dev/anvil.js';
+import { parseCommon } from './args.js';
+import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js';
+
+const DEV_CHAIN_ID = 31337;
+
+export async function runDev(args: string[]): Promise<number> {
+  const options = parseCommon(args);
+  const anvil = await startAnvil({ chainId: DEV_CHAIN_ID });
+  let gateway: RunningGateway | undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    await anvil.stop();
+  };
+  try {
+    const config = resolveConfig({
+      server: { port: options.port ?? 4000, workers: options.workers ?? 0 },
+      logging: { level: 'warn' },
+      networks: {
+        local: {
+          chainId: DEV_CHAIN_ID,
+          health: { maxBlockLag: 0 },
+          upstreams: [{ id: 'anvil', url: anvil.url }],
+        },
+      },
+    });
+    gateway = await runGateway(config);
+    await waitReady(gateway.url, anvil);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  process.stdout.write(`ready ${gateway.url}/local\n`);
+  await stopOnSignals(stop);
+  return 0;
+}
+
+async function waitReady(url: string, anvil: AnvilNode): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (response?.status === 200) return;
+    await response?.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`gateway did not become ready within 30 s (anvil at ${anvil.url})`);
+}

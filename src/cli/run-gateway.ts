@@ -1,0 +1,50 @@
+/**
+ * Runs a validated config: in-process for one worker, under node:cluster for more. Resolves
+ * with the base URL once every worker listens; SIGTERM/SIGINT drain and exit 0.
+ */
+import { availableParallelism } from 'node:os';
+import type { TurnpikeConfig } from '../config/schema.js';
+import { createGateway } from '../gateway.js';
+import { createLogger } from '../logging/logger.js';
+import { startCluster } from '../server/cluster-primary.js';
+
+export interface RunningGateway {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export function workerCount(requested: number): number {
+  return requested > 0 ? requested : availableParallelism();
+}
+
+export async function runGateway(config: TurnpikeConfig): Promise<RunningGateway> {
+  const workers = workerCount(config.server.workers);
+  if (workers === 1) {
+    const gateway = createGateway(config);
+    const { url } = await gateway.listen();
+    return { url, stop: () => gateway.close() };
+  }
+  const log = createLogger(config.logging.level);
+  let handle: ReturnType<typeof startCluster> | undefined;
+  const url = await new Promise<string>((resolve) => {
+    handle = startCluster({ config, workers, log, onReady: resolve });
+  });
+  return { url, stop: () => handle!.shutdown() };
+}
+
+/** Stops on the first SIGTERM/SIGINT; a second signal exits at once. */
+export function stopOnSignals(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      stop().then(resolve, (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * The one configuration schema. Types are inferred from it; every option is documented in
+ * docs/configuration.md (a test walks this schema and fails on an undocumented path).
+ * Objects are strict: an unknown key is an error, so a typo never silently does nothing.
+ */
+import { z } from 'zod';
+
+const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s/]+/i.test(value) && URL.canParse(value), {
+  message: 'expected an http(s) URL',
+});
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const milliseconds = nonNegativeInt;
+
+export const poolSchema = z.strictObject({
+  /** Keep-alive sockets per upstream per worker. */
+  connections: positiveInt.default(64),
+  /** HTTP/1.1 pipelining depth per socket (1 = off; most nodes do not pipeline safely). */
+  pipelining: positiveInt.default(1),
+  keepAliveTimeoutMs: positiveInt.default(30_000),
+  connectTimeoutMs: positiveInt.default(5_000),
+});
+
+export const upstreamSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"')
+    .optional(),
+  url: httpUrl,
+  weight: z.number().positive().default(1),
+  tier: z.enum(['primary', 'fallback']).default('primary'),
+  headers: z.record(z.string(), z.string()).default({}),
+  pool: poolSchema.prefault({}),
+});
+
+export const retrySchema = z.strictObject({
+  /** Total attempts, the first included; each retry goes to a different upstream. */
+  maxAttempts: positiveInt.max(10).default(3),
+  backoffMs: milliseconds.default(0),
+});
+
+export const hedgeSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Start a second attempt after this quantile of the upstream's observed latency. */
+  quantile: z.number().gt(0).lt(1).default(0.9),
+  minDelayMs: milliseconds.default(20),
+  maxDelayMs: positiveInt.default(2_000),
+});
+
+export const breakerSchema = z.strictObject({
+  /** Failure ratio in the window that opens the breaker. */
+  failureRate: z.number().gt(0).lte(1).default(0.5),
+  minRequests: positiveInt.default(10),
+  windowMs: positiveInt.default(10_000),
+  openMs: positiveInt.default(5_000),
+  halfOpenProbes: positiveInt.default(3),
+});
+
+export const failsafeSchema = z.strictObject({
+  attemptTimeoutMs: positiveInt.default(5_000),
+  deadlineMs: positiveInt.default(15_000),
+  retry: retrySchema.prefault({}),
+  hedge: hedgeSchema.prefault({}),
+  breaker: breakerSchema.prefault({}),
+});
+
+export const healthSchema = z.strictObject({
+  /** Check `eth_chainId` of every upstream at start and exclude mismatches. */
+  checkChainId: z.boolean().default(true),
+  /** How often the health loop runs; an upstream is probed only when idle this long. */
+  probeIntervalMs: positiveInt.default(5_000),
+  probeMethod: z.string().default('eth_blockNumber'),
+  /** Exclude upstreams more than this many blocks behind the highest head (0 = off). */
+  maxBlockLag: nonNegativeInt.default(5),
+  /** Error ratio over the passive window above which an upstream is reported unhealthy. */
+  maxErrorRate: z.number().gt(0).lte(1).default(0.5),
+});
+
+export const networkSchema = z.strictObject({
+  chainId: positiveInt.optional(),
+  /** Extra names that route to this network via the `Target-Service-Id` header. */
+  serviceIds: z.array(z.string().min(1)).default([]),
+  upstreams: z.array(upstreamSchema).min(1, 'expected at least one upstream'),
+  failsafe: failsafeSchema.prefault({}),
+  health: healthSchema.prefault({}),
+});
+
+export const corsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  origins: z.array(z.string()).default(['*']),
+  maxAgeSeconds: nonNegativeInt.default(600),
+});
+
+export const compressionSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  minBytes: nonNegativeInt.default(1024),
+});
+
+export const serverSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(4000),
+  /** Cluster workers; 0 means one per core. */
+  workers: nonNegativeInt.default(0),
+  maxBodyBytes: positiveInt.default(1_048_576),
+  maxBatchSize: positiveInt.default(100),
+  maxHeaderBytes: positiveInt.default(16_384),
+  headersTimeoutMs: positiveInt.default(10_000),
+  requestTimeoutMs: positiveInt.default(30_000),
+  /** Above common load balancer idle timeouts (60 s) so the balancer closes first. */
+  keepAliveTimeoutMs: positiveInt.default(65_000),
+  maxConnections: positiveInt.default(10_000),
+  shutdownGraceMs: positiveInt.default(15_000),
+  serverTiming: z.boolean().default(true),
+  /** Name the chosen upstream in `X-Turnpike-Upstream`. */
+  exposeUpstream: z.boolean().default(true),
+  compression: compressionSchema.prefault({}),
+  cors: corsSchema.prefault({}),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Log one line per request (costly at high rates). */
+  requests: z.boolean().default(false),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: serverSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    networks: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase network name'), networkSchema)
+      .refine((networks) => Object.keys(networks).length > 0, 'expected at least one network'),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, network] of Object.entries(config.networks)) {
+      const seen = new Set<string>();
+      network.upstreams.forEach((upstream, index) => {
+        const id = upstream.id ?? `${name}-${index}`;
+        if (seen.has(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['networks', name, 'upstreams', index, 'id'],
+            message: `duplicate upstream id "${id}"`,
+          });
+        }
+        seen.add(id);
+      });
+      if (network.failsafe.attemptTimeoutMs > network.failsafe.deadlineMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['networks', name, 'failsafe', 'attemptTimeoutMs'],
+          message: 'must not exceed failsafe.deadlineMs',
+        });
+      }
+    }
+  });
+
+export type TurnpikeConfigInput = z.input<typeof configSchema>;
+export type TurnpikeConfig = z.output<typeof configSchema>;
+export type NetworkConfig = z.output<typeof networkSchema>;
+export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type FailsafeConfig = z.output<typeof failsafeSchema>;
+export type BreakerConfig = z.output<typeof breakerSchema>;
+export type HealthConfig = z.output<typeof healthSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type PoolConfig = z.output<typeof poolSchema>;

@@ -1,0 +1,141 @@
+/**
+ * The one table of error codes. Every code is documented in docs/errors.md (a test checks it).
+ * `retry` says how far a retry may go: `none` (the request itself is wrong, or it is final),
+ * `other` (try a different upstream).
+ */
+export type RetryScope = 'none' | 'other';
+
+export interface ErrorCodeSpec {
+  /** JSON-RPC error code sent to the client. */
+  readonly rpc: number;
+  /** HTTP status of a response that carries only this error. */
+  readonly http: number;
+  readonly retry: RetryScope;
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  // Ingress: the request itself is wrong.
+  ERR_PARSE: { rpc: -32700, http: 400, retry: 'none', summary: 'Body is not valid JSON.' },
+  ERR_INVALID_REQUEST: {
+    rpc: -32600,
+    http: 400,
+    retry: 'none',
+    summary: 'Not a valid JSON-RPC 2.0 request object, or an empty batch.',
+  },
+  ERR_BATCH_TOO_LARGE: {
+    rpc: -32600,
+    http: 400,
+    retry: 'none',
+    summary: 'Batch has more items than `server.maxBatchSize`.',
+  },
+  ERR_BODY_TOO_LARGE: {
+    rpc: -32600,
+    http: 413,
+    retry: 'none',
+    summary: 'Body (after decompression) is larger than `server.maxBodyBytes`.',
+  },
+  ERR_UNSUPPORTED_ENCODING: {
+    rpc: -32700,
+    http: 415,
+    retry: 'none',
+    summary: 'Content-Encoding is not gzip, deflate or identity, or the body does not decode.',
+  },
+  ERR_UNSUPPORTED_MEDIA_TYPE: {
+    rpc: -32700,
+    http: 415,
+    retry: 'none',
+    summary: 'Content-Type is set and is not application/json.',
+  },
+  ERR_HTTP_METHOD: {
+    rpc: -32600,
+    http: 405,
+    retry: 'none',
+    summary: 'Only POST (and OPTIONS for CORS) is accepted on a network route.',
+  },
+  ERR_ROUTE_NOT_FOUND: { rpc: -32601, http: 404, retry: 'none', summary: 'No such path.' },
+  ERR_NETWORK_NOT_FOUND: {
+    rpc: -32004,
+    http: 404,
+    retry: 'none',
+    summary: 'The path names a network that is not configured.',
+  },
+  ERR_REQUEST_TIMEOUT: {
+    rpc: -32603,
+    http: 408,
+    retry: 'none',
+    summary: 'The client did not send its headers or body within the server timeouts.',
+  },
+  ERR_METHOD_NOT_SUPPORTED: {
+    rpc: -32601,
+    http: 200,
+    retry: 'none',
+    summary: 'The gateway does not proxy this method (for example subscriptions over HTTP).',
+  },
+  // Pipeline / failsafe.
+  ERR_DEADLINE_EXCEEDED: {
+    rpc: -32603,
+    http: 504,
+    retry: 'none',
+    summary: 'The total request deadline passed before any upstream answered.',
+  },
+  ERR_NO_UPSTREAM: {
+    rpc: -32603,
+    http: 503,
+    retry: 'none',
+    summary: 'No upstream of the network is available (all excluded, unhealthy or breaker open).',
+  },
+  ERR_SHUTTING_DOWN: {
+    rpc: -32603,
+    http: 503,
+    retry: 'none',
+    summary: 'The worker is draining for shutdown; retry on another instance.',
+  },
+  // Upstream attempt failures (retryable on another upstream).
+  ERR_UPSTREAM_TIMEOUT: {
+    rpc: -32603,
+    http: 504,
+    retry: 'other',
+    summary: 'One upstream attempt exceeded its per-attempt timeout.',
+  },
+  ERR_UPSTREAM_CONNECT: {
+    rpc: -32603,
+    http: 502,
+    retry: 'other',
+    summary: 'Could not connect to the upstream, or the connection was reset.',
+  },
+  ERR_UPSTREAM_HTTP_STATUS: {
+    rpc: -32603,
+    http: 502,
+    retry: 'other',
+    summary: 'The upstream answered with an HTTP 5xx or another unexpected status.',
+  },
+  ERR_UPSTREAM_RATE_LIMITED: {
+    rpc: -32005,
+    http: 429,
+    retry: 'other',
+    summary: 'The upstream answered HTTP 429 or a provider "limit exceeded" error.',
+  },
+  ERR_UPSTREAM_BAD_RESPONSE: {
+    rpc: -32603,
+    http: 502,
+    retry: 'other',
+    summary: 'The upstream answered with bytes that are not a JSON-RPC response.',
+  },
+  ERR_UPSTREAM_NODE_ERROR: {
+    rpc: -32603,
+    http: 502,
+    retry: 'other',
+    summary: 'The upstream answered a JSON-RPC error that means the node, not the request, failed.',
+  },
+  ERR_INTERNAL: { rpc: -32603, http: 500, retry: 'none', summary: 'A bug in the gateway; it is logged.' },
+  // Start-up.
+  ERR_CONFIG_INVALID: {
+    rpc: -32603,
+    http: 500,
+    retry: 'none',
+    summary: 'The configuration does not match the schema; every mistake is listed with its path.',
+  },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

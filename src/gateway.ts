@@ -1,0 +1,161 @@
+/**
+ * `createGateway(config)`: the whole gateway as a library — networks, health, metrics, the
+ * HTTP handler, and `listen()` / `close()` with a draining shutdown.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolveConfig } from './config/load.js';
+import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
+import { Network } from './network/network.js';
+import { createHttpServer } from './server/http-server.js';
+import { createRouter } from './server/router.js';
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Replaces the local registry's text (cluster workers ask the primary for the aggregate). */
+  metricsText?: () => Promise<{ contentType: string; body: string }>;
+  /** Label for per-worker metrics. @default "0" */
+  workerLabel?: string;
+}
+
+export interface Gateway {
+  readonly config: TurnpikeConfig;
+  readonly networks: ReadonlyMap<string, Network>;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  /** Handles one HTTP request; call `start()` first when mounting it on your own server. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Checks upstream chain ids and starts health monitoring (once). */
+  start(): Promise<void>;
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  isReady(): boolean;
+  readonly inflight: number;
+  /** Stops accepting, lets in-flight requests finish up to `graceMs`, then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function createGateway(
+  input: TurnpikeConfigInput | TurnpikeConfig,
+  options: GatewayOptions = {},
+): Gateway {
+  const config = resolveConfig(input);
+  const logger = options.logger ?? createLogger(config.logging.level);
+  const networks = new Map<string, Network>();
+  const serviceIds = new Map<string, Network>();
+  for (const [name, networkConfig] of Object.entries(config.networks)) {
+    const network = new Network(name, networkConfig, logger);
+    networks.set(name, network);
+    for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
+  }
+  const metrics = createMetrics([...networks.values()], options.workerLabel ?? '0');
+  let draining = false;
+  let inflight = 0;
+  let started: Promise<void> | undefined;
+  let server: Server | undefined;
+  let idle: (() => void) | undefined;
+
+  const isReady = () => [...networks.values()].every((network) => network.isReady());
+  const handler = createRouter({
+    config: config.server,
+    draining: () => draining,
+    networks,
+    serviceIds,
+    log: logger,
+    metricsText:
+      options.metricsText ??
+      (async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })),
+    readiness: () => readiness(networks, draining),
+    inflight: {
+      inc: () => {
+        inflight++;
+        metrics.inflight.inc();
+      },
+      dec: () => {
+        inflight--;
+        metrics.inflight.dec();
+        if (inflight === 0) idle?.();
+      },
+    },
+  });
+
+  const gateway: Gateway = {
+    config,
+    networks,
+    metrics,
+    logger,
+    handler,
+    get inflight() {
+      return inflight;
+    },
+    start() {
+      started ??= Promise.all([...networks.values()].map((network) => network.start())).then(() => undefined);
+      return started;
+    },
+    async listen(port = config.server.port, host = config.server.host) {
+      await gateway.start();
+      server = createHttpServer(config.server, handler);
+      const listening = server;
+      await new Promise<void>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(port, host, () => {
+          listening.off('error', reject);
+          resolve();
+        });
+      });
+      const address = listening.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return { url: `http://${shownHost}:${address.port}`, port: address.port };
+    },
+    isReady,
+    async close(graceMs = config.server.shutdownGraceMs) {
+      draining = true;
+      const closing =
+        server === undefined
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => server!.close(() => resolve()));
+      server?.closeIdleConnections();
+      if (inflight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            idle = resolve;
+          }),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, graceMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      server?.closeAllConnections();
+      await closing;
+      await Promise.all([...networks.values()].map((network) => network.close()));
+      metrics.close();
+    },
+  };
+  return gateway;
+}
+
+function readiness(networks: ReadonlyMap<string, Network>, draining: boolean) {
+  const detail: Record<string, unknown> = {};
+  let ready = !draining;
+  for (const [name, network] of networks) {
+    const networkReady = network.isReady();
+    ready &&= networkReady;
+    detail[name] = {
+      ready: networkReady,
+      upstreams: network.upstreams.map((upstream) => ({
+        id: upstream.id,
+        url: upstream.displayUrl,
+        available: upstream.isAvailable(),
+        breaker: upstream.breaker.state,
+        head: upstream.head,
+        excluded: upstream.exclusionReason ?? null,
+        inflight: upstream.inflight,
+        latencyMs: Number(upstream.latency.ewmaMs.toFixed(3)),
+      })),
+    };
+  }
+  return { ready, detail: { ready, draining, networks: detail } };
+}

@@ -1,0 +1,47 @@
+/**
+ * Lifecycle events published on diagnostics_channel. The request path only builds an event
+ * object when someone listens (`hasSubscribers`); metrics and logs subscribe from outside.
+ */
+import diagnostics from 'node:diagnostics_channel';
+
+export interface UpstreamAttemptEvent {
+  network: string;
+  upstream: string;
+  method: string;
+  /** `ok`, `rpc-error` or the GatewayError code of the failure. */
+  outcome: string;
+  durationMs: number;
+  hedge: boolean;
+}
+
+export interface RetryEvent {
+  network: string;
+  method: string;
+  reason: string;
+}
+
+export interface HedgeEvent {
+  network: string;
+  /** `started`, then `won` when the hedge answered first. */
+  phase: 'started' | 'won';
+}
+
+export interface BreakerEvent {
+  network: string;
+  upstream: string;
+  state: 'closed' | 'open' | 'half-open';
+}
+
+export interface RequestEndEvent {
+  network: string;
+  method: string;
+  /** `ok`, `rpc-error`, or an error code. */
+  outcome: string;
+  durationMs: number;
+}
+
+export const upstreamAttemptChannel = diagnostics.channel('turnpike:upstream:attempt');
+export const retryChannel = diagnostics.channel('turnpike:retry');
+export const hedgeChannel = diagnostics.channel('turnpike:hedge');
+export const breakerChannel = diagnostics.channel('turnpike:breaker');
+export const requestEndChannel = diagnostics.channel('turnpike:request:end');

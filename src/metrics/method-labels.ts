@@ -1,0 +1,18 @@
+/**
+ * Bounds the `method` label: clients choose method names, and an unbounded label would let
+ * them grow the metrics without limit. Past the cap, unseen names share the label `other`.
+ */
+const METHOD_NAME = /^[a-z][a-z0-9]*_[A-Za-z0-9_]{1,64}$/;
+
+export class MethodLabels {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly cap = 256) {}
+
+  label(method: string): string {
+    if (this.seen.has(method)) return method;
+    if (this.seen.size >= this.cap || !METHOD_NAME.test(method)) return 'other';
+    this.seen.add(method);
+    return method;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Prometheus metrics of one gateway. Request-path numbers arrive through diagnostics_channel
+ * subscriptions; upstream state is read at scrape time, so the hot path does no metric work
+ * beyond one counter and one histogram per event.
+ */
+import type diagnostics from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Network } from '../network/network.js';
+import type { Upstream } from '../upstream/upstream.js';
+import {
+  type BreakerEvent,
+  breakerChannel,
+  type HedgeEvent,
+  hedgeChannel,
+  type RequestEndEvent,
+  type RetryEvent,
+  requestEndChannel,
+  retryChannel,
+  type UpstreamAttemptEvent,
+  upstreamAttemptChannel,
+} from './events.js';
+import { MethodLabels } from './method-labels.js';
+import { METRIC } from './names.js';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly inflight: Gauge;
+  close(): void;
+}
+
+export function createMetrics(networks: readonly Network[], workerLabel: string): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const methods = new MethodLabels();
+  const ownedNetworks = new Set(networks.map((network) => network.name));
+
+  const requests = new Counter({
+    name: METRIC.requests,
+    help: 'JSON-RPC requests by network, method and outcome.',
+    labelNames: ['network', 'method', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: METRIC.requestDuration,
+    help: 'Time from parsed request to response entry, seconds.',
+    labelNames: ['network', 'method'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const inflight = new Gauge({
+    name: METRIC.inflightRequests,
+    help: 'HTTP requests in progress.',
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: METRIC.upstreamAttempts,
+    help: 'Upstream attempts by outcome.',
+    labelNames: ['network', 'upstream', 'outcome'],
+    registers: [registry],
+  });
+  const upstreamLatency = new Histogram({
+    name: METRIC.upstreamLatency,
+    help: 'Upstream attempt latency, seconds.',
+    labelNames: ['network', 'upstream'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: METRIC.retries,
+    help: 'Retries to another upstream, by the failure that caused them.',
+    labelNames: ['network', 'reason'],
+    registers: [registry],
+  });
+  const hedges = new Counter({
+    name: METRIC.hedges,
+    help: 'Hedged attempts started, and those that won.',
+    labelNames: ['network', 'phase'],
+    registers: [registry],
+  });
+  const transitions = new Counter({
+    name: METRIC.breakerTransitions,
+    help: 'Circuit breaker state changes.',
+    labelNames: ['network', 'upstream', 'state'],
+    registers: [registry],
+  });
+  registerUpstreamGauges(registry, networks);
+  registerEventLoopGauge(registry, workerLabel);
+
+  const onRequest = (message: unknown) => {
+    const event = message as RequestEndEvent;
+    if (!ownedNetworks.has(event.network)) return;
+    const method = methods.label(event.method);
+    requests.labels(event.network, method, event.outcome).inc();
+    duration.labels(event.network, method).observe(event.durationMs / 1000);
+  };
+  const onAttempt = (message: unknown) => {
+    const event = message as UpstreamAttemptEvent;
+    if (!ownedNetworks.has(event.network)) return;
+    attempts.labels(event.network, event.upstream, event.outcome).inc();
+    if (event.outcome !== 'cancelled')
+      upstreamLatency.labels(event.network, event.upstream).observe(event.durationMs / 1000);
+  };
+  const onRetry = (message: unknown) => {
+    const event = message as RetryEvent;
+    if (ownedNetworks.has(event.network)) retries.labels(event.network, event.reason).inc();
+  };
+  const onHedge = (message: unknown) => {
+    const event = message as HedgeEvent;
+    if (ownedNetworks.has(event.network)) hedges.labels(event.network, event.phase).inc();
+  };
+  const onBreaker = (message: unknown) => {
+    const event = message as BreakerEvent;
+    if (ownedNetworks.has(event.network))
+      transitions.labels(event.network, event.upstream, event.state).inc();
+  };
+  const subscriptions: [diagnostics.Channel, (message: unknown) => void][] = [
+    [requestEndChannel, onRequest],
+    [upstreamAttemptChannel, onAttempt],
+    [retryChannel, onRetry],
+    [hedgeChannel, onHedge],
+    [breakerChannel, onBreaker],
+  ];
+  for (const [channel, handler] of subscriptions) channel.subscribe(handler);
+
+  return {
+    registry,
+    inflight,
+    close: () => {
+      for (const [channel, handler] of subscriptions) channel.unsubscribe(handler);
+    },
+  };
+}
+
+type UpstreamGauge = Gauge<'network' | 'upstream'>;
+
+function registerUpstreamGauges(registry: Registry, networks: readonly Network[]): void {
+  const gauge = (name: string, help: string, value: (upstream: Upstream, network: Network) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['network', 'upstream'],
+      registers: [registry],
+      collect(this: UpstreamGauge) {
+        for (const network of networks) {
+          for (const upstream of network.upstreams) {
+            this.labels(network.name, upstream.id).set(value(upstream, network));
+          }
+        }
+      },
+    });
+  gauge(METRIC.upstreamInflight, 'Requests in flight to each upstream.', (u) => u.inflight);
+  gauge(METRIC.upstreamAvailable, '1 when the upstream may take traffic.', (u) => (u.isAvailable() ? 1 : 0));
+  gauge(
+    METRIC.upstreamBreakerState,
+    'Breaker state: 0 closed, 1 half-open, 2 open.',
+    (u) => BREAKER_VALUE[u.breaker.state],
+  );
+  gauge(METRIC.upstreamHead, 'Highest block seen from the upstream (-1 unknown).', (u) => u.head);
+  gauge(METRIC.upstreamHeadLag, 'Blocks behind the highest head of the network.', (u, n) => {
+    if (u.head < 0) return 0;
+    let highest = u.head;
+    for (const other of n.upstreams) highest = Math.max(highest, other.head);
+    return highest - u.head;
+  });
+  gauge(METRIC.upstreamExcluded, '1 when excluded (chain id mismatch or lagging).', (u) =>
+    u.excluded ? 1 : 0,
+  );
+}
+
+function registerEventLoopGauge(registry: Registry, workerLabel: string): void {
+  let last = performance.eventLoopUtilization();
+  new Gauge({
+    name: METRIC.eventLoopUtilization,
+    help: 'Event loop utilization since the previous scrape (0–1), per worker.',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      const now = performance.eventLoopUtilization();
+      this.labels(workerLabel).set(performance.eventLoopUtilization(now, last).utilization);
+      last = now;
+    },
+  });
+}

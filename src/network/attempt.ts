@@ -1,0 +1,79 @@
+/** One attempt against one upstream: send, classify, and keep the upstream's signals current. */
+import type { GatewayError } from '../errors/gateway-error.js';
+import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
+import { type UpstreamAttemptEvent, upstreamAttemptChannel } from '../metrics/events.js';
+import { classifyResponse, type UpstreamOutcome } from '../upstream/classify-response.js';
+import type { Upstream } from '../upstream/upstream.js';
+
+export type AttemptResult =
+  | {
+      readonly ok: true;
+      readonly upstream: Upstream;
+      readonly body: Buffer;
+      readonly outcome: Exclude<UpstreamOutcome, { kind: 'failure' }>;
+      readonly durationMs: number;
+    }
+  | {
+      readonly ok: false;
+      readonly upstream: Upstream;
+      readonly error: GatewayError;
+      readonly cancelled: boolean;
+    };
+
+export interface AttemptRequest {
+  readonly method: string;
+  readonly body: Buffer | string;
+}
+
+export async function runAttempt(
+  upstream: Upstream,
+  request: AttemptRequest,
+  timeoutMs: number,
+  hedge: boolean,
+  control: AttemptControl = startAttempt(timeoutMs),
+): Promise<AttemptResult> {
+  const started = performance.now();
+  let result: AttemptResult;
+  try {
+    const reply = await upstream.send(request.body, timeoutMs, control);
+    const outcome = classifyResponse(reply.status, reply.body, upstream.id);
+    const durationMs = performance.now() - started;
+    if (outcome.kind === 'failure') {
+      upstream.breaker.recordFailure();
+      upstream.latency.penalize(durationMs * 2);
+      result = { ok: false, upstream, error: outcome.error, cancelled: false };
+    } else {
+      upstream.breaker.recordSuccess();
+      upstream.latency.record(durationMs);
+      result = { ok: true, upstream, body: reply.body, outcome, durationMs };
+    }
+  } catch (err) {
+    const error = err as GatewayError;
+    const cancelled = control.signal.aborted && !control.timedOut;
+    if (cancelled) upstream.breaker.release();
+    else {
+      upstream.breaker.recordFailure();
+      upstream.latency.penalize(Math.max(performance.now() - started, upstream.latency.ewmaMs) * 2);
+    }
+    result = { ok: false, upstream, error, cancelled };
+  } finally {
+    control.done();
+  }
+  if (upstreamAttemptChannel.hasSubscribers) {
+    const event: UpstreamAttemptEvent = {
+      network: upstream.network,
+      upstream: upstream.id,
+      method: request.method,
+      outcome: attemptOutcome(result),
+      durationMs: performance.now() - started,
+      hedge,
+    };
+    upstreamAttemptChannel.publish(event);
+  }
+  return result;
+}
+
+function attemptOutcome(result: AttemptResult): string {
+  if (result.ok) return result.outcome.kind === 'rpc-error' ? 'rpc-error' : 'ok';
+  return result.cancelled ? 'cancelled' : result.error.code;
+}

@@ -1,0 +1,131 @@
+/**
+ * The failsafe around upstream attempts: total deadline, retries to a different upstream on
+ * retryable failures, optional hedging, and method-specific recovery. Returns the response
+ * entry bytes for one JSON-RPC request.
+ */
+import type { FailsafeConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { retryChannel } from '../metrics/events.js';
+import type { MethodRule } from '../rpc/methods/method-rule.js';
+import { resultResponse } from '../rpc/serialize.js';
+import type { RpcRequest } from '../rpc/types.js';
+import { classifyResponse } from '../upstream/classify-response.js';
+import { selectUpstream } from '../upstream/select.js';
+import type { Upstream } from '../upstream/upstream.js';
+import { type AttemptRequest, type AttemptResult, runAttempt } from './attempt.js';
+import { runHedged } from './hedge.js';
+
+export interface ForwardTiming {
+  selectMs: number;
+  upstreamMs: number;
+  attempts: number;
+  upstream: string | undefined;
+}
+
+export type ForwardResult =
+  /** `rpcError`: the upstream answered with a JSON-RPC error about the request (passed through). */
+  { ok: true; body: Buffer | string; rpcError: boolean } | { ok: false; error: GatewayError };
+
+export interface ForwardContext {
+  readonly network: string;
+  readonly upstreams: readonly Upstream[];
+  readonly failsafe: FailsafeConfig;
+  /** Called with every successful result so the network can learn heads. */
+  readonly onResult: (upstream: Upstream, rule: MethodRule, result: unknown) => void;
+}
+
+export async function forward(
+  ctx: ForwardContext,
+  request: RpcRequest,
+  body: Buffer | string,
+  rule: MethodRule,
+  timing: ForwardTiming,
+): Promise<ForwardResult> {
+  const { failsafe } = ctx;
+  const deadline = performance.now() + failsafe.deadlineMs;
+  const maxAttempts = rule.retry === false ? 1 : failsafe.retry.maxAttempts;
+  const hedging = failsafe.hedge.enabled && rule.hedge;
+  const attemptRequest: AttemptRequest = { method: request.method, body };
+  const tried = new Set<Upstream>();
+  let lastError: GatewayError | undefined;
+
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) break;
+    const selectStart = performance.now();
+    // Prefer an upstream not tried yet; fall back to a tried one rather than give up.
+    const upstream = selectUpstream(ctx.upstreams, tried) ?? selectUpstream(ctx.upstreams, undefined);
+    timing.selectMs += performance.now() - selectStart;
+    if (upstream === undefined || !upstream.breaker.tryAcquire()) {
+      lastError ??= new GatewayError('ERR_NO_UPSTREAM', `no upstream of network ${ctx.network} is available`);
+      break;
+    }
+    tried.add(upstream);
+    timing.attempts++;
+    const timeoutMs = Math.max(1, Math.min(failsafe.attemptTimeoutMs, remaining));
+    const upstreamStart = performance.now();
+    const result = hedging
+      ? await runHedged(upstream, attemptRequest, {
+          minDelayMs: failsafe.hedge.minDelayMs,
+          maxDelayMs: failsafe.hedge.maxDelayMs,
+          timeoutMs,
+          pickSecond: () => {
+            const second = selectUpstream(ctx.upstreams, tried);
+            if (second !== undefined) tried.add(second);
+            return second;
+          },
+        })
+      : await runAttempt(upstream, attemptRequest, timeoutMs, false);
+    timing.upstreamMs += performance.now() - upstreamStart;
+    timing.upstream = result.upstream.id;
+
+    if (result.ok) return finish(ctx, request, rule, result);
+    lastError = result.error;
+    if (result.error.retry === 'none' || attempt === maxAttempts) break;
+    if (retryChannel.hasSubscribers) {
+      retryChannel.publish({ network: ctx.network, method: request.method, reason: result.error.code });
+    }
+    if (failsafe.retry.backoffMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(failsafe.retry.backoffMs, remaining)));
+    }
+  }
+  if (lastError === undefined || performance.now() >= deadline) {
+    lastError = new GatewayError(
+      'ERR_DEADLINE_EXCEEDED',
+      `no upstream answered within ${failsafe.deadlineMs} ms`,
+      {
+        cause: lastError,
+      },
+    );
+  }
+  return { ok: false, error: lastError };
+}
+
+async function finish(
+  ctx: ForwardContext,
+  request: RpcRequest,
+  rule: MethodRule,
+  result: Extract<AttemptResult, { ok: true }>,
+): Promise<ForwardResult> {
+  const { outcome, upstream } = result;
+  if (outcome.kind === 'result') {
+    if (outcome.parsed) ctx.onResult(upstream, rule, outcome.result);
+    return { ok: true, body: result.body, rpcError: false };
+  }
+  if (rule.recover !== undefined) {
+    const lookup = (method: string, params: unknown[]) => lookupOn(upstream, method, params, ctx.failsafe);
+    const recovered = await rule.recover(request, outcome, lookup);
+    if (recovered !== undefined) {
+      return { ok: true, body: resultResponse(request.id ?? null, recovered), rpcError: false };
+    }
+  }
+  return { ok: true, body: result.body, rpcError: true };
+}
+
+async function lookupOn(upstream: Upstream, method: string, params: unknown[], failsafe: FailsafeConfig) {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+  const reply = await upstream.send(body, failsafe.attemptTimeoutMs);
+  const outcome = classifyResponse(reply.status, reply.body, upstream.id);
+  if (outcome.kind !== 'result') throw new Error(`lookup ${method} failed`);
+  return outcome.result;
+}

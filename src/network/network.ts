@@ -1,0 +1,96 @@
+/** One configured network: its upstreams, health, and the forward pipeline for its requests. */
+import type { NetworkConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { MethodRule } from '../rpc/methods/method-rule.js';
+import { ruleFor } from '../rpc/methods/rules.js';
+import { resultResponse } from '../rpc/serialize.js';
+import type { RpcRequest } from '../rpc/types.js';
+import { type HealthLogger, HealthMonitor } from '../upstream/health.js';
+import { Upstream } from '../upstream/upstream.js';
+import { type ForwardContext, type ForwardResult, type ForwardTiming, forward } from './forward.js';
+
+export class Network {
+  readonly upstreams: readonly Upstream[];
+  readonly health: HealthMonitor;
+  private readonly forwardContext: ForwardContext;
+
+  constructor(
+    readonly name: string,
+    readonly config: NetworkConfig,
+    log: HealthLogger,
+  ) {
+    this.upstreams = config.upstreams.map((upstream, index) => new Upstream(upstream, index, name, config));
+    this.health = new HealthMonitor(
+      name,
+      this.upstreams,
+      config.health,
+      config.chainId,
+      log,
+      config.failsafe.attemptTimeoutMs,
+    );
+    this.forwardContext = {
+      network: name,
+      upstreams: this.upstreams,
+      failsafe: config.failsafe,
+      onResult: (upstream, rule, result) => this.learn(upstream, rule, result),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.health.checkChainIds();
+    await this.health.tick(Number.POSITIVE_INFINITY);
+    this.health.start();
+  }
+
+  /** Ready when at least one upstream can take traffic (and has proved its chain id, when checked). */
+  isReady(): boolean {
+    const mustKnowChain = this.config.health.checkChainId;
+    return this.upstreams.some(
+      (upstream) => upstream.isAvailable() && (!mustKnowChain || upstream.chainId !== undefined),
+    );
+  }
+
+  /** Forwards one request; the body is the exact bytes to send upstream. */
+  handle(request: RpcRequest, timing: ForwardTiming): Promise<ForwardResult> | ForwardResult {
+    const rule = ruleFor(request.method);
+    if (rule.unsupported !== undefined) {
+      return {
+        ok: false,
+        error: new GatewayError(
+          'ERR_METHOD_NOT_SUPPORTED',
+          `${request.method} is not supported over HTTP: ${rule.unsupported}`,
+        ),
+      };
+    }
+    if (request.method === 'eth_chainId' && this.health.expectedChainId !== undefined) {
+      const chainId = `0x${this.health.expectedChainId.toString(16)}`;
+      return { ok: true, body: resultResponse(request.id ?? null, chainId), rpcError: false };
+    }
+    // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
+    const body = request.id === undefined ? withSyntheticId(request) : request.raw;
+    return forward(this.forwardContext, request, body, rule, timing);
+  }
+
+  private learn(upstream: Upstream, rule: MethodRule, result: unknown): void {
+    if (rule.reportsHead === undefined) return;
+    const head = rule.reportsHead(result);
+    if (head === undefined) return;
+    const before = upstream.head;
+    upstream.noteHead(head, Date.now());
+    if (upstream.head !== before) this.health.updateLag();
+  }
+
+  async close(): Promise<void> {
+    this.health.stop();
+    await Promise.all(this.upstreams.map((upstream) => upstream.close()));
+  }
+}
+
+function withSyntheticId(request: RpcRequest): string {
+  return JSON.stringify({
+    jsonrpc: '2.0',
+    id: 'turnpike-notification',
+    method: request.method,
+    params: request.params,
+  });
+}

@@ -1,0 +1,21 @@
+/** IPC messages between the cluster primary and its workers. */
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+export type PrimaryMessage =
+  | { type: 'turnpike:shutdown' }
+  | { type: 'turnpike:metrics:collect'; requestId: number }
+  | { type: 'turnpike:metrics:text'; requestId: number; contentType: string; body: string };
+
+export type WorkerMessage =
+  | { type: 'turnpike:ready'; url: string; port: number }
+  | { type: 'turnpike:metrics:request'; requestId: number }
+  | { type: 'turnpike:metrics:data'; requestId: number; metrics: MetricsJson };
+
+export const WORKER_CONFIG_ENV = 'TURNPIKE_WORKER_CONFIG';
+export const WORKER_INDEX_ENV = 'TURNPIKE_WORKER_INDEX';
+
+export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {
+  return value !== null && typeof value === 'object' && (value as { type?: unknown }).type === type;
+}

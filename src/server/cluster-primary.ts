@@ -1,0 +1,148 @@
+/**
+ * The cluster primary: forks one worker per core, replaces crashed workers (with backoff when
+ * they crash at start), aggregates /metrics across workers, and on SIGTERM/SIGINT drains every
+ * worker before exiting 0.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { AggregatorRegistry } from 'prom-client';
+import type { TurnpikeConfig } from '../config/schema.js';
+import type { Logger } from '../logging/logger.js';
+import {
+  isMessage,
+  type MetricsJson,
+  type PrimaryMessage,
+  WORKER_CONFIG_ENV,
+  WORKER_INDEX_ENV,
+  type WorkerMessage,
+} from './cluster-messages.js';
+
+export interface ClusterOptions {
+  config: TurnpikeConfig;
+  workers: number;
+  log: Logger;
+  onReady: (url: string) => void;
+}
+
+export interface ClusterHandle {
+  /** Drains and stops every worker; resolves when all have exited. */
+  shutdown(): Promise<void>;
+}
+
+const METRICS_TIMEOUT_MS = 3_000;
+
+export function startCluster(options: ClusterOptions): ClusterHandle {
+  const { config, workers, log } = options;
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)),
+    args: [],
+    silent: false,
+  });
+  const serialized = JSON.stringify(config);
+  const slots = new Map<Worker, number>();
+  const readyWorkers = new Set<number>();
+  let announced = false;
+  let stopping = false;
+  let crashStreak = 0;
+  let nextRequestId = 1;
+
+  const fork = (index: number) => {
+    const startedAt = Date.now();
+    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: serialized, [WORKER_INDEX_ENV]: String(index) });
+    slots.set(worker, index);
+    worker.on('message', (message: unknown) => onWorkerMessage(worker, index, message));
+    worker.once('exit', (code, signal) => {
+      slots.delete(worker);
+      readyWorkers.delete(index);
+      if (stopping) return;
+      const crashedEarly = Date.now() - startedAt < 5_000;
+      crashStreak = crashedEarly ? crashStreak + 1 : 0;
+      const delay = crashedEarly ? Math.min(30_000, 250 * 2 ** Math.min(crashStreak, 7)) : 0;
+      log.error({ worker: index, code, signal, restartInMs: delay }, `worker ${index} exited; replacing it`);
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, delay).unref();
+    });
+  };
+
+  const onWorkerMessage = (worker: Worker, index: number, message: unknown) => {
+    if (isMessage<Extract<WorkerMessage, { type: 'turnpike:ready' }>>(message, 'turnpike:ready')) {
+      readyWorkers.add(index);
+      if (!announced && readyWorkers.size === workers) {
+        announced = true;
+        options.onReady(message.url);
+      }
+    } else if (
+      isMessage<Extract<WorkerMessage, { type: 'turnpike:metrics:request' }>>(
+        message,
+        'turnpike:metrics:request',
+      )
+    ) {
+      void aggregateMetrics().then((text) => {
+        const reply: PrimaryMessage = {
+          type: 'turnpike:metrics:text',
+          requestId: message.requestId,
+          ...text,
+        };
+        if (worker.isConnected()) worker.send(reply);
+      });
+    }
+  };
+
+  const aggregateMetrics = async (): Promise<{ contentType: string; body: string }> => {
+    const live = [...slots.keys()].filter((worker) => worker.isConnected());
+    const requestId = nextRequestId++;
+    const replies = await Promise.all(live.map((worker) => collectFrom(worker, requestId)));
+    const registry = AggregatorRegistry.aggregate(
+      replies.filter((reply): reply is MetricsJson => reply !== undefined),
+    );
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  };
+
+  for (let index = 0; index < workers; index++) fork(index);
+
+  return {
+    shutdown: async () => {
+      stopping = true;
+      const exits = [...slots.keys()].map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once('exit', () => resolve());
+            const kill = setTimeout(
+              () => worker.process.kill('SIGKILL'),
+              config.server.shutdownGraceMs + 5_000,
+            );
+            kill.unref();
+            if (worker.isConnected()) worker.send({ type: 'turnpike:shutdown' } satisfies PrimaryMessage);
+            else worker.process.kill('SIGTERM');
+          }),
+      );
+      await Promise.all(exits);
+    },
+  };
+}
+
+function collectFrom(worker: Worker, requestId: number): Promise<MetricsJson | undefined> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (
+        isMessage<Extract<WorkerMessage, { type: 'turnpike:metrics:data' }>>(
+          message,
+          'turnpike:metrics:data',
+        ) &&
+        message.requestId === requestId
+      ) {
+        done(message.metrics);
+      }
+    };
+    const timer = setTimeout(() => done(undefined), METRICS_TIMEOUT_MS);
+    const done = (metrics: MetricsJson | undefined) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      resolve(metrics);
+    };
+    worker.on('message', onMessage);
+    worker.send({ type: 'turnpike:metrics:collect', requestId } satisfies PrimaryMessage);
+  });
+}

@@ -1,0 +1,61 @@
+/** Entry point of a cluster worker: one gateway, metrics answered through the primary. */
+import { createGateway } from '../gateway.js';
+import {
+  isMessage,
+  type PrimaryMessage,
+  WORKER_CONFIG_ENV,
+  WORKER_INDEX_ENV,
+  type WorkerMessage,
+} from './cluster-messages.js';
+
+const send = (message: WorkerMessage) => process.send?.(message);
+const pending = new Map<number, (text: { contentType: string; body: string }) => void>();
+let nextRequestId = 1;
+
+const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}');
+const workerLabel = process.env[WORKER_INDEX_ENV] ?? '0';
+const gateway = createGateway(config, {
+  workerLabel,
+  metricsText: () =>
+    new Promise((resolve) => {
+      const requestId = nextRequestId++;
+      pending.set(requestId, resolve);
+      send({ type: 'turnpike:metrics:request', requestId });
+    }),
+});
+
+let shuttingDown = false;
+async function shutdown(): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  await gateway.close();
+  process.exit(0);
+}
+
+process.on('message', (message: unknown) => {
+  if (isMessage<Extract<PrimaryMessage, { type: 'turnpike:shutdown' }>>(message, 'turnpike:shutdown')) {
+    void shutdown();
+  } else if (
+    isMessage<Extract<PrimaryMessage, { type: 'turnpike:metrics:collect' }>>(
+      message,
+      'turnpike:metrics:collect',
+    )
+  ) {
+    void gateway.metrics.registry.getMetricsAsJSON().then((metrics) => {
+      send({ type: 'turnpike:metrics:data', requestId: message.requestId, metrics });
+    });
+  } else if (
+    isMessage<Extract<PrimaryMessage, { type: 'turnpike:metrics:text' }>>(message, 'turnpike:metrics:text')
+  ) {
+    pending.get(message.requestId)?.({ contentType: message.contentType, body: message.body });
+    pending.delete(message.requestId);
+  }
+});
+// The primary coordinates shutdown; a terminal's Ctrl-C reaches the whole group, so ignore it here.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => void shutdown());
+// Orphaned (primary killed): drain and go.
+process.on('disconnect', () => void shutdown());
+
+const { url, port } = await gateway.listen();
+send({ type: 'turnpike:ready', url, port });

@@ -1,0 +1,33 @@
+/** CORS: browsers may call the gateway from configured origins. */
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ServerConfig } from '../config/schema.js';
+
+const ALLOWED_HEADERS =
+  'content-type, content-encoding, authorization, x-api-key, target-service-id, x-request-id';
+
+export function corsHeaders(
+  config: ServerConfig['cors'],
+  req: IncomingMessage,
+  headers: OutgoingHttpHeaders,
+): boolean {
+  const origin = req.headers.origin;
+  if (!config.enabled || origin === undefined) return false;
+  if (config.origins.includes('*')) headers['access-control-allow-origin'] = '*';
+  else if (config.origins.includes(origin)) {
+    headers['access-control-allow-origin'] = origin;
+    headers.vary = 'Origin';
+  } else return false;
+  headers['access-control-expose-headers'] = 'server-timing, x-request-id, x-turnpike-upstream';
+  return true;
+}
+
+export function preflightHeaders(
+  config: ServerConfig['cors'],
+  req: IncomingMessage,
+  headers: OutgoingHttpHeaders,
+): void {
+  if (!corsHeaders(config, req, headers)) return;
+  headers['access-control-allow-methods'] = 'POST, GET, OPTIONS';
+  headers['access-control-allow-headers'] = req.headers['access-control-request-headers'] ?? ALLOWED_HEADERS;
+  headers['access-control-max-age'] = String(config.maxAgeSeconds);
+}

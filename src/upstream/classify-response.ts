@@ -1,0 +1,93 @@
+/**
+ * Decides what an upstream's answer means without paying for a full parse of large results:
+ * small bodies are parsed; large ones get a structural check, and a full parse only when the
+ * head of the body says it carries an error.
+ */
+import { GatewayError } from '../errors/gateway-error.js';
+
+export type UpstreamOutcome =
+  | { readonly kind: 'result'; readonly result: unknown; readonly parsed: boolean }
+  /** A JSON-RPC error about the request itself: passed to the client unchanged. */
+  | { readonly kind: 'rpc-error'; readonly code: number; readonly message: string }
+  /** The node, not the request, failed: retry elsewhere. */
+  | { readonly kind: 'failure'; readonly error: GatewayError };
+
+const FULL_PARSE_LIMIT = 64 * 1024;
+const HEAD_SCAN = 512;
+
+const RATE_LIMIT_PATTERN =
+  /rate.?limit|limit exceeded|too many requests|exceeded .*(capacity|quota)|throttl/i;
+const NODE_FAILURE_PATTERN =
+  /header not found|missing trie node|unknown block|request timed out|service unavailable|internal server error|upstream|backend|no healthy|syncing|not synced/i;
+
+export function classifyResponse(status: number, body: Buffer, upstreamId: string): UpstreamOutcome {
+  if (status === 429) {
+    return failure('ERR_UPSTREAM_RATE_LIMITED', `upstream ${upstreamId} answered HTTP 429`);
+  }
+  if (status < 200 || status >= 300) {
+    // Some nodes answer JSON-RPC errors with 4xx/5xx; a 5xx is always the node's fault.
+    if (status >= 500 || body.length === 0) {
+      return failure('ERR_UPSTREAM_HTTP_STATUS', `upstream ${upstreamId} answered HTTP ${status}`);
+    }
+  }
+  if (body.length > FULL_PARSE_LIMIT && !headMentionsError(body)) {
+    return structurallyComplete(body)
+      ? { kind: 'result', result: undefined, parsed: false }
+      : failure('ERR_UPSTREAM_BAD_RESPONSE', `upstream ${upstreamId} sent a malformed response`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return failure('ERR_UPSTREAM_BAD_RESPONSE', `upstream ${upstreamId} sent a response that is not JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return failure('ERR_UPSTREAM_BAD_RESPONSE', `upstream ${upstreamId} sent a non-object response`);
+  }
+  const response = value as Record<string, unknown>;
+  if ('result' in response) {
+    if (status >= 300)
+      return failure('ERR_UPSTREAM_HTTP_STATUS', `upstream ${upstreamId} answered HTTP ${status}`);
+    return { kind: 'result', result: response.result, parsed: true };
+  }
+  const error = response.error as { code?: unknown; message?: unknown } | undefined;
+  if (error === undefined || error === null || typeof error !== 'object') {
+    return failure('ERR_UPSTREAM_BAD_RESPONSE', `upstream ${upstreamId} sent neither result nor error`);
+  }
+  const code = typeof error.code === 'number' ? error.code : 0;
+  const message = typeof error.message === 'string' ? error.message : '';
+  if (code === -32005 || RATE_LIMIT_PATTERN.test(message)) {
+    return failure('ERR_UPSTREAM_RATE_LIMITED', `upstream ${upstreamId} is rate limiting: ${message}`);
+  }
+  if (NODE_FAILURE_PATTERN.test(message)) {
+    return failure('ERR_UPSTREAM_NODE_ERROR', `upstream ${upstreamId} failed: ${message}`);
+  }
+  return { kind: 'rpc-error', code, message };
+}
+
+function failure(code: ConstructorParameters<typeof GatewayError>[0], message: string): UpstreamOutcome {
+  return { kind: 'failure', error: new GatewayError(code, message) };
+}
+
+function headMentionsError(body: Buffer): boolean {
+  return body.subarray(0, HEAD_SCAN).includes('"error"');
+}
+
+/** `{ … }` with balanced braces outside strings: catches truncation and garbage cheaply. */
+function structurallyComplete(body: Buffer): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i]!;
+    if (inString) {
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if (byte === 0x7d || byte === 0x5d) {
+      depth--;
+      if (depth < 0) return false;
+    } else if (depth === 0 && byte > 0x20) return false;
+  }
+  return depth === 0 && !inString;
+}

@@ -1,0 +1,145 @@
+/**
+ * One upstream node: its keep-alive pool, live load and latency, breaker, head and exclusion
+ * state. Selection reads these fields on every request, so they are plain properties.
+ */
+import { Pool } from 'undici';
+import type { NetworkConfig, UpstreamConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { CircuitBreaker } from '../failsafe/circuit-breaker.js';
+import { LatencyTracker } from '../failsafe/latency-tracker.js';
+import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
+import { breakerChannel } from '../metrics/events.js';
+import { redactUrl } from './redact.js';
+
+export interface UpstreamReply {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+export type ExclusionReason = 'chain-id-mismatch' | 'lagging';
+
+export class Upstream {
+  readonly id: string;
+  readonly network: string;
+  readonly tier: 'primary' | 'fallback';
+  readonly weight: number;
+  /** The URL with secrets masked: safe for logs and metrics. */
+  readonly displayUrl: string;
+  readonly breaker: CircuitBreaker;
+  readonly latency: LatencyTracker;
+  inflight = 0;
+  /** Highest block number seen from this upstream (-1 = unknown). */
+  head = -1;
+  headSeenAt = 0;
+  lastUsedAt = 0;
+  /** Chain id it reported (undefined until checked). */
+  chainId: number | undefined;
+  chainIdMismatch = false;
+  lagging = false;
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(config: UpstreamConfig, index: number, network: string, networkConfig: NetworkConfig) {
+    this.id = config.id ?? `${network}-${index}`;
+    this.network = network;
+    this.tier = config.tier;
+    this.weight = config.weight;
+    const url = new URL(config.url);
+    this.displayUrl = redactUrl(url);
+    this.path = `${url.pathname}${url.search}`;
+    this.headers = { 'content-type': 'application/json', ...config.headers };
+    if (url.username !== '' || url.password !== '') {
+      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      this.headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    }
+    this.pool = new Pool(url.origin, {
+      connections: config.pool.connections,
+      pipelining: config.pool.pipelining,
+      keepAliveTimeout: config.pool.keepAliveTimeoutMs,
+      connect: { timeout: config.pool.connectTimeoutMs },
+      // Our own per-attempt timer governs; undici's must never fire first.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.breaker = new CircuitBreaker(networkConfig.failsafe.breaker);
+    this.breaker.onStateChange = (state) => {
+      if (breakerChannel.hasSubscribers) breakerChannel.publish({ network, upstream: this.id, state });
+    };
+    this.latency = new LatencyTracker(networkConfig.failsafe.hedge.quantile);
+  }
+
+  get excluded(): boolean {
+    return this.chainIdMismatch || this.lagging;
+  }
+
+  get exclusionReason(): ExclusionReason | undefined {
+    if (this.chainIdMismatch) return 'chain-id-mismatch';
+    if (this.lagging) return 'lagging';
+    return undefined;
+  }
+
+  /** Usable for traffic: not excluded and the breaker admits requests. */
+  isAvailable(): boolean {
+    return !this.excluded && this.breaker.isAvailable();
+  }
+
+  /** Lower is better: power-of-two-choices compares this. */
+  score(): number {
+    return ((this.inflight + 1) * this.latency.ewmaMs) / this.weight;
+  }
+
+  noteHead(block: number, now: number): void {
+    if (block > this.head) this.head = block;
+    this.headSeenAt = now;
+  }
+
+  /**
+   * Sends raw JSON-RPC bytes. Transport failures become retryable GatewayErrors; HTTP status
+   * and body are returned for the caller to classify.
+   */
+  async send(body: Buffer | string, timeoutMs: number, control?: AttemptControl): Promise<UpstreamReply> {
+    const attempt = control ?? startAttempt(timeoutMs);
+    this.inflight++;
+    this.lastUsedAt = Date.now();
+    try {
+      const response = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: attempt.signal,
+      });
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      return { status: response.statusCode, body: bytes };
+    } catch (err) {
+      throw this.transportError(err, attempt);
+    } finally {
+      this.inflight--;
+      if (control === undefined) attempt.done();
+    }
+  }
+
+  private transportError(err: unknown, attempt: AttemptControl): GatewayError {
+    if (attempt.timedOut) {
+      return new GatewayError('ERR_UPSTREAM_TIMEOUT', `upstream ${this.id} timed out`, { cause: err });
+    }
+    if (attempt.signal.aborted) {
+      return new GatewayError('ERR_UPSTREAM_CONNECT', `attempt to upstream ${this.id} was cancelled`, {
+        cause: err,
+      });
+    }
+    const code = (err as { code?: string }).code ?? 'unknown';
+    return new GatewayError('ERR_UPSTREAM_CONNECT', `upstream ${this.id} transport error (${code})`, {
+      cause: err,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
