@@ -67,6 +67,7 @@ export function createGateway(
       options.metricsText ??
       (async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })),
     readiness: () => readiness(networks, draining),
+    logRequests: config.logging.requests,
     inflight: {
       inc: () => {
         inflight++;

@@ -11,15 +11,24 @@ import {
 const send = (message: WorkerMessage) => process.send?.(message);
 const pending = new Map<number, (text: { contentType: string; body: string }) => void>();
 let nextRequestId = 1;
+const METRICS_TIMEOUT_MS = 5_000;
 
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}');
 const workerLabel = process.env[WORKER_INDEX_ENV] ?? '0';
 const gateway = createGateway(config, {
   workerLabel,
   metricsText: () =>
-    new Promise((resolve) => {
+    new Promise((resolve, reject) => {
       const requestId = nextRequestId++;
-      pending.set(requestId, resolve);
+      // The primary may be gone or busy: never leave a scrape hanging.
+      const timer = setTimeout(() => {
+        pending.delete(requestId);
+        reject(new Error('the cluster primary did not answer the metrics request'));
+      }, METRICS_TIMEOUT_MS);
+      pending.set(requestId, (text) => {
+        clearTimeout(timer);
+        resolve(text);
+      });
       send({ type: 'turnpike:metrics:request', requestId });
     }),
 });

@@ -18,6 +18,8 @@ export interface RouterContext extends ResponseContext {
   readonly metricsText: () => Promise<{ contentType: string; body: string }>;
   readonly readiness: () => { ready: boolean; detail: unknown };
   readonly inflight: { inc(): void; dec(): void };
+  /** Log one line per request (`logging.requests`). */
+  readonly logRequests: boolean;
 }
 
 export function createRouter(ctx: RouterContext) {
@@ -25,6 +27,7 @@ export function createRouter(ctx: RouterContext) {
     const headers: OutgoingHttpHeaders = { 'x-request-id': requestId(req) };
     ctx.inflight.inc();
     res.once('close', ctx.inflight.dec);
+    if (ctx.logRequests) logWhenDone(ctx.log, req, res, headers);
     dispatch(ctx, req, res, headers).catch((err: unknown) => {
       const error = toGatewayError(err);
       ctx.log.error({ err, requestId: headers['x-request-id'] }, 'request failed');
@@ -94,4 +97,27 @@ function resolveNetwork(ctx: RouterContext, path: string, req: IncomingMessage):
   const serviceId = req.headers['target-service-id'];
   if (typeof serviceId !== 'string') return undefined;
   return ctx.networks.get(serviceId) ?? ctx.serviceIds.get(serviceId);
+}
+
+function logWhenDone(
+  log: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: OutgoingHttpHeaders,
+): void {
+  const started = performance.now();
+  res.once('close', () => {
+    log.info(
+      {
+        requestId: headers['x-request-id'],
+        method: req.method,
+        path: req.url,
+        status: res.statusCode,
+        upstream: res.getHeader('x-turnpike-upstream'),
+        durationMs: Number((performance.now() - started).toFixed(3)),
+        remote: req.socket.remoteAddress,
+      },
+      'request',
+    );
+  });
 }

@@ -108,7 +108,8 @@ export class Upstream {
         method: 'POST',
         headers: this.headers,
         body,
-        signal: attempt.signal,
+        // undici accepts an emitter with on/removeListener as its abort signal.
+        signal: attempt.signal as unknown as AbortSignal,
       });
       const bytes = Buffer.from(await response.body.arrayBuffer());
       return { status: response.statusCode, body: bytes };
