@@ -154,6 +154,7 @@ function readiness(networks: ReadonlyMap<string, Network>, draining: boolean) {
         head: upstream.head,
         excluded: upstream.exclusionReason ?? null,
         inflight: upstream.inflight,
+        errorRate: Number(upstream.breaker.errorRate().toFixed(4)),
         latencyMs: Number(upstream.latency.ewmaMs.toFixed(3)),
       })),
     };

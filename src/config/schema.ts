@@ -73,8 +73,6 @@ export const healthSchema = z.strictObject({
   probeMethod: z.string().default('eth_blockNumber'),
   /** Exclude upstreams more than this many blocks behind the highest head (0 = off). */
   maxBlockLag: nonNegativeInt.default(5),
-  /** Error ratio over the passive window above which an upstream is reported unhealthy. */
-  maxErrorRate: z.number().gt(0).lte(1).default(0.5),
 });
 
 export const networkSchema = z.strictObject({

@@ -75,13 +75,21 @@ export class CircuitBreaker {
     if (this.stateValue === 'open') return;
     this.rotate();
     this.failures[this.bucketIndex]!++;
+    let total = 0;
+    for (let i = 0; i < BUCKETS; i++) total += this.failures[i]! + this.successes[i]!;
+    if (total >= this.config.minRequests && this.errorRate() >= this.config.failureRate) this.trip();
+  }
+
+  /** Failure ratio over the sliding window (0 when it holds no requests): the passive health signal. */
+  errorRate(): number {
+    this.rotate();
     let failed = 0;
     let total = 0;
     for (let i = 0; i < BUCKETS; i++) {
       failed += this.failures[i]!;
       total += this.failures[i]! + this.successes[i]!;
     }
-    if (total >= this.config.minRequests && failed / total >= this.config.failureRate) this.trip();
+    return total === 0 ? 0 : failed / total;
   }
 
   /** A request that was admitted but ended without a verdict (aborted hedge loser). */

@@ -11,6 +11,7 @@ export const METRIC = {
   upstreamHead: 'turnpike_upstream_block_head',
   upstreamHeadLag: 'turnpike_upstream_head_lag_blocks',
   upstreamExcluded: 'turnpike_upstream_excluded',
+  upstreamErrorRate: 'turnpike_upstream_error_rate',
   breakerTransitions: 'turnpike_breaker_transitions_total',
   retries: 'turnpike_retries_total',
   hedges: 'turnpike_hedges_total',

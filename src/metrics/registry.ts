@@ -183,6 +183,9 @@ function registerUpstreamGauges(registry: Registry, networks: readonly Network[]
     for (const other of n.upstreams) highest = Math.max(highest, other.head);
     return highest - u.head;
   });
+  gauge(METRIC.upstreamErrorRate, 'Failure ratio of recent attempts (the breaker window).', (u) =>
+    u.breaker.errorRate(),
+  );
   gauge(METRIC.upstreamExcluded, '1 when excluded (chain id mismatch or lagging).', (u) =>
     u.excluded ? 1 : 0,
   );
