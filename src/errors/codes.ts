@@ -45,7 +45,8 @@ export const ERROR_CODES = {
     rpc: -32700,
     http: 415,
     retry: 'none',
-    summary: 'Content-Type is set and is not application/json.',
+    summary:
+      'Content-Type is set and is neither JSON (application/json, *+json) nor the form type curl sends by default.',
   },
   ERR_HTTP_METHOD: {
     rpc: -32600,

@@ -67,7 +67,9 @@ export class Network {
       return { ok: true, body: resultResponse(request.id ?? null, chainId), rpcError: false };
     }
     // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
-    const body = request.id === undefined ? withSyntheticId(request) : request.raw;
+    // Ids like 2^64 get one too (many nodes reject them); rpc-route splices the original back.
+    const body =
+      request.id === undefined || request.rawId !== undefined ? withSyntheticId(request) : request.raw;
     return forward(this.forwardContext, request, body, rule, timing);
   }
 

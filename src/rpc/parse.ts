@@ -1,5 +1,6 @@
 /** Parses a request body into JSON-RPC items, exactly as section 4–6 of the JSON-RPC 2.0 spec demand. */
 import { GatewayError } from '../errors/gateway-error.js';
+import { isLossyId, rawIdText } from './raw-id.js';
 import { splitTopLevelArray } from './split-batch.js';
 import type { ParsedBody, RpcId, RpcItem } from './types.js';
 
@@ -90,8 +91,15 @@ export function toItem(value: unknown, raw: Buffer): RpcItem {
   if (params !== undefined && (params === null || typeof params !== 'object')) {
     return invalid(id, 'params must be an array or an object');
   }
+  const rawId = isLossyId(id) ? rawIdText(raw) : undefined;
   return {
     ok: true,
-    request: { id: hasId ? id : undefined, method: object.method, params: params ?? [], raw },
+    request: {
+      id: hasId ? id : undefined,
+      method: object.method,
+      params: params ?? [],
+      raw,
+      ...(rawId !== undefined && { rawId }),
+    },
   };
 }

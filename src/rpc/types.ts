@@ -10,6 +10,8 @@ export interface RpcRequest {
   readonly params: unknown;
   /** The item's exact bytes, forwarded unchanged when nothing needs rewriting. */
   readonly raw: Buffer;
+  /** Source text of a numeric id a JS number cannot hold exactly (e.g. 2^64); see raw-id.ts. */
+  readonly rawId?: string;
 }
 
 /** One entry of a parsed body: a valid request, or the error its response entry must carry. */

@@ -7,6 +7,7 @@ import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
 import { parseBody } from '../rpc/parse.js';
+import { spliceRawId } from '../rpc/raw-id.js';
 import { errorResponse, joinBatch } from '../rpc/serialize.js';
 import type { RpcItem } from '../rpc/types.js';
 import { decodeBody, readBody } from './read-body.js';
@@ -19,7 +20,11 @@ interface Entry {
   readonly status: number;
 }
 
-const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;
+/**
+ * JSON media types, plus curl's default for `-d` (x-www-form-urlencoded): the body is JSON
+ * either way, and refusing it would fail the most common first request people type.
+ */
+const JSON_TYPE = /^application\/(?:(?:[\w.+-]*\+)?json|x-www-form-urlencoded)\b/i;
 
 export async function handleRpc(
   ctx: ResponseContext,
@@ -113,5 +118,9 @@ async function runItem(network: Network, item: RpcItem, timing: StageTiming): Pr
     };
     requestEndChannel.publish(event);
   }
-  return request.id === undefined ? { body: undefined, status: 204 } : entry;
+  if (request.id === undefined) return { body: undefined, status: 204 };
+  // The client's exact id text (2^64 and the like), whatever produced the entry.
+  if (request.rawId !== undefined && entry.body !== undefined)
+    return { body: spliceRawId(entry.body, request.rawId), status: entry.status };
+  return entry;
 }
