@@ -26,8 +26,8 @@ export async function runGateway(config: TurnpikeConfig): Promise<RunningGateway
   }
   const log = createLogger(config.logging.level);
   let handle: ReturnType<typeof startCluster> | undefined;
-  const url = await new Promise<string>((resolve) => {
-    handle = startCluster({ config, workers, log, onReady: resolve });
+  const url = await new Promise<string>((resolve, reject) => {
+    handle = startCluster({ config, workers, log, onReady: resolve, onFailed: reject });
   });
   return { url, stop: () => handle!.shutdown() };
 }

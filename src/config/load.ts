@@ -24,7 +24,8 @@ export function interpolateEnv(
   if (typeof value === 'string') {
     return value.replace(ENV_PATTERN, (_match, name: string, fallback: string | undefined) => {
       const found = env[name];
-      if (found !== undefined) return found;
+      // As in the shell: `:-` also replaces a variable that is set but empty.
+      if (found !== undefined && (found !== '' || fallback === undefined)) return found;
       if (fallback !== undefined) return fallback;
       issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
       return '';
@@ -53,6 +54,9 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
+    // A bad record key (network name) carries the key schema's own message one level down.
+    else if (issue.code === 'invalid_key' && issue.issues.length > 0)
+      message = issue.issues.map((inner) => inner.message).join('; ');
     return { path: formatPath(issue.path), message };
   });
 }

@@ -9,8 +9,23 @@ const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s/]+/i.test(value) 
   message: 'expected an http(s) URL',
 });
 
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
+/**
+ * `${ENV}` interpolation yields strings, so `port: ${PORT}` arrives as "8080". Numbers and
+ * booleans accept their plain string spelling; anything else still fails with its path.
+ */
+const NUMERIC = /^\s*-?\d+(?:\.\d+)?\s*$/;
+function numeric<T extends z.ZodNumber>(schema: T) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && NUMERIC.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+function flag() {
+  return z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
+}
+
+const positiveInt = numeric(z.number().int().positive());
+const nonNegativeInt = numeric(z.number().int().nonnegative());
 const milliseconds = nonNegativeInt;
 
 export const poolSchema = z.strictObject({
@@ -28,7 +43,7 @@ export const upstreamSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"')
     .optional(),
   url: httpUrl,
-  weight: z.number().positive().default(1),
+  weight: numeric(z.number().positive()).default(1),
   tier: z.enum(['primary', 'fallback']).default('primary'),
   headers: z.record(z.string(), z.string()).default({}),
   pool: poolSchema.prefault({}),
@@ -36,21 +51,21 @@ export const upstreamSchema = z.strictObject({
 
 export const retrySchema = z.strictObject({
   /** Total attempts, the first included; each retry goes to a different upstream. */
-  maxAttempts: positiveInt.max(10).default(3),
+  maxAttempts: numeric(z.number().int().positive().max(10)).default(3),
   backoffMs: milliseconds.default(0),
 });
 
 export const hedgeSchema = z.strictObject({
-  enabled: z.boolean().default(false),
+  enabled: flag().default(false),
   /** Start a second attempt after this quantile of the upstream's observed latency. */
-  quantile: z.number().gt(0).lt(1).default(0.9),
+  quantile: numeric(z.number().gt(0).lt(1)).default(0.9),
   minDelayMs: milliseconds.default(20),
   maxDelayMs: positiveInt.default(2_000),
 });
 
 export const breakerSchema = z.strictObject({
   /** Failure ratio in the window that opens the breaker. */
-  failureRate: z.number().gt(0).lte(1).default(0.5),
+  failureRate: numeric(z.number().gt(0).lte(1)).default(0.5),
   minRequests: positiveInt.default(10),
   windowMs: positiveInt.default(10_000),
   openMs: positiveInt.default(5_000),
@@ -67,7 +82,7 @@ export const failsafeSchema = z.strictObject({
 
 export const healthSchema = z.strictObject({
   /** Check `eth_chainId` of every upstream at start and exclude mismatches. */
-  checkChainId: z.boolean().default(true),
+  checkChainId: flag().default(true),
   /** How often the health loop runs; an upstream is probed only when idle this long. */
   probeIntervalMs: positiveInt.default(5_000),
   probeMethod: z.string().default('eth_blockNumber'),
@@ -85,19 +100,19 @@ export const networkSchema = z.strictObject({
 });
 
 export const corsSchema = z.strictObject({
-  enabled: z.boolean().default(true),
+  enabled: flag().default(true),
   origins: z.array(z.string()).default(['*']),
   maxAgeSeconds: nonNegativeInt.default(600),
 });
 
 export const compressionSchema = z.strictObject({
-  enabled: z.boolean().default(true),
+  enabled: flag().default(true),
   minBytes: nonNegativeInt.default(1024),
 });
 
 export const serverSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(0).max(65_535).default(4000),
+  port: numeric(z.number().int().min(0).max(65_535)).default(4000),
   /** Cluster workers; 0 means one per core. */
   workers: nonNegativeInt.default(0),
   maxBodyBytes: positiveInt.default(1_048_576),
@@ -109,9 +124,9 @@ export const serverSchema = z.strictObject({
   keepAliveTimeoutMs: positiveInt.default(65_000),
   maxConnections: positiveInt.default(10_000),
   shutdownGraceMs: positiveInt.default(15_000),
-  serverTiming: z.boolean().default(true),
+  serverTiming: flag().default(true),
   /** Name the chosen upstream in `X-Turnpike-Upstream`. */
-  exposeUpstream: z.boolean().default(true),
+  exposeUpstream: flag().default(true),
   compression: compressionSchema.prefault({}),
   cors: corsSchema.prefault({}),
 });
@@ -119,7 +134,7 @@ export const serverSchema = z.strictObject({
 export const loggingSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Log one line per request (costly at high rates). */
-  requests: z.boolean().default(false),
+  requests: flag().default(false),
 });
 
 export const configSchema = z

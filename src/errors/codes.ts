@@ -39,7 +39,7 @@ export const ERROR_CODES = {
     rpc: -32700,
     http: 415,
     retry: 'none',
-    summary: 'Content-Encoding is not gzip, deflate or identity, or the body does not decode.',
+    summary: 'Content-Encoding is not gzip, deflate, br or identity, or the body does not decode.',
   },
   ERR_UNSUPPORTED_MEDIA_TYPE: {
     rpc: -32700,

@@ -22,6 +22,8 @@ export interface ClusterOptions {
   workers: number;
   log: Logger;
   onReady: (url: string) => void;
+  /** A worker died before every worker was ready (port in use, …); the others are stopped. */
+  onFailed?: (error: Error) => void;
 }
 
 export interface ClusterHandle {
@@ -55,6 +57,15 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
       slots.delete(worker);
       readyWorkers.delete(index);
       if (stopping) return;
+      if (!announced && options.onFailed !== undefined) {
+        // Replacing it would fail the same way forever; fail the start instead.
+        stopping = true;
+        for (const other of slots.keys()) other.process.kill('SIGTERM');
+        options.onFailed(
+          new Error(`worker ${index} exited (${signal ?? `code ${code}`}) before the gateway was ready`),
+        );
+        return;
+      }
       const crashedEarly = Date.now() - startedAt < 5_000;
       crashStreak = crashedEarly ? crashStreak + 1 : 0;
       const delay = crashedEarly ? Math.min(30_000, 250 * 2 ** Math.min(crashStreak, 7)) : 0;

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssues, parseConfigText } from './load.js';
+
+const NETWORK = 'networks: { eth: { upstreams: [ { url: "http://127.0.0.1:8545" } ] } }';
+
+describe('parseConfigText', () => {
+  it('turns interpolated numbers and booleans into typed values', () => {
+    const result = parseConfigText(
+      `server: { port: "\${PORT}", workers: "\${WORKERS:-2}", compression: { enabled: "\${GZIP}" } }\n${NETWORK}`,
+      { PORT: '8080', GZIP: 'false' },
+    );
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    expect(result.config.server.port).toBe(8080);
+    expect(result.config.server.workers).toBe(2);
+    expect(result.config.server.compression.enabled).toBe(false);
+  });
+
+  it('still rejects non-numeric text for numeric options, with the path', () => {
+    const result = parseConfigText(`server: { port: "\${PORT}" }\n${NETWORK}`, { PORT: 'eighty' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((issue) => issue.path)).toEqual(['server.port']);
+  });
+
+  it('keeps numeric-looking strings as strings where the option is a string', () => {
+    const result = parseConfigText(
+      'networks: { eth: { upstreams: [ { url: "http://127.0.0.1:8545", headers: { x-api-key: "${KEY}" } } ] } }',
+      { KEY: '12345' },
+    );
+    if (!result.ok) throw new Error(formatIssues(result.issues));
+    expect(result.config.networks.eth?.upstreams[0]?.headers['x-api-key']).toBe('12345');
+  });
+
+  it('reports a missing variable at the path that uses it', () => {
+    const result = parseConfigText('networks: { eth: { upstreams: [ { url: "${RPC_URL}" } ] } }', {});
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(formatIssues(result.issues)).toContain(
+        'networks.eth.upstreams[0].url: environment variable RPC_URL is not set',
+      );
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * `turnpike dev` through the real binary: it starts its own anvil node, serves it at /local, and on
+ * SIGTERM exits 0 leaving no anvil and no worker process behind.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  childPids,
+  commandLine,
+  isAlive,
+  killAllCli,
+  portIsOpen,
+  servingPid,
+  startCli,
+} from './support/cli.js';
+import { getFreePort } from './support/free-port.js';
+import { rpc } from './support/rpc.js';
+
+afterEach(killAllCli);
+
+describe.each([1, 2])('turnpike dev --workers %i', (workers) => {
+  it('serves a local anvil at /local and stops everything on SIGTERM', async () => {
+    const port = await getFreePort();
+    const cli = startCli(['dev', '--port', String(port), '--workers', String(workers)]);
+    const url = `http://127.0.0.1:${port}/local`;
+    expect(await cli.waitForLine(/^ready /)).toBe(`ready ${url}`);
+
+    const chainId = await rpc(url, 'eth_chainId');
+    expect(chainId.status).toBe(200);
+    expect(chainId.body).toEqual({ jsonrpc: '2.0', id: 1, result: '0x7a69' });
+    const blockNumber = await rpc(url, 'eth_blockNumber', [], { id: 'b' });
+    expect(blockNumber.status).toBe(200);
+    expect(blockNumber.body).toMatchObject({
+      jsonrpc: '2.0',
+      id: 'b',
+      result: expect.stringMatching(/^0x[0-9a-f]+$/),
+    });
+
+    // The processes dev started: one anvil, plus one cluster worker per worker when workers > 1.
+    const children = childPids(cli.pid);
+    const anvils = children.filter((pid) => commandLine(pid).some((arg) => arg.endsWith('anvil')));
+    const workerPids = children.filter((pid) =>
+      commandLine(pid).some((arg) => arg.endsWith('cluster-worker.js')),
+    );
+    expect(anvils).toHaveLength(1);
+    expect(workerPids).toHaveLength(workers === 1 ? 0 : workers);
+    const anvilPid = anvils[0]!;
+    const anvilArgs = commandLine(anvilPid);
+    const anvilPort = Number(anvilArgs[anvilArgs.indexOf('--port') + 1]);
+    expect(await portIsOpen(anvilPort)).toBe(true);
+    if (workers > 1) {
+      // Responses really come from the worker processes, not from the primary.
+      expect(workerPids).toContain(servingPid(blockNumber.headers['x-request-id']));
+    } else {
+      expect(servingPid(blockNumber.headers['x-request-id'])).toBe(cli.pid);
+    }
+
+    cli.child.kill('SIGTERM');
+    const exit = await cli.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(cli.stdout()).toBe(`ready ${url}\n`);
+    expect(isAlive(anvilPid)).toBe(false);
+    for (const pid of workerPids) expect(isAlive(pid), `worker ${pid} still running`).toBe(false);
+    expect(await portIsOpen(anvilPort)).toBe(false);
+    expect(await portIsOpen(port)).toBe(false);
+  });
+});
+
+describe('turnpike dev', () => {
+  it('fails with exit 1 when its port is taken', async () => {
+    const first = startCli(['dev', '--port', '0', '--workers', '1']);
+    const line = await first.waitForLine(/^ready /);
+    const port = Number(new URL(line.slice('ready '.length)).port);
+
+    const second = startCli(['dev', '--port', String(port), '--workers', '1']);
+    const exit = await second.exited;
+    expect(exit.code).toBe(1);
+    expect(second.stderr()).toContain('EADDRINUSE');
+    expect(second.stdout()).not.toContain('ready');
+
+    // The first one is unaffected.
+    expect((await rpc(line.slice('ready '.length), 'eth_chainId')).body).toMatchObject({ result: '0x7a69' });
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+  });
+});
