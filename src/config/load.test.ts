@@ -23,7 +23,7 @@ describe('parseConfigText', () => {
 
   it('keeps numeric-looking strings as strings where the option is a string', () => {
     const result = parseConfigText(
-      'networks: { eth: { upstreams: [ { url: "http://127.0.0.1:8545", headers: { x-api-key: "${KEY}" } } ] } }',
+      `networks: { eth: { upstreams: [ { url: "http://127.0.0.1:8545", headers: { x-api-key: "\${KEY}" } } ] } }`,
       { KEY: '12345' },
     );
     if (!result.ok) throw new Error(formatIssues(result.issues));
@@ -31,7 +31,7 @@ describe('parseConfigText', () => {
   });
 
   it('reports a missing variable at the path that uses it', () => {
-    const result = parseConfigText('networks: { eth: { upstreams: [ { url: "${RPC_URL}" } ] } }', {});
+    const result = parseConfigText(`networks: { eth: { upstreams: [ { url: "\${RPC_URL}" } ] } }`, {});
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(formatIssues(result.issues)).toContain(

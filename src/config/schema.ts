@@ -67,6 +67,8 @@ export const breakerSchema = z.strictObject({
   /** Failure ratio in the window that opens the breaker. */
   failureRate: numeric(z.number().gt(0).lte(1)).default(0.5),
   minRequests: positiveInt.default(10),
+  /** Failures in a row that open the breaker whatever the window holds. */
+  consecutiveFailures: positiveInt.default(5),
   windowMs: positiveInt.default(10_000),
   openMs: positiveInt.default(5_000),
   halfOpenProbes: positiveInt.default(3),

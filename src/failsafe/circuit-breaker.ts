@@ -15,6 +15,7 @@ export class CircuitBreaker {
   private openedAt = 0;
   private probesInFlight = 0;
   private probeSuccesses = 0;
+  private consecutiveFailures = 0;
   private readonly successes = new Uint32Array(BUCKETS);
   private readonly failures = new Uint32Array(BUCKETS);
   private bucketStart = 0;
@@ -63,6 +64,7 @@ export class CircuitBreaker {
       if (this.probeSuccesses >= this.config.halfOpenProbes) this.transition('closed');
       return;
     }
+    this.consecutiveFailures = 0;
     this.rotate();
     this.successes[this.bucketIndex]!++;
   }
@@ -75,6 +77,12 @@ export class CircuitBreaker {
     if (this.stateValue === 'open') return;
     this.rotate();
     this.failures[this.bucketIndex]!++;
+    // A dead node that ranking has stopped choosing may never fill the window: N failures in a
+    // row are enough evidence on their own.
+    if (++this.consecutiveFailures >= this.config.consecutiveFailures) {
+      this.trip();
+      return;
+    }
     let total = 0;
     for (let i = 0; i < BUCKETS; i++) total += this.failures[i]! + this.successes[i]!;
     if (total >= this.config.minRequests && this.errorRate() >= this.config.failureRate) this.trip();
@@ -107,6 +115,7 @@ export class CircuitBreaker {
     this.stateValue = next;
     this.probesInFlight = 0;
     this.probeSuccesses = 0;
+    this.consecutiveFailures = 0;
     if (next === 'closed') this.clearWindow();
     this.onStateChange?.(next);
   }

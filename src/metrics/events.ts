@@ -4,38 +4,46 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 
-export interface UpstreamAttemptEvent {
+/**
+ * Every event names the network object it belongs to (`owner`): channels are process-wide,
+ * and two gateways in one process may both have a network called "eth".
+ */
+interface Owned {
+  owner: object;
+}
+
+export interface UpstreamAttemptEvent extends Owned {
   network: string;
   upstream: string;
   method: string;
-  /** `ok`, `rpc-error` or the GatewayError code of the failure. */
+  /** `ok`, `rpc_error`, `cancelled` or the GatewayError code of the failure. */
   outcome: string;
   durationMs: number;
   hedge: boolean;
 }
 
-export interface RetryEvent {
+export interface RetryEvent extends Owned {
   network: string;
   method: string;
   reason: string;
 }
 
-export interface HedgeEvent {
+export interface HedgeEvent extends Owned {
   network: string;
   /** `started`, then `won` when the hedge answered first. */
   phase: 'started' | 'won';
 }
 
-export interface BreakerEvent {
+export interface BreakerEvent extends Owned {
   network: string;
   upstream: string;
   state: 'closed' | 'open' | 'half-open';
 }
 
-export interface RequestEndEvent {
+export interface RequestEndEvent extends Owned {
   network: string;
   method: string;
-  /** `ok`, `rpc-error`, or an error code. */
+  /** `ok`, `rpc_error`, or an error code. */
   outcome: string;
   durationMs: number;
 }

@@ -5,7 +5,7 @@
  */
 import type diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Network } from '../network/network.js';
 import type { Upstream } from '../upstream/upstream.js';
 import {
@@ -36,7 +36,7 @@ export function createMetrics(networks: readonly Network[], workerLabel: string)
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const methods = new MethodLabels();
-  const ownedNetworks = new Set(networks.map((network) => network.name));
+  const ownedNetworks = new Set<object>(networks);
 
   const requests = new Counter({
     name: METRIC.requests,
@@ -90,32 +90,35 @@ export function createMetrics(networks: readonly Network[], workerLabel: string)
   registerUpstreamGauges(registry, networks);
   registerEventLoopGauge(registry, workerLabel);
 
+  const requestChildren = childCache(requests);
+  const durationChildren = childCache(duration);
+  const attemptChildren = childCache(attempts);
+  const latencyChildren = childCache(upstreamLatency);
   const onRequest = (message: unknown) => {
     const event = message as RequestEndEvent;
-    if (!ownedNetworks.has(event.network)) return;
+    if (!ownedNetworks.has(event.owner)) return;
     const method = methods.label(event.method);
-    requests.labels(event.network, method, event.outcome).inc();
-    duration.labels(event.network, method).observe(event.durationMs / 1000);
+    requestChildren(event.network, method, event.outcome).inc();
+    durationChildren(event.network, method).observe(event.durationMs / 1000);
   };
   const onAttempt = (message: unknown) => {
     const event = message as UpstreamAttemptEvent;
-    if (!ownedNetworks.has(event.network)) return;
-    attempts.labels(event.network, event.upstream, event.outcome).inc();
+    if (!ownedNetworks.has(event.owner)) return;
+    attemptChildren(event.network, event.upstream, event.outcome).inc();
     if (event.outcome !== 'cancelled')
-      upstreamLatency.labels(event.network, event.upstream).observe(event.durationMs / 1000);
+      latencyChildren(event.network, event.upstream).observe(event.durationMs / 1000);
   };
   const onRetry = (message: unknown) => {
     const event = message as RetryEvent;
-    if (ownedNetworks.has(event.network)) retries.labels(event.network, event.reason).inc();
+    if (ownedNetworks.has(event.owner)) retries.labels(event.network, event.reason).inc();
   };
   const onHedge = (message: unknown) => {
     const event = message as HedgeEvent;
-    if (ownedNetworks.has(event.network)) hedges.labels(event.network, event.phase).inc();
+    if (ownedNetworks.has(event.owner)) hedges.labels(event.network, event.phase).inc();
   };
   const onBreaker = (message: unknown) => {
     const event = message as BreakerEvent;
-    if (ownedNetworks.has(event.network))
-      transitions.labels(event.network, event.upstream, event.state).inc();
+    if (ownedNetworks.has(event.owner)) transitions.labels(event.network, event.upstream, event.state).inc();
   };
   const subscriptions: [diagnostics.Channel, (message: unknown) => void][] = [
     [requestEndChannel, onRequest],
@@ -155,12 +158,20 @@ function childCache<C>(metric: { labels(...values: string[]): C }): (...values: 
 type UpstreamGauge = Gauge<'network' | 'upstream'>;
 
 function registerUpstreamGauges(registry: Registry, networks: readonly Network[]): void {
-  const gauge = (name: string, help: string, value: (upstream: Upstream, network: Network) => number) =>
+  // Every cluster worker reports its own view; the primary merges them with `aggregator`
+  // (a sum would double a block head or a breaker state).
+  const gauge = (
+    name: string,
+    help: string,
+    value: (upstream: Upstream, network: Network) => number,
+    aggregator: Aggregator = 'max',
+  ) =>
     new Gauge({
       name,
       help,
       labelNames: ['network', 'upstream'],
       registers: [registry],
+      aggregator,
       collect(this: UpstreamGauge) {
         for (const network of networks) {
           for (const upstream of network.upstreams) {
@@ -169,8 +180,13 @@ function registerUpstreamGauges(registry: Registry, networks: readonly Network[]
         }
       },
     });
-  gauge(METRIC.upstreamInflight, 'Requests in flight to each upstream.', (u) => u.inflight);
-  gauge(METRIC.upstreamAvailable, '1 when the upstream may take traffic.', (u) => (u.isAvailable() ? 1 : 0));
+  gauge(METRIC.upstreamInflight, 'Requests in flight to each upstream.', (u) => u.inflight, 'sum');
+  gauge(
+    METRIC.upstreamAvailable,
+    '1 when the upstream may take traffic (in every worker).',
+    (u) => (u.isAvailable() ? 1 : 0),
+    'min',
+  );
   gauge(
     METRIC.upstreamBreakerState,
     'Breaker state: 0 closed, 1 half-open, 2 open.',

@@ -50,8 +50,12 @@ export async function runAttempt(
   } catch (err) {
     const error = err as GatewayError;
     const cancelled = control.signal.aborted && !control.timedOut;
-    if (cancelled) upstream.breaker.release();
-    else {
+    if (cancelled) {
+      upstream.breaker.release();
+      // A hedge loser took at least this long; without it ranking never learns that an
+      // upstream turned slow (its attempts only ever end cancelled) and keeps picking it first.
+      upstream.latency.penalize(performance.now() - started);
+    } else {
       upstream.breaker.recordFailure();
       upstream.latency.penalize(Math.max(performance.now() - started, upstream.latency.ewmaMs) * 2);
     }
@@ -61,6 +65,7 @@ export async function runAttempt(
   }
   if (upstreamAttemptChannel.hasSubscribers) {
     const event: UpstreamAttemptEvent = {
+      owner: upstream.owner,
       network: upstream.network,
       upstream: upstream.id,
       method: request.method,
@@ -74,6 +79,6 @@ export async function runAttempt(
 }
 
 function attemptOutcome(result: AttemptResult): string {
-  if (result.ok) return result.outcome.kind === 'rpc-error' ? 'rpc-error' : 'ok';
+  if (result.ok) return result.outcome.kind === 'rpc-error' ? 'rpc_error' : 'ok';
   return result.cancelled ? 'cancelled' : result.error.code;
 }

@@ -28,6 +28,8 @@ export type ForwardResult =
 
 export interface ForwardContext {
   readonly network: string;
+  /** Tags diagnostics events (see metrics/events.ts). */
+  readonly owner: object;
   readonly upstreams: readonly Upstream[];
   readonly failsafe: FailsafeConfig;
   /** Called with every successful result so the network can learn heads. */
@@ -83,7 +85,12 @@ export async function forward(
     lastError = result.error;
     if (result.error.retry === 'none' || attempt === maxAttempts) break;
     if (retryChannel.hasSubscribers) {
-      retryChannel.publish({ network: ctx.network, method: request.method, reason: result.error.code });
+      retryChannel.publish({
+        owner: ctx.owner,
+        network: ctx.network,
+        method: request.method,
+        reason: result.error.code,
+      });
     }
     if (failsafe.retry.backoffMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(failsafe.retry.backoffMs, remaining)));

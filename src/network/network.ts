@@ -19,7 +19,9 @@ export class Network {
     readonly config: NetworkConfig,
     log: HealthLogger,
   ) {
-    this.upstreams = config.upstreams.map((upstream, index) => new Upstream(upstream, index, name, config));
+    this.upstreams = config.upstreams.map(
+      (upstream, index) => new Upstream(upstream, index, name, config, this),
+    );
     this.health = new HealthMonitor(
       name,
       this.upstreams,
@@ -30,6 +32,7 @@ export class Network {
     );
     this.forwardContext = {
       network: name,
+      owner: this,
       upstreams: this.upstreams,
       failsafe: config.failsafe,
       onResult: (upstream, rule, result) => this.learn(upstream, rule, result),

@@ -111,6 +111,7 @@ async function runItem(network: Network, item: RpcItem, timing: StageTiming): Pr
   }
   if (requestEndChannel.hasSubscribers) {
     const event: RequestEndEvent = {
+      owner: network,
       network: network.name,
       method: request.method,
       outcome,

@@ -101,7 +101,7 @@ export class HealthMonitor {
         (upstream) =>
           now - upstream.lastUsedAt >= interval ||
           (this.config.maxBlockLag > 0 && now - upstream.headSeenAt >= interval) ||
-          (this.config.checkChainId && upstream.chainId === undefined),
+          (this.config.checkChainId && (upstream.chainId === undefined || upstream.chainIdMismatch)),
       );
       await Promise.all(due.map((upstream) => this.probe(upstream)));
       this.updateLag();
@@ -111,12 +111,17 @@ export class HealthMonitor {
   }
 
   private async probe(upstream: Upstream): Promise<void> {
-    if (this.config.checkChainId && upstream.chainId === undefined) {
+    // An open breaker is left alone until it half-opens; then the probe is its trial request.
+    if (upstream.breaker.state === 'open') return;
+    const needsChainId =
+      this.config.checkChainId && (upstream.chainId === undefined || upstream.chainIdMismatch);
+    if (needsChainId) {
+      // Unknown, or wrong (a node can be repointed): ask again, and only that.
       await this.fetchChainId(upstream);
       if (this.expectedChainId === undefined) this.expectedChainId = majority(this.upstreams);
       this.judgeChainId(upstream);
+      if (upstream.chainIdMismatch) return;
     }
-    // An open breaker is left alone until it half-opens; then the probe is its trial request.
     if (!upstream.breaker.tryAcquire()) return;
     const started = performance.now();
     const result = await this.call(upstream, this.config.probeMethod);

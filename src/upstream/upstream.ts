@@ -40,7 +40,14 @@ export class Upstream {
   private readonly path: string;
   private readonly headers: Record<string, string>;
 
-  constructor(config: UpstreamConfig, index: number, network: string, networkConfig: NetworkConfig) {
+  constructor(
+    config: UpstreamConfig,
+    index: number,
+    network: string,
+    networkConfig: NetworkConfig,
+    /** The Network object this upstream belongs to; tags its diagnostics events. */
+    readonly owner: object = {},
+  ) {
     this.id = config.id ?? `${network}-${index}`;
     this.network = network;
     this.tier = config.tier;
@@ -64,7 +71,7 @@ export class Upstream {
     });
     this.breaker = new CircuitBreaker(networkConfig.failsafe.breaker);
     this.breaker.onStateChange = (state) => {
-      if (breakerChannel.hasSubscribers) breakerChannel.publish({ network, upstream: this.id, state });
+      if (breakerChannel.hasSubscribers) breakerChannel.publish({ owner, network, upstream: this.id, state });
     };
     this.latency = new LatencyTracker(networkConfig.failsafe.hedge.quantile);
   }
