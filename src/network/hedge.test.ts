@@ -101,7 +101,8 @@ describe('runHedged', () => {
     expect(events.map((event) => event.phase)).toEqual(['started', 'won']);
     expect(fastProxy.stats.forwarded).toBe(1);
     // The loser is aborted (it settles a moment later) and does not count as a failure.
-    for (let i = 0; i < 400 && slow.inflight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const loserSettled = () => slow.inflight === 0 && attempts.some((event) => event.upstream === 'slow');
+    for (let i = 0; i < 400 && !loserSettled(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(slow.inflight).toBe(0);
     expect(attempts).toContainEqual(expect.objectContaining({ upstream: 'slow', outcome: 'cancelled' }));
     expect(attempts).toContainEqual(

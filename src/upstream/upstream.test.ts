@@ -134,4 +134,22 @@ describe('Upstream', () => {
     expect(u.head).toBe(10);
     expect(u.headSeenAt).toBe(2000);
   });
+
+  it('times out a request still queued behind a full pool, without waiting for a connection', async () => {
+    mode = 'hang';
+    const u = upstream(`http://${base}/`, { pool: { connections: 1 } });
+    const first = u.send('{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}', 2_000);
+    // The only connection is taken by the hung request: this one waits in undici's queue.
+    const queued = u.send('{"jsonrpc":"2.0","id":2,"method":"eth_blockNumber"}', 100);
+    const error = await queued.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).code).toBe('ERR_UPSTREAM_TIMEOUT');
+    // The hung request is still in flight; only the queued one gave up.
+    expect(u.inflight).toBe(1);
+    await first.catch(() => undefined);
+    expect(u.inflight).toBe(0);
+  });
 });

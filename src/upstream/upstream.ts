@@ -9,6 +9,7 @@ import { CircuitBreaker } from '../failsafe/circuit-breaker.js';
 import { LatencyTracker } from '../failsafe/latency-tracker.js';
 import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
 import { breakerChannel } from '../metrics/events.js';
+import { collectResponse } from './collect-response.js';
 import { redactUrl } from './redact.js';
 
 export interface UpstreamReply {
@@ -110,16 +111,11 @@ export class Upstream {
     this.inflight++;
     this.lastUsedAt = Date.now();
     try {
-      const response = await this.pool.request({
-        path: this.path,
-        method: 'POST',
-        headers: this.headers,
-        body,
-        // undici accepts an emitter with on/removeListener as its abort signal.
-        signal: attempt.signal as unknown as AbortSignal,
-      });
-      const bytes = Buffer.from(await response.body.arrayBuffer());
-      return { status: response.statusCode, body: bytes };
+      return await collectResponse(
+        this.pool,
+        { path: this.path, method: 'POST', headers: this.headers, body },
+        attempt.signal,
+      );
     } catch (err) {
       throw this.transportError(err, attempt);
     } finally {
