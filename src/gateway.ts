@@ -156,6 +156,7 @@ function readiness(networks: ReadonlyMap<string, Network>, draining: boolean) {
         inflight: upstream.inflight,
         errorRate: Number(upstream.breaker.errorRate().toFixed(4)),
         latencyMs: Number(upstream.latency.ewmaMs.toFixed(3)),
+        penaltyMs: Number(upstream.latency.penaltyMs().toFixed(3)),
       })),
     };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyTracker } from './latency-tracker.js';
+import { LatencyTracker, PENALTY_HALF_LIFE_MS, STALE_HALF_LIFE_MS } from './latency-tracker.js';
 
 describe('LatencyTracker', () => {
   it('starts at the initial EWMA and moves toward each sample by alpha', () => {
@@ -24,13 +24,48 @@ describe('LatencyTracker', () => {
     expect(tracker.ewmaMs).toBeLessThan(2.1);
   });
 
-  it('penalize() only ever raises the EWMA, halfway toward the penalty', () => {
-    const tracker = new LatencyTracker(0.9, 0.1, 10);
-    tracker.penalize(5);
-    expect(tracker.ewmaMs).toBe(10);
+  it('penalize() raises the cost, not the EWMA, and never lowers a larger penalty', () => {
+    const tracker = new LatencyTracker(0.9, 0.1, 10, () => 0);
     tracker.penalize(30);
-    expect(tracker.ewmaMs).toBe(20);
+    expect(tracker.ewmaMs).toBe(10);
+    expect(tracker.costMs()).toBe(40);
+    tracker.penalize(5);
+    expect(tracker.penaltyMs()).toBe(30);
     expect(tracker.samples).toBe(0);
+  });
+
+  it('the penalty halves every half-life, so a recovered upstream earns its way back without traffic', () => {
+    let now = 0;
+    const tracker = new LatencyTracker(0.9, 0.1, 10, () => now);
+    tracker.penalize(1000);
+    now = PENALTY_HALF_LIFE_MS;
+    expect(tracker.penaltyMs()).toBeCloseTo(500, 6);
+    now = 2 * PENALTY_HALF_LIFE_MS;
+    expect(tracker.penaltyMs()).toBeCloseTo(250, 6);
+    now = 40 * PENALTY_HALF_LIFE_MS;
+    expect(tracker.penaltyMs()).toBeCloseTo(0, 6);
+  });
+
+  it('a stale estimate fades from the cost, and the next sample mostly replaces it', () => {
+    let now = 0;
+    const tracker = new LatencyTracker(0.9, 0.1, 100, () => now);
+    expect(tracker.costMs()).toBe(100);
+    now = 2 * STALE_HALF_LIFE_MS;
+    expect(tracker.costMs()).toBeCloseTo(25, 6);
+    // Two half-lives old: the old estimate keeps a quarter of the weight.
+    tracker.record(4);
+    expect(tracker.ewmaMs).toBeCloseTo(0.25 * 100 + 0.75 * 4, 6);
+    // A fresh estimate keeps the usual 1 − alpha.
+    tracker.record(4);
+    expect(tracker.ewmaMs).toBeCloseTo(0.9 * 28 + 0.1 * 4, 6);
+  });
+
+  it('a success sheds half of the current penalty', () => {
+    const tracker = new LatencyTracker(0.9, 0.1, 10, () => 0);
+    tracker.penalize(100);
+    tracker.record(10);
+    expect(tracker.penaltyMs()).toBe(50);
+    expect(tracker.costMs()).toBe(60);
   });
 
   it('has no quantile before 8 samples', () => {

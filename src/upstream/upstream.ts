@@ -94,7 +94,7 @@ export class Upstream {
 
   /** Lower is better: power-of-two-choices compares this. */
   score(): number {
-    return ((this.inflight + 1) * this.latency.ewmaMs) / this.weight;
+    return ((this.inflight + 1) * this.latency.costMs()) / this.weight;
   }
 
   noteHead(block: number, now: number): void {
