@@ -1,0 +1,127 @@
+// Plain-text tables and the PASS/FAIL checks against the issue's targets.
+
+const isNumber = (value) => typeof value === 'number' && Number.isFinite(value);
+
+/** Formats a number with `digits` decimals and thousands separators; "–" when missing. */
+export function fmt(value, digits = 0) {
+  if (!isNumber(value)) return '–';
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Renders rows (arrays of strings) under headers, first column left-aligned, others right. */
+export function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i])))
+      .join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/**
+ * A check: PASS/FAIL when both sides were measured, SKIP when a figure is missing,
+ * INVALID when the open-loop generator could not hold its schedule.
+ */
+function check(name, value, unit, target, passes, { invalid = false } = {}) {
+  let status = 'SKIP';
+  if (isNumber(value)) status = invalid ? 'INVALID' : passes(value) ? 'PASS' : 'FAIL';
+  return { name, value: isNumber(value) ? value : null, unit, target, status };
+}
+
+/** The issue's four targets, computed from the per-target results. */
+export function evaluateTargets(results) {
+  const tp = results['turnpike-all'];
+  const nginx = results.nginx;
+  const express = results.express;
+  const direct = results.direct;
+  const ratio = (a, b) => (isNumber(a) && isNumber(b) && b > 0 ? a / b : null);
+  const addedP99 =
+    isNumber(tp?.open?.latencyMs?.p99) && isNumber(direct?.open?.latencyMs?.p99)
+      ? tp.open.latencyMs.p99 - direct.open.latencyMs.p99
+      : null;
+  const openInvalid = Boolean(tp?.open && !tp.open.valid) || Boolean(direct?.open && !direct.open.valid);
+  return [
+    check(
+      'Turnpike(all) RPS / nginx RPS',
+      ratio(tp?.closed?.rps, nginx?.closed?.rps),
+      '×',
+      '≥ 0.5',
+      (v) => v >= 0.5,
+    ),
+    check(
+      'Turnpike(all) RPS / Express RPS',
+      ratio(tp?.closed?.rps, express?.closed?.rps),
+      '×',
+      '≥ 10',
+      (v) => v >= 10,
+    ),
+    check('Turnpike(all) added p99 vs direct (open loop)', addedP99, 'ms', '≤ 1', (v) => v <= 1, {
+      invalid: openInvalid,
+    }),
+    check('Turnpike(all) CPU per proxied request', tp?.closed?.cpuUsPerRequest, 'µs', '≤ 60', (v) => v <= 60),
+  ];
+}
+
+export function closedLoopTable(results, labels) {
+  const rows = Object.entries(results)
+    .filter(([, r]) => r.closed)
+    .map(([key, { closed: c }]) => [
+      labels[key] ?? key,
+      fmt(c.rps),
+      fmt(c.p50Ms, 2),
+      fmt(c.p99Ms, 2),
+      fmt(c.cpuUsPerRequest, 1),
+      c.upstreamPerRequest === null ? '–' : fmt(c.upstreamPerRequest, 2),
+      fmt(c.errors),
+      fmt(c.backgroundCores, 2),
+    ]);
+  return table(
+    ['target', 'RPS', 'p50 ms', 'p99 ms', 'CPU µs/req', 'upstream/req', 'errors', 'bg cores'],
+    rows,
+  );
+}
+
+export function openLoopTable(results, labels) {
+  const rows = Object.entries(results)
+    .filter(([, r]) => r.open)
+    .map(([key, { open: o }]) => [
+      labels[key] ?? key,
+      fmt(o.completedRps),
+      fmt(o.latencyMs.p50, 3),
+      fmt(o.latencyMs.p99, 3),
+      fmt(o.latencyMs.p999, 3),
+      fmt(o.serviceTimeMs.p99, 3),
+      fmt(o.sendLagMs.p99, 3),
+      fmt(o.errors.total),
+      o.valid ? 'yes' : `NO: ${o.invalid.join('; ')}`,
+      fmt(o.backgroundCores, 2),
+    ]);
+  return table(
+    [
+      'target',
+      'done RPS',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'uncorr p99',
+      'send lag p99',
+      'errors',
+      'valid',
+      'bg cores',
+    ],
+    rows,
+  );
+}
+
+export function checksTable(checks) {
+  const digits = { '×': 2, ms: 3, µs: 1 };
+  return table(
+    ['target', 'measured', 'goal', 'result'],
+    checks.map((c) => [
+      c.name,
+      `${fmt(c.value, digits[c.unit] ?? 2)} ${c.unit}`,
+      `${c.target} ${c.unit}`,
+      c.status,
+    ]),
+  );
+}

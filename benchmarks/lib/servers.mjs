@@ -1,0 +1,73 @@
+// Starting the Node targets: the naive Express proxy and Turnpike (through its CLI).
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { assertOpen, startChild } from './children.mjs';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXPRESS_PROXY = fileURLToPath(new URL('../servers/express-proxy.mjs', import.meta.url));
+const FLAPPING_STUB = fileURLToPath(new URL('../servers/flapping-stub.mjs', import.meta.url));
+const TURNPIKE_BIN = join(REPO_ROOT, 'bin/turnpike.js');
+const TURNPIKE_DIST = join(REPO_ROOT, 'dist/cli/main.js');
+const READY = /ready (http:\/\/\S+)/;
+
+export async function startExpressProxy({ port, upstream }) {
+  const child = await startChild('express-proxy', process.execPath, [EXPRESS_PROXY, String(port), upstream], {
+    ready: READY,
+  });
+  return { child, url: `http://127.0.0.1:${port}/` };
+}
+
+export async function startFlappingStub({ port, flapSeconds }) {
+  const child = await startChild(
+    'flapping-stub',
+    process.execPath,
+    [FLAPPING_STUB, String(port), String(flapSeconds)],
+    { ready: READY },
+  );
+  return { child, url: `http://127.0.0.1:${port}/`, statsUrl: `http://127.0.0.1:${port}/stats` };
+}
+
+/** Why Turnpike cannot be started, or null when the compiled CLI is there. */
+export function turnpikeMissing() {
+  return existsSync(TURNPIKE_DIST) ? null : `${TURNPIKE_DIST} not found (run \`npm run build\`)`;
+}
+
+/** Writes a one-network config and starts `turnpike start`; resolves once it prints its ready line. */
+export async function startTurnpike({ dir, port, workers, upstreams, network = 'bench' }) {
+  const missing = turnpikeMissing();
+  if (missing) throw new Error(`Turnpike unavailable: ${missing}`);
+  const config = {
+    server: { host: '127.0.0.1', port, workers },
+    logging: { level: 'warn' },
+    networks: {
+      [network]: {
+        // The stubs answer "0x1" to everything: no chain id to check, no head to lag behind.
+        health: { checkChainId: false, maxBlockLag: 0 },
+        upstreams: upstreams.map((url) => ({ url })),
+      },
+    },
+  };
+  assertOpen('Turnpike');
+  const path = join(dir, `turnpike-${port}.yaml`);
+  await writeFile(path, YAML.stringify(config));
+  const args = [
+    TURNPIKE_BIN,
+    'start',
+    '--config',
+    path,
+    '--workers',
+    String(workers),
+    '--port',
+    String(port),
+  ];
+  const child = await startChild(`turnpike (${workers} workers)`, process.execPath, args, {
+    ready: READY,
+    cwd: REPO_ROOT,
+    timeoutMs: 30_000,
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  return { child, url: `${origin}/${network}`, metricsUrl: `${origin}/metrics` };
+}
