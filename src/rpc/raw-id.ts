@@ -3,19 +3,19 @@
  * their source text. Such requests go upstream with a synthetic id (many nodes reject big ids)
  * and the client's exact id text is spliced back into the response entry.
  */
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const ID_KEY = Buffer.from('"id"');
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  isSpace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes.js';
 
-function isSpace(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
+const ID_KEY = Buffer.from('"id"');
 
 /** True when a parsed numeric id would not survive JSON.stringify with the client's digits. */
 export function isLossyId(id: unknown): id is number {

@@ -4,6 +4,7 @@
  * head of the body says it carries an error.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../rpc/json-bytes.js';
 
 export type UpstreamOutcome =
   | { readonly kind: 'result'; readonly result: unknown; readonly parsed: boolean }
@@ -80,11 +81,11 @@ function structurallyComplete(body: Buffer): boolean {
   for (let i = 0; i < body.length; i++) {
     const byte = body[i]!;
     if (inString) {
-      if (byte === 0x5c) i++;
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if (byte === 0x7b || byte === 0x5b) depth++;
-    else if (byte === 0x7d || byte === 0x5d) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
+    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
       depth--;
       if (depth < 0) return false;
     } else if (depth === 0 && byte > 0x20) return false;
