@@ -93,6 +93,7 @@ describe('request limits', () => {
       `POST /strict HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(8000)}\r\ncontent-length: 0\r\n\r\n`,
     ]);
     expect(statusOf(raw)).toBe(431);
+    expect(raw).toContain('"code":"ERR_HEADERS_TOO_LARGE"');
     await expectServing(strict);
   });
 
@@ -102,13 +103,17 @@ describe('request limits', () => {
       '{"jsonrpc":',
     ]);
     // Node answers 408 when it can; a closed connection without a response is also acceptable.
-    if (raw !== '') expect(statusOf(raw)).toBe(408);
+    if (raw !== '') {
+      expect(statusOf(raw)).toBe(408);
+      expect(raw).toContain('"code":"ERR_REQUEST_TIMEOUT"');
+    }
     await expectServing(strict);
   });
 
   it('garbage that is not HTTP gets 400 and a closed connection', async () => {
     const raw = await rawExchange(strict.port, ['\x16\x03\x01\x02\x00 not http at all\r\n\r\n']);
     expect(statusOf(raw)).toBe(400);
+    expect(raw).toContain('"code":"ERR_MALFORMED_HTTP"');
     await expectServing(strict);
   });
 });

@@ -67,6 +67,18 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The client did not send its headers or body within the server timeouts.',
   },
+  ERR_HEADERS_TOO_LARGE: {
+    rpc: -32600,
+    http: 431,
+    retry: 'none',
+    summary: 'Request headers are larger than `server.maxHeaderBytes`.',
+  },
+  ERR_MALFORMED_HTTP: {
+    rpc: -32600,
+    http: 400,
+    retry: 'none',
+    summary: 'The bytes received are not a valid HTTP/1.1 request.',
+  },
   ERR_METHOD_NOT_SUPPORTED: {
     rpc: -32601,
     http: 200,

@@ -2,6 +2,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorResponse } from '../rpc/serialize.js';
 
 export function createHttpServer(
   config: ServerConfig,
@@ -25,16 +27,23 @@ export function createHttpServer(
       socket.destroy();
       return;
     }
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = JSON.stringify({
-      jsonrpc: '2.0',
-      id: null,
-      error: { code: status === 408 ? -32603 : -32600, message: http.STATUS_CODES[status] },
-    });
+    const error = clientErrorOf(err);
+    const status = error.httpStatus;
+    const body = errorResponse(null, error);
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   });
   return server;
+}
+
+/** The same error model as every other response, for failures node:http detects itself. */
+function clientErrorOf(err: NodeJS.ErrnoException): GatewayError {
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return new GatewayError('ERR_HEADERS_TOO_LARGE', 'request headers are too large');
+  }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new GatewayError('ERR_REQUEST_TIMEOUT', 'the request was not received in time');
+  }
+  return new GatewayError('ERR_MALFORMED_HTTP', 'malformed HTTP request');
 }
