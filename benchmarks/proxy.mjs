@@ -2,7 +2,7 @@
 // with nginx as a proxy, and with the naive Express proxy? Everything is measured in one run on
 // this machine, so the ratios hold even though absolute figures drift. See docs/benchmarks.md.
 import os from 'node:os';
-import { cleanup, cleanupOnSignals, makeTempDir, stopChild } from './lib/children.mjs';
+import { makeTempDir, runBenchmark, stopChild } from './lib/children.mjs';
 import { proxyBenchConfig } from './lib/env.mjs';
 import { assertJsonRpc } from './lib/jsonrpc.mjs';
 import { machineInfo, writeResult } from './lib/machine.mjs';
@@ -144,14 +144,4 @@ function warnings(results, labels) {
   return out;
 }
 
-cleanupOnSignals();
-main()
-  .then(async (code) => {
-    await cleanup();
-    process.exitCode = code;
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await cleanup();
-    process.exitCode = 1;
-  });
+runBenchmark(main);

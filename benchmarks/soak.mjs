@@ -2,7 +2,7 @@
 // at a fixed open-loop rate for SOAK_MINUTES. Passes when memory at the end is within 10 % of
 // minute 1 and clients saw (almost) no errors while the breaker opened and closed. See docs/benchmarks.md.
 import os from 'node:os';
-import { cleanup, cleanupOnSignals, makeTempDir } from './lib/children.mjs';
+import { makeTempDir, runBenchmark } from './lib/children.mjs';
 import { soakConfig } from './lib/env.mjs';
 import { assertJsonRpc } from './lib/jsonrpc.mjs';
 import { openLoop } from './lib/load.mjs';
@@ -161,14 +161,4 @@ function printReport({ result, checks, flapStats, steadyStats, cpuUsPerRequest, 
   console.log(`\n${table(['check', 'minute 1', 'end', 'change', 'goal', 'result'], rows)}`);
 }
 
-cleanupOnSignals();
-main()
-  .then(async (code) => {
-    await cleanup();
-    process.exitCode = code;
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await cleanup();
-    process.exitCode = 1;
-  });
+runBenchmark(main);

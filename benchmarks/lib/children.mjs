@@ -180,3 +180,18 @@ export function cleanupOnSignals() {
     });
   }
 }
+
+/** Runs a benchmark's `main()` (resolving to an exit code) with cleanup on every way out. */
+export function runBenchmark(main) {
+  cleanupOnSignals();
+  main()
+    .then(async (code) => {
+      await cleanup();
+      process.exitCode = code;
+    })
+    .catch(async (err) => {
+      console.error(err);
+      await cleanup();
+      process.exitCode = 1;
+    });
+}
