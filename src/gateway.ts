@@ -49,7 +49,7 @@ export function createGateway(
     networks.set(name, network);
     for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
   }
-  const metrics = createMetrics([...networks.values()], options.workerLabel ?? '0');
+  const metrics = createMetrics([...networks.values()], options.workerLabel ?? '0', () => inflight);
   let draining = false;
   let inflight = 0;
   let started: Promise<void> | undefined;
@@ -71,11 +71,9 @@ export function createGateway(
     inflight: {
       inc: () => {
         inflight++;
-        metrics.inflight.inc();
       },
       dec: () => {
         inflight--;
-        metrics.inflight.dec();
         if (inflight === 0) idle?.();
       },
     },

@@ -20,6 +20,7 @@ import {
   type UpstreamAttemptEvent,
   upstreamAttemptChannel,
 } from './events.js';
+import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { MethodLabels } from './method-labels.js';
 import { METRIC } from './names.js';
 
@@ -28,47 +29,55 @@ const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 export interface GatewayMetrics {
   readonly registry: Registry;
-  readonly inflight: Gauge;
   close(): void;
 }
 
-export function createMetrics(networks: readonly Network[], workerLabel: string): GatewayMetrics {
+export function createMetrics(
+  networks: readonly Network[],
+  workerLabel: string,
+  /** Reads the gateway's count of HTTP requests in progress at scrape time. */
+  readInflight: () => number,
+): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const methods = new MethodLabels();
   const ownedNetworks = new Set<object>(networks);
 
-  const requests = new Counter({
-    name: METRIC.requests,
-    help: 'JSON-RPC requests by network, method and outcome.',
-    labelNames: ['network', 'method', 'status'],
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: METRIC.requestDuration,
-    help: 'Time from parsed request to response entry, seconds.',
-    labelNames: ['network', 'method'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const inflight = new Gauge({
+  // Per-request metrics: lightweight series that prom-client reads at scrape time.
+  const requests = new FastCounter(
+    METRIC.requests,
+    'JSON-RPC requests by network, method and outcome.',
+    ['network', 'method', 'status'],
+    registry,
+  );
+  const duration = new FastHistogram(
+    METRIC.requestDuration,
+    'Time from parsed request to response entry, seconds.',
+    ['network', 'method'],
+    registry,
+    LATENCY_BUCKETS,
+  );
+  new Gauge({
     name: METRIC.inflightRequests,
     help: 'HTTP requests in progress.',
     registers: [registry],
+    collect() {
+      this.set(readInflight());
+    },
   });
-  const attempts = new Counter({
-    name: METRIC.upstreamAttempts,
-    help: 'Upstream attempts by outcome.',
-    labelNames: ['network', 'upstream', 'outcome'],
-    registers: [registry],
-  });
-  const upstreamLatency = new Histogram({
-    name: METRIC.upstreamLatency,
-    help: 'Upstream attempt latency, seconds.',
-    labelNames: ['network', 'upstream'],
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const attempts = new FastCounter(
+    METRIC.upstreamAttempts,
+    'Upstream attempts by outcome.',
+    ['network', 'upstream', 'outcome'],
+    registry,
+  );
+  const upstreamLatency = new FastHistogram(
+    METRIC.upstreamLatency,
+    'Upstream attempt latency, seconds.',
+    ['network', 'upstream'],
+    registry,
+    LATENCY_BUCKETS,
+  );
   const retries = new Counter({
     name: METRIC.retries,
     help: 'Retries to another upstream, by the failure that caused them.',
@@ -90,23 +99,19 @@ export function createMetrics(networks: readonly Network[], workerLabel: string)
   registerUpstreamGauges(registry, networks);
   registerEventLoopGauge(registry, workerLabel);
 
-  const requestChildren = childCache(requests);
-  const durationChildren = childCache(duration);
-  const attemptChildren = childCache(attempts);
-  const latencyChildren = childCache(upstreamLatency);
   const onRequest = (message: unknown) => {
     const event = message as RequestEndEvent;
     if (!ownedNetworks.has(event.owner)) return;
     const method = methods.label(event.method);
-    requestChildren(event.network, method, event.outcome).inc();
-    durationChildren(event.network, method).observe(event.durationMs / 1000);
+    requests.inc([event.network, method, event.outcome]);
+    duration.observe([event.network, method], event.durationMs / 1000);
   };
   const onAttempt = (message: unknown) => {
     const event = message as UpstreamAttemptEvent;
     if (!ownedNetworks.has(event.owner)) return;
-    attemptChildren(event.network, event.upstream, event.outcome).inc();
+    attempts.inc([event.network, event.upstream, event.outcome]);
     if (event.outcome !== 'cancelled')
-      latencyChildren(event.network, event.upstream).observe(event.durationMs / 1000);
+      upstreamLatency.observe([event.network, event.upstream], event.durationMs / 1000);
   };
   const onRetry = (message: unknown) => {
     const event = message as RetryEvent;
@@ -131,27 +136,9 @@ export function createMetrics(networks: readonly Network[], workerLabel: string)
 
   return {
     registry,
-    inflight,
     close: () => {
       for (const [channel, handler] of subscriptions) channel.unsubscribe(handler);
     },
-  };
-}
-
-/**
- * Caches labelled children: prom-client hashes the label object on every `labels()` call,
- * which shows up in profiles at high request rates.
- */
-function childCache<C>(metric: { labels(...values: string[]): C }): (...values: string[]) => C {
-  const children = new Map<string, C>();
-  return (...values) => {
-    const key = values.join('\u0000');
-    let child = children.get(key);
-    if (child === undefined) {
-      child = metric.labels(...values);
-      children.set(key, child);
-    }
-    return child;
   };
 }
 
