@@ -1,8 +1,8 @@
 /**
  * One abortable attempt with its own timer, always cleared: no timers outlive their request.
- * The signal is a minimal emitter rather than an AbortController: undici accepts any object
- * with `on`/`once`/`removeListener`, and an AbortController per attempt costs measurable CPU at tens
- * of thousands of requests per second.
+ * The signal is a minimal one-listener emitter rather than an AbortController: the only
+ * listener is the upstream response collector (upstream/collect-response.ts), and an
+ * AbortController per attempt costs measurable CPU at tens of thousands of requests per second.
  */
 export class CancelSignal {
   aborted = false;
@@ -12,11 +12,6 @@ export class CancelSignal {
   on(_event: 'abort', listener: () => void): this {
     this.listener = listener;
     return this;
-  }
-
-  /** undici 7 registers with `once` (see its `addAbortListener`); abort() fires at most once anyway. */
-  once(event: 'abort', listener: () => void): this {
-    return this.on(event, listener);
   }
 
   removeListener(_event: 'abort', listener: () => void): this {
