@@ -5,7 +5,7 @@
  */
 import type diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Network } from '../network/network.js';
 import type { Upstream } from '../upstream/upstream.js';
 import {
