@@ -98,12 +98,6 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'No upstream of the network is available (all excluded, unhealthy or breaker open).',
   },
-  ERR_SHUTTING_DOWN: {
-    rpc: -32603,
-    http: 503,
-    retry: 'none',
-    summary: 'The worker is draining for shutdown; retry on another instance.',
-  },
   // Upstream attempt failures (retryable on another upstream).
   ERR_UPSTREAM_TIMEOUT: {
     rpc: -32603,
