@@ -2,14 +2,14 @@
  * `createGateway(config)`: the whole gateway as a library — networks, health, metrics, the
  * HTTP handler, and `listen()` / `close()` with a draining shutdown.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { Network } from './network/network.js';
-import { createHttpServer } from './server/http-server.js';
+import { nodeHttpHandler } from './server/http1/node-adapter.js';
+import { Http1Server } from './server/http1/server.js';
 import { createRouter } from './server/router.js';
 
 export interface GatewayOptions {
@@ -25,7 +25,10 @@ export interface Gateway {
   readonly networks: ReadonlyMap<string, Network>;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
-  /** Handles one HTTP request; call `start()` first when mounting it on your own server. */
+  /**
+   * Handles one request of a node:http server you own (`http.createServer(gateway.handler)`);
+   * call `start()` first. `listen()` uses Turnpike's own, faster HTTP/1.1 server instead.
+   */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** Checks upstream chain ids and starts health monitoring (once). */
   start(): Promise<void>;
@@ -53,11 +56,11 @@ export function createGateway(
   let draining = false;
   let inflight = 0;
   let started: Promise<void> | undefined;
-  let server: Server | undefined;
+  let server: Http1Server | undefined;
   let idle: (() => void) | undefined;
 
   const isReady = () => [...networks.values()].every((network) => network.isReady());
-  const handler = createRouter({
+  const route = createRouter({
     config: config.server,
     draining: () => draining,
     networks,
@@ -84,7 +87,7 @@ export function createGateway(
     networks,
     metrics,
     logger,
-    handler,
+    handler: nodeHttpHandler(route, config.server.maxBodyBytes),
     get inflight() {
       return inflight;
     },
@@ -94,27 +97,29 @@ export function createGateway(
     },
     async listen(port = config.server.port, host = config.server.host) {
       await gateway.start();
-      server = createHttpServer(config.server, handler);
-      const listening = server;
-      await new Promise<void>((resolve, reject) => {
-        listening.once('error', reject);
-        listening.listen(port, host, () => {
-          listening.off('error', reject);
-          resolve();
-        });
-      });
-      const address = listening.address() as AddressInfo;
+      const { maxBodyBytes, maxHeaderBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } =
+        config.server;
+      const listening = new Http1Server(
+        {
+          maxBodyBytes,
+          maxHeaderBytes,
+          headersTimeoutMs,
+          requestTimeoutMs,
+          keepAliveTimeoutMs,
+          maxConnections: config.server.maxConnections,
+        },
+        route,
+      );
+      server = listening;
+      const address = await listening.listen(port, host);
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return { url: `http://${shownHost}:${address.port}`, port: address.port };
     },
     isReady,
     async close(graceMs = config.server.shutdownGraceMs) {
       draining = true;
-      const closing =
-        server === undefined
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => server!.close(() => resolve()));
-      server?.closeIdleConnections();
+      // Stops accepting and closes idle connections; busy ones close after their response.
+      const closing = server?.close() ?? Promise.resolve();
       if (inflight > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -127,7 +132,7 @@ export function createGateway(
         ]);
         clearTimeout(timer);
       }
-      server?.closeAllConnections();
+      server?.destroyAll();
       await closing;
       await Promise.all([...networks.values()].map((network) => network.close()));
       metrics.close();

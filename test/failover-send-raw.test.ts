@@ -47,6 +47,16 @@ async function result<T>(url: string, method: string, params: unknown[]): Promis
   return body.result as T;
 }
 
+/** The receipt once mined: automine can lag the send by a few ms on a loaded machine. */
+async function receiptOf<T>(node: AnvilNode, hash: Hex): Promise<T | null> {
+  for (let i = 0; i < 100; i++) {
+    const receipt = await result<T | null>(node.url, 'eth_getTransactionReceipt', [hash]);
+    if (receipt !== null) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return null;
+}
+
 const nonceOf = async (node: AnvilNode, address: string) =>
   Number.parseInt(await result<string>(node.url, 'eth_getTransactionCount', [address, 'latest']), 16);
 
@@ -91,11 +101,7 @@ describe('eth_sendRawTransaction under retry', () => {
     expect(first.stats.faulted).toBe(1);
     expect(second.stats.byMethod.get('eth_sendRawTransaction')).toBe(1);
     // The mined transaction has the hash of our exact bytes: nothing was re-encoded or re-signed.
-    const receipt = await result<{ status: string; transactionHash: string }>(
-      node.url,
-      'eth_getTransactionReceipt',
-      [keccak256(raw)],
-    );
+    const receipt = await receiptOf<{ status: string; transactionHash: string }>(node, keccak256(raw));
     expect(receipt).toMatchObject({ status: '0x1', transactionHash: keccak256(raw) });
     expect(await nonceOf(node, SENDER.address)).toBe(nonce + 1);
   });
@@ -118,7 +124,7 @@ describe('eth_sendRawTransaction under retry', () => {
     // imported" and no lookup is needed. Either way: at most one lookup, and success above.
     expect(second.stats.byMethod.get('eth_getTransactionByHash') ?? 0).toBeLessThanOrEqual(1);
     expect(await nonceOf(node, SENDER.address)).toBe(nonce + 1);
-    const receipt = await result<{ status: string }>(node.url, 'eth_getTransactionReceipt', [keccak256(raw)]);
+    const receipt = await receiptOf<{ status: string }>(node, keccak256(raw));
     expect(receipt.status).toBe('0x1');
   });
 
@@ -138,7 +144,7 @@ describe('eth_sendRawTransaction under retry', () => {
     // Exactly one transaction is pending; mining it moves the nonce by one.
     await result(node.url, 'evm_mine', []);
     expect(await nonceOf(node, SENDER.address)).toBe(nonce + 1);
-    const receipt = await result<{ status: string }>(node.url, 'eth_getTransactionReceipt', [keccak256(raw)]);
+    const receipt = await receiptOf<{ status: string }>(node, keccak256(raw));
     expect(receipt.status).toBe('0x1');
   });
 

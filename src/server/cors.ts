@@ -1,14 +1,14 @@
 /** CORS: browsers may call the gateway from configured origins. */
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { ServerConfig } from '../config/schema.js';
+import type { HttpRequest, ResponseHeaders } from './http1/exchange.js';
 
 const ALLOWED_HEADERS =
   'content-type, content-encoding, authorization, x-api-key, target-service-id, x-request-id';
 
 export function corsHeaders(
   config: ServerConfig['cors'],
-  req: IncomingMessage,
-  headers: OutgoingHttpHeaders,
+  req: HttpRequest,
+  headers: ResponseHeaders,
 ): boolean {
   const origin = req.headers.origin;
   if (!config.enabled || origin === undefined) return false;
@@ -23,8 +23,8 @@ export function corsHeaders(
 
 export function preflightHeaders(
   config: ServerConfig['cors'],
-  req: IncomingMessage,
-  headers: OutgoingHttpHeaders,
+  req: HttpRequest,
+  headers: ResponseHeaders,
 ): void {
   if (!corsHeaders(config, req, headers)) return;
   headers['access-control-allow-methods'] = 'POST, GET, OPTIONS';

@@ -1,11 +1,11 @@
 /** Request ids: the client's `X-Request-Id` when it is sane, else a cheap per-process counter. */
-import type { IncomingMessage } from 'node:http';
+import type { HttpRequest } from './http1/exchange.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const PREFIX = `${process.pid.toString(36)}-`;
 let counter = 0;
 
-export function requestId(req: IncomingMessage): string {
+export function requestId(req: HttpRequest): string {
   const given = req.headers['x-request-id'];
   if (typeof given === 'string' && SAFE_ID.test(given)) return given;
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;

@@ -2,11 +2,11 @@
  * Routes: `/healthz`, `/readyz`, `/metrics`, and `POST /{network}` (or `POST /` with a
  * `Target-Service-Id` header naming a network or one of its service ids).
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { Network } from '../network/network.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { requestId } from './request-id.js';
 import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
 import { handleRpc } from './rpc-route.js';
@@ -23,25 +23,49 @@ export interface RouterContext extends ResponseContext {
 }
 
 export function createRouter(ctx: RouterContext) {
-  return function route(req: IncomingMessage, res: ServerResponse): void {
-    const headers: OutgoingHttpHeaders = { 'x-request-id': requestId(req) };
+  return function route(req: HttpRequest, writer: ResponseWriter): void {
+    const headers: ResponseHeaders = { 'x-request-id': requestId(req) };
     ctx.inflight.inc();
-    res.once('close', ctx.inflight.dec);
-    if (ctx.logRequests) logWhenDone(ctx.log, req, res, headers);
+    const res = new TrackedWriter(ctx, req, writer);
     dispatch(ctx, req, res, headers).catch((err: unknown) => {
       const error = toGatewayError(err);
       ctx.log.error({ err, requestId: headers['x-request-id'] }, 'request failed');
-      if (!res.headersSent) sendError(ctx, req, res, error, null, headers);
-      else res.destroy();
+      sendError(ctx, req, res, error, null, headers);
     });
   };
 }
 
+/**
+ * Counts the request in flight until its response is handed over; logs it when asked to.
+ * A class: an object literal with a getter gets a hidden class of its own per request.
+ */
+class TrackedWriter implements ResponseWriter {
+  private done = false;
+
+  constructor(
+    private readonly ctx: RouterContext,
+    private readonly req: HttpRequest,
+    private readonly writer: ResponseWriter,
+  ) {}
+
+  get open(): boolean {
+    return this.writer.open;
+  }
+
+  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
+    if (this.done) return;
+    this.done = true;
+    this.ctx.inflight.dec();
+    if (this.ctx.logRequests) logRequest(this.ctx.log, this.req, status, headers);
+    this.writer.end(status, headers, body);
+  }
+}
+
 async function dispatch(
   ctx: RouterContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  headers: OutgoingHttpHeaders,
+  req: HttpRequest,
+  res: ResponseWriter,
+  headers: ResponseHeaders,
 ): Promise<void> {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
@@ -72,12 +96,10 @@ async function dispatch(
       name === '' || /[^a-z0-9_-]/.test(name)
         ? new GatewayError('ERR_ROUTE_NOT_FOUND', `no route for ${method} ${path}`)
         : new GatewayError('ERR_NETWORK_NOT_FOUND', `network "${name}" is not configured`);
-    req.resume();
     return sendError(ctx, req, res, error, null, headers);
   }
   if (method !== 'POST') {
     headers.allow = 'POST, OPTIONS';
-    req.resume();
     return sendError(
       ctx,
       req,
@@ -90,7 +112,7 @@ async function dispatch(
   return handleRpc(ctx, network, req, res, headers);
 }
 
-function resolveNetwork(ctx: RouterContext, path: string, req: IncomingMessage): Network | undefined {
+function resolveNetwork(ctx: RouterContext, path: string, req: HttpRequest): Network | undefined {
   const slash = path.indexOf('/', 1);
   const name = slash === -1 ? path.slice(1) : path.slice(1, slash);
   if (name !== '') return ctx.networks.get(name);
@@ -99,25 +121,17 @@ function resolveNetwork(ctx: RouterContext, path: string, req: IncomingMessage):
   return ctx.networks.get(serviceId) ?? ctx.serviceIds.get(serviceId);
 }
 
-function logWhenDone(
-  log: Logger,
-  req: IncomingMessage,
-  res: ServerResponse,
-  headers: OutgoingHttpHeaders,
-): void {
-  const started = performance.now();
-  res.once('close', () => {
-    log.info(
-      {
-        requestId: headers['x-request-id'],
-        method: req.method,
-        path: req.url,
-        status: res.statusCode,
-        upstream: res.getHeader('x-turnpike-upstream'),
-        durationMs: Number((performance.now() - started).toFixed(3)),
-        remote: req.socket.remoteAddress,
-      },
-      'request',
-    );
-  });
+function logRequest(log: Logger, req: HttpRequest, status: number, headers: ResponseHeaders): void {
+  log.info(
+    {
+      requestId: headers['x-request-id'],
+      method: req.method,
+      path: req.url,
+      status,
+      upstream: headers['x-turnpike-upstream'],
+      durationMs: Number((performance.now() - req.receivedAt).toFixed(3)),
+      remote: req.remoteAddress,
+    },
+    'request',
+  );
 }

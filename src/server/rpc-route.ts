@@ -2,7 +2,6 @@
  * POST /{network}: read, parse, forward every request of a single or batch body through the
  * network pipeline, and answer with spec-exact JSON-RPC 2.0 responses.
  */
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
@@ -10,7 +9,8 @@ import { parseBody } from '../rpc/parse.js';
 import { spliceRawId } from '../rpc/raw-id.js';
 import { errorResponse, joinBatch } from '../rpc/serialize.js';
 import type { RpcItem } from '../rpc/types.js';
-import { decodeBody, readBody } from './read-body.js';
+import { decodeBody } from './decode-body.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
 import { StageTiming } from './server-timing.js';
 
@@ -29,11 +29,11 @@ const JSON_TYPE = /^application\/(?:(?:[\w.+-]*\+)?json|x-www-form-urlencoded)\b
 export async function handleRpc(
   ctx: ResponseContext,
   network: Network,
-  req: IncomingMessage,
-  res: ServerResponse,
-  headers: OutgoingHttpHeaders,
+  req: HttpRequest,
+  res: ResponseWriter,
+  headers: ResponseHeaders,
 ): Promise<void> {
-  const started = performance.now();
+  const started = req.receivedAt;
   const timing = new StageTiming();
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && contentType !== '' && !JSON_TYPE.test(contentType)) {
@@ -51,8 +51,8 @@ export async function handleRpc(
   let entries: Entry[];
   let batch: boolean;
   try {
-    const raw = await readBody(req, maxBodyBytes);
-    const body = await decodeBody(raw, req.headers['content-encoding'], maxBodyBytes);
+    const encoding = req.headers['content-encoding'];
+    const body = encoding === undefined ? req.body : await decodeBody(req.body, encoding, maxBodyBytes);
     const parsedAt = performance.now();
     timing.readMs = parsedAt - started;
     const parsed = parseBody(body, { maxBatchSize });

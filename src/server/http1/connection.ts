@@ -1,0 +1,235 @@
+/**
+ * One client connection: parses requests, hands them to the handler one at a time (pipelined
+ * requests wait their turn, so responses go out in order), writes each response in one go,
+ * and enforces the header, request and keep-alive timeouts when the server sweeps.
+ */
+import type { Socket } from 'node:net';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import { toGatewayError } from '../../errors/gateway-error.js';
+import { errorResponse } from '../../rpc/serialize.js';
+import { requestTimeout } from './errors.js';
+import type { ExchangeHandler, ResponseHeaders, ResponseWriter } from './exchange.js';
+import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
+import { responseBody, serializeHead, writeResponse } from './response-bytes.js';
+
+/** Pipelined requests held before the connection stops reading. */
+const MAX_QUEUED = 16;
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+export interface ConnectionLimits extends ParserLimits {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly limits: ConnectionLimits;
+  readonly handler: ExchangeHandler;
+  /** Set while the server shuts down: every response then closes its connection. */
+  readonly draining: boolean;
+  /** The current `Date` header value, refreshed once a second. */
+  readonly date: string;
+  /** A coarse clock (`performance.now()` at the last sweep). */
+  readonly now: number;
+  forget(connection: Http1Connection): void;
+}
+
+export class Http1Connection {
+  private readonly parser: RequestParser;
+  private readonly queue: ParsedRequest[] = [];
+  private current: Exchange | undefined;
+  /** A parse error or timeout, answered once the requests before it are answered. */
+  private failure: GatewayError | undefined;
+  private dispatching = false;
+  private clientEnded = false;
+  private readingPaused = false;
+  private lastActive: number;
+  closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.parser = new RequestParser(host.limits, socket.remoteAddress);
+    this.lastActive = host.now;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('drain', () => this.resumeIfPossible());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.closed = true;
+      host.forget(this);
+    });
+  }
+
+  /** No request being received, worked on or waiting. */
+  get idle(): boolean {
+    return this.current === undefined && this.queue.length === 0 && this.parser.receivedAt === 0;
+  }
+
+  /** Called by the server's sweep: enforces timeouts without a timer per request. */
+  sweep(now: number): void {
+    if (this.closed || this.failure !== undefined) return;
+    const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = this.host.limits;
+    const started = this.parser.receivedAt;
+    if (started !== 0) {
+      const limit = this.parser.readingBody ? requestTimeoutMs : Math.min(headersTimeoutMs, requestTimeoutMs);
+      if (now - started > limit) this.fail(requestTimeout());
+    } else if (this.idle && now - this.lastActive > keepAliveTimeoutMs) {
+      this.socket.destroy();
+    }
+  }
+
+  /** Closes the connection now if nothing is in progress on it (used when draining). */
+  closeIfIdle(): void {
+    if (this.idle) this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.failure !== undefined || this.closed) return;
+    const now = performance.now();
+    this.lastActive = now;
+    const before = this.queue.length;
+    try {
+      this.parser.push(chunk, now, this.queue);
+    } catch (err) {
+      // Requests completed before the bad bytes are still answered, then the error.
+      this.fail(toGatewayError(err));
+    }
+    if (this.closed) return;
+    if (
+      this.failure === undefined &&
+      this.parser.wantsContinue &&
+      this.current === undefined &&
+      this.queue.length === 0
+    ) {
+      this.parser.wantsContinue = false;
+      this.socket.write(CONTINUE, 'latin1');
+    }
+    if (this.queue.length >= MAX_QUEUED) this.pauseReading();
+    if (this.queue.length > before && this.current === undefined) this.dispatch();
+  }
+
+  private onEnd(): void {
+    this.clientEnded = true;
+    // A half-sent request can never complete; finished ones are still answered.
+    if (this.parser.receivedAt !== 0 && this.queue.length === 0 && this.current === undefined) {
+      this.socket.destroy();
+    } else if (this.idle) {
+      this.socket.end();
+    }
+  }
+
+  /** Runs queued requests one after another; a loop, not recursion, for long pipelines. */
+  private dispatch(): void {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    while (this.current === undefined && !this.closed) {
+      const request = this.queue.shift();
+      if (request === undefined) {
+        this.afterLastResponse();
+        break;
+      }
+      this.resumeIfPossible();
+      const exchange = new Exchange(this, request);
+      this.current = exchange;
+      try {
+        this.host.handler(request, exchange);
+      } catch (err) {
+        exchange.end(500, {}, errorResponse(null, toGatewayError(err)));
+      }
+    }
+    this.dispatching = false;
+  }
+
+  private afterLastResponse(): void {
+    if (this.failure !== undefined) this.writeFailure(this.failure);
+    else if (this.clientEnded && this.parser.receivedAt === 0) this.socket.end();
+  }
+
+  /** Writes the response of the current exchange; called once per exchange. */
+  respond(
+    request: ParsedRequest,
+    status: number,
+    headers: ResponseHeaders,
+    body: Buffer | string | undefined,
+  ): void {
+    this.current = undefined;
+    if (this.closed) return;
+    const keepAlive = request.keepAlive && headers.connection !== 'close' && !this.host.draining;
+    const bytes = responseBody(status, body);
+    const head = serializeHead({
+      status,
+      headers,
+      bodyLength: bytes?.length ?? 0,
+      keepAlive,
+      minorVersion: request.minorVersion,
+      date: this.host.date,
+    });
+    const flushed = writeResponse(this.socket, head, request.method === 'HEAD' ? undefined : bytes);
+    this.lastActive = this.host.now;
+    if (!keepAlive) {
+      this.socket.end();
+      this.closed = true;
+      return;
+    }
+    if (!flushed) this.pauseReading();
+    this.dispatch();
+  }
+
+  private fail(error: GatewayError): void {
+    this.failure = error;
+    this.pauseReading();
+    if (this.current === undefined && this.queue.length === 0) this.writeFailure(error);
+  }
+
+  private writeFailure(error: GatewayError): void {
+    if (this.closed) return;
+    this.closed = true;
+    const body = Buffer.from(errorResponse(null, error));
+    const head = serializeHead({
+      status: error.httpStatus,
+      headers: { 'content-type': 'application/json' },
+      bodyLength: body.length,
+      keepAlive: false,
+      minorVersion: 1,
+      date: this.host.date,
+    });
+    writeResponse(this.socket, head, body);
+    this.socket.end();
+  }
+
+  private pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+  }
+
+  private resumeIfPossible(): void {
+    if (!this.readingPaused || this.failure !== undefined) return;
+    if (this.queue.length >= MAX_QUEUED || this.socket.writableNeedDrain) return;
+    this.readingPaused = false;
+    this.socket.resume();
+  }
+}
+
+/** The writer handed to the handler for one request. */
+class Exchange implements ResponseWriter {
+  private done = false;
+
+  constructor(
+    private readonly connection: Http1Connection,
+    private readonly request: ParsedRequest,
+  ) {}
+
+  get open(): boolean {
+    return !this.done && !this.connection.closed;
+  }
+
+  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
+    if (this.done) return;
+    this.done = true;
+    this.connection.respond(this.request, status, headers, body);
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * What a route sees of one HTTP exchange, whichever server carried it: Turnpike's own HTTP/1.1
+ * server (`http1/server.ts`) or a node:http server the gateway is mounted on (`node-adapter.ts`).
+ * The request arrives complete — body read and bounded — so routes never deal with streams.
+ */
+
+/** Request headers with lowercase names; repeated fields are joined with ", ". */
+export type RequestHeaders = Readonly<Record<string, string | undefined>>;
+
+/** Response headers with lowercase names; `undefined` values are skipped. */
+export type ResponseHeaders = Record<string, string | number | undefined>;
+
+export interface HttpRequest {
+  readonly method: string;
+  /** The request target as sent (`/eth?x=1`). */
+  readonly url: string;
+  readonly headers: RequestHeaders;
+  /** The whole body, without transfer coding (still content-encoded, e.g. gzip). */
+  readonly body: Buffer;
+  readonly remoteAddress: string | undefined;
+  /** `performance.now()` when the first byte of this request arrived. */
+  readonly receivedAt: number;
+  /** `performance.now()` when the last byte of the body arrived. */
+  readonly completeAt: number;
+}
+
+export interface ResponseWriter {
+  /**
+   * Sends the whole response. Only the first call counts. A `connection: close` header closes
+   * the connection after the response; `content-length` is added from the body.
+   */
+  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void;
+  /** False once the client has gone or a response was sent: nothing more will reach it. */
+  readonly open: boolean;
+}
+
+/** Handles one complete request; it must call `writer.end` exactly once, even on failure. */
+export type ExchangeHandler = (request: HttpRequest, writer: ResponseWriter) => void;

@@ -1,0 +1,95 @@
+/**
+ * Mounts the gateway's handler on a node:http server (`gateway.handler`, for embedding):
+ * reads the body with the same limit, then hands over a complete request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
+import { errorResponse } from '../../rpc/serialize.js';
+import { bodyTooLarge } from './errors.js';
+import type { ExchangeHandler, RequestHeaders, ResponseHeaders, ResponseWriter } from './exchange.js';
+
+export function nodeHttpHandler(
+  handler: ExchangeHandler,
+  maxBodyBytes: number,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const receivedAt = performance.now();
+    const writer = new NodeWriter(res);
+    readBody(req, maxBodyBytes).then(
+      (body) =>
+        handler(
+          {
+            method: req.method ?? 'GET',
+            url: req.url ?? '/',
+            // node:http gives arrays only for set-cookie, which requests do not carry.
+            headers: req.headers as RequestHeaders,
+            body,
+            remoteAddress: req.socket.remoteAddress,
+            receivedAt,
+            completeAt: performance.now(),
+          },
+          writer,
+        ),
+      (err: unknown) => {
+        const error = toGatewayError(err);
+        writer.end(
+          error.httpStatus,
+          { 'content-type': 'application/json', connection: 'close' },
+          errorResponse(null, error),
+        );
+      },
+    );
+  };
+}
+
+/** A class, not a literal with a getter (which would get a hidden class of its own each time). */
+class NodeWriter implements ResponseWriter {
+  constructor(private readonly res: ServerResponse) {}
+
+  get open(): boolean {
+    return !this.res.writableEnded && !this.res.destroyed;
+  }
+
+  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    res.statusCode = status;
+    if (body === undefined || status === 204 || status === 304) {
+      res.end();
+      return;
+    }
+    res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    res.end(body);
+  }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (error: GatewayError) => {
+      if (failed) return;
+      failed = true;
+      reject(error);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > maxBytes) fail(bodyTooLarge(maxBytes));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) =>
+      fail(new GatewayError('ERR_REQUEST_TIMEOUT', 'request body was not received', { cause: err })),
+    );
+  });
+}

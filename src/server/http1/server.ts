@@ -1,0 +1,90 @@
+/**
+ * Turnpike's HTTP/1.1 server on `node:net`. node:http builds a stream, an IncomingMessage and
+ * a ServerResponse per request; for small JSON-RPC exchanges that machinery cost about as much
+ * CPU as the proxying itself (docs/benchmarks.md). Here a request is parsed straight from the
+ * socket's bytes and answered with one write. Timeouts are enforced by one sweep a second,
+ * not a timer per request.
+ */
+import net, { type AddressInfo } from 'node:net';
+import { type ConnectionHost, type ConnectionLimits, Http1Connection } from './connection.js';
+import type { ExchangeHandler } from './exchange.js';
+
+export interface Http1ServerOptions extends ConnectionLimits {
+  readonly maxConnections: number;
+}
+
+const SWEEP_INTERVAL_MS = 1_000;
+
+export class Http1Server implements ConnectionHost {
+  readonly limits: ConnectionLimits;
+  draining = false;
+  date = new Date().toUTCString();
+  now = performance.now();
+  private readonly server: net.Server;
+  private readonly connections = new Set<Http1Connection>();
+  private readonly sweeper: NodeJS.Timeout;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    options: Http1ServerOptions,
+    readonly handler: ExchangeHandler,
+  ) {
+    this.limits = options;
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+      if (this.draining) {
+        socket.destroy();
+        return;
+      }
+      this.connections.add(new Http1Connection(socket, this));
+    });
+    this.server.maxConnections = options.maxConnections;
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  forget(connection: Http1Connection): void {
+    this.connections.delete(connection);
+  }
+
+  /**
+   * Stops accepting and closes idle connections; busy ones close after their current response.
+   * Resolves once every connection is gone.
+   */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.draining = true;
+      // net.Server calls back once the listener is closed and every connection has ended.
+      this.server.close(() => {
+        clearInterval(this.sweeper);
+        resolve();
+      });
+      for (const connection of this.connections) connection.closeIfIdle();
+    });
+    return this.closed;
+  }
+
+  /** Cuts every connection, busy or not (the end of a shutdown grace period). */
+  destroyAll(): void {
+    for (const connection of this.connections) connection.socket.destroy();
+  }
+
+  private sweep(): void {
+    this.now = performance.now();
+    this.date = new Date().toUTCString();
+    for (const connection of this.connections) connection.sweep(this.now);
+  }
+}
