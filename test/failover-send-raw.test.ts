@@ -125,7 +125,7 @@ describe('eth_sendRawTransaction under retry', () => {
     expect(second.stats.byMethod.get('eth_getTransactionByHash') ?? 0).toBeLessThanOrEqual(1);
     expect(await nonceOf(node, SENDER.address)).toBe(nonce + 1);
     const receipt = await receiptOf<{ status: string }>(node, keccak256(raw));
-    expect(receipt.status).toBe('0x1');
+    expect(receipt?.status).toBe('0x1');
   });
 
   it('the first node took it but never answered: the retry gets "already known" and still succeeds', async () => {
@@ -145,7 +145,7 @@ describe('eth_sendRawTransaction under retry', () => {
     await result(node.url, 'evm_mine', []);
     expect(await nonceOf(node, SENDER.address)).toBe(nonce + 1);
     const receipt = await receiptOf<{ status: string }>(node, keccak256(raw));
-    expect(receipt.status).toBe('0x1');
+    expect(receipt?.status).toBe('0x1');
   });
 
   it('a different transaction with a used nonce is not mistaken for success', async () => {
@@ -156,6 +156,7 @@ describe('eth_sendRawTransaction under retry', () => {
     const nonce = await nonceOf(node, SENDER.address);
     const mined = await signTransfer(SENDER, nonce);
     await result(node.url, 'eth_sendRawTransaction', [mined]);
+    await receiptOf(node, keccak256(mined)); // mined, so the conflict is "nonce too low", not a replacement
     // Same nonce, different value: a genuinely conflicting transaction.
     const conflicting = await SENDER.signTransaction({
       chainId: 31337,

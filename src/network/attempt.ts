@@ -35,7 +35,7 @@ export async function runAttempt(
   const started = performance.now();
   let result: AttemptResult;
   try {
-    const reply = await upstream.send(request.body, timeoutMs, control);
+    const reply = await upstream.dispatch(request.body, control);
     const outcome = classifyResponse(reply.status, reply.body, upstream.id);
     const durationMs = performance.now() - started;
     if (outcome.kind === 'failure') {
@@ -48,7 +48,7 @@ export async function runAttempt(
       result = { ok: true, upstream, body: reply.body, outcome, durationMs };
     }
   } catch (err) {
-    const error = err as GatewayError;
+    const error = upstream.transportError(err, control);
     const cancelled = control.signal.aborted && !control.timedOut;
     if (cancelled) {
       upstream.breaker.release();

@@ -108,18 +108,30 @@ export async function forward(
   return { ok: false, error: lastError };
 }
 
-async function finish(
+/** Synchronous unless the method has a recovery lookup to make (eth_sendRawTransaction). */
+function finish(
+  ctx: ForwardContext,
+  request: RpcRequest,
+  rule: MethodRule,
+  result: Extract<AttemptResult, { ok: true }>,
+): ForwardResult | Promise<ForwardResult> {
+  const { outcome, upstream } = result;
+  if (outcome.kind === 'result') {
+    if (outcome.parsed) ctx.onResult(upstream, rule, outcome.result);
+    return { ok: true, body: result.body, rpcError: false };
+  }
+  if (rule.recover === undefined) return { ok: true, body: result.body, rpcError: true };
+  return recover(ctx, request, rule, result);
+}
+
+async function recover(
   ctx: ForwardContext,
   request: RpcRequest,
   rule: MethodRule,
   result: Extract<AttemptResult, { ok: true }>,
 ): Promise<ForwardResult> {
   const { outcome, upstream } = result;
-  if (outcome.kind === 'result') {
-    if (outcome.parsed) ctx.onResult(upstream, rule, outcome.result);
-    return { ok: true, body: result.body, rpcError: false };
-  }
-  if (rule.recover !== undefined) {
+  if (rule.recover !== undefined && outcome.kind === 'rpc-error') {
     const lookup = (method: string, params: unknown[]) => lookupOn(upstream, method, params, ctx.failsafe);
     const recovered = await rule.recover(request, outcome, lookup);
     if (recovered !== undefined) {

@@ -27,11 +27,16 @@ export function createRouter(ctx: RouterContext) {
     const headers: ResponseHeaders = { 'x-request-id': requestId(req) };
     ctx.inflight.inc();
     const res = new TrackedWriter(ctx, req, writer);
-    dispatch(ctx, req, res, headers).catch((err: unknown) => {
+    const fail = (err: unknown) => {
       const error = toGatewayError(err);
       ctx.log.error({ err, requestId: headers['x-request-id'] }, 'request failed');
       sendError(ctx, req, res, error, null, headers);
-    });
+    };
+    try {
+      dispatch(ctx, req, res, headers)?.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   };
 }
 
@@ -61,12 +66,13 @@ class TrackedWriter implements ResponseWriter {
   }
 }
 
-async function dispatch(
+/** Synchronous for everything but JSON-RPC and metrics, which return their promise. */
+function dispatch(
   ctx: RouterContext,
   req: HttpRequest,
   res: ResponseWriter,
   headers: ResponseHeaders,
-): Promise<void> {
+): Promise<void> | undefined {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
@@ -74,21 +80,27 @@ async function dispatch(
   corsHeaders(ctx.config.cors, req, headers);
 
   if (method === 'GET' || method === 'HEAD') {
-    if (path === '/healthz') return send(ctx, req, res, 200, '{"status":"ok"}', headers);
+    if (path === '/healthz') {
+      send(ctx, req, res, 200, '{"status":"ok"}', headers);
+      return;
+    }
     if (path === '/readyz') {
       const { ready, detail } = ctx.readiness();
-      return send(ctx, req, res, ready ? 200 : 503, JSON.stringify(detail), headers);
+      send(ctx, req, res, ready ? 200 : 503, JSON.stringify(detail), headers);
+      return;
     }
     if (path === '/metrics') {
-      const metrics = await ctx.metricsText();
-      headers['content-type'] = metrics.contentType;
-      return send(ctx, req, res, 200, metrics.body, headers);
+      return ctx.metricsText().then((metrics) => {
+        headers['content-type'] = metrics.contentType;
+        send(ctx, req, res, 200, metrics.body, headers);
+      });
     }
   }
   const network = resolveNetwork(ctx, path, req);
   if (method === 'OPTIONS') {
     preflightHeaders(ctx.config.cors, req, headers);
-    return sendNoContent(ctx, res, headers);
+    sendNoContent(ctx, res, headers);
+    return;
   }
   if (network === undefined) {
     const name = path.split('/')[1] ?? '';
@@ -96,11 +108,12 @@ async function dispatch(
       name === '' || /[^a-z0-9_-]/.test(name)
         ? new GatewayError('ERR_ROUTE_NOT_FOUND', `no route for ${method} ${path}`)
         : new GatewayError('ERR_NETWORK_NOT_FOUND', `network "${name}" is not configured`);
-    return sendError(ctx, req, res, error, null, headers);
+    sendError(ctx, req, res, error, null, headers);
+    return;
   }
   if (method !== 'POST') {
     headers.allow = 'POST, OPTIONS';
-    return sendError(
+    sendError(
       ctx,
       req,
       res,
@@ -108,6 +121,7 @@ async function dispatch(
       null,
       headers,
     );
+    return;
   }
   return handleRpc(ctx, network, req, res, headers);
 }

@@ -14,6 +14,11 @@ export interface CollectedResponse {
 
 type Abort = (reason?: Error) => void;
 
+/** Told once when a request settles (success, failure or cancel): keeps in-flight counts exact. */
+export interface SettleListener {
+  settled(): void;
+}
+
 const noop = (): void => undefined;
 const NO_CHUNKS: Buffer[] = [];
 
@@ -34,6 +39,7 @@ class CollectHandler {
     private resolve: (response: CollectedResponse) => void,
     private reject: (err: unknown) => void,
     private cancel: CancelSignal | undefined,
+    private listener: SettleListener | undefined,
   ) {
     // A cancel can arrive while the request still waits in the pool queue, before undici
     // calls onConnect: settle at once, and abort the request when it is finally dispatched.
@@ -90,6 +96,8 @@ class CollectHandler {
 
   private release(): void {
     this.settled = true;
+    this.listener?.settled();
+    this.listener = undefined;
     this.cancel?.removeListener('abort', this.onCancel);
     this.cancel = undefined;
     this.resolve = noop;
@@ -107,15 +115,17 @@ export function collectResponse(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   cancel: CancelSignal,
+  listener?: SettleListener,
 ): Promise<CollectedResponse> {
   return new Promise((resolve, reject) => {
     if (cancel.aborted) {
+      listener?.settled();
       reject(cancel.reason);
       return;
     }
     dispatcher.dispatch(
       options,
-      new CollectHandler(resolve, reject, cancel) as unknown as Dispatcher.DispatchHandler,
+      new CollectHandler(resolve, reject, cancel, listener) as unknown as Dispatcher.DispatchHandler,
     );
   });
 }

@@ -99,7 +99,7 @@ describe('Upstream', () => {
     mode = 'hang';
     const u = upstream(`http://${base}`);
     const control = startAttempt(10_000);
-    const pending = u.send('{}', 10_000, control).catch((e: unknown) => e);
+    const pending = u.dispatch('{}', control).catch((e: unknown) => u.transportError(e, control));
     while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(u.inflight).toBe(1);
     control.abort(new Error('hedge lost'));

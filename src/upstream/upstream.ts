@@ -39,7 +39,8 @@ export class Upstream {
   lagging = false;
   private readonly pool: Pool;
   private readonly path: string;
-  private readonly headers: Record<string, string>;
+  /** Flat name/value list: undici copies an array faster than it walks an object's keys. */
+  private readonly headers: string[];
 
   constructor(
     config: UpstreamConfig,
@@ -56,11 +57,12 @@ export class Upstream {
     const url = new URL(config.url);
     this.displayUrl = redactUrl(url);
     this.path = `${url.pathname}${url.search}`;
-    this.headers = { 'content-type': 'application/json', ...config.headers };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers };
     if (url.username !== '' || url.password !== '') {
       const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-      this.headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     }
+    this.headers = Object.entries(headers).flat();
     this.pool = new Pool(url.origin, {
       connections: config.pool.connections,
       pipelining: config.pool.pipelining,
@@ -103,28 +105,38 @@ export class Upstream {
   }
 
   /**
-   * Sends raw JSON-RPC bytes. Transport failures become retryable GatewayErrors; HTTP status
-   * and body are returned for the caller to classify.
+   * The hot path: sends raw JSON-RPC bytes under the caller's attempt control. Rejects with
+   * the transport's own error; map it with `transportError`. Not async: one promise, no wrapper.
    */
-  async send(body: Buffer | string, timeoutMs: number, control?: AttemptControl): Promise<UpstreamReply> {
-    const attempt = control ?? startAttempt(timeoutMs);
+  dispatch(body: Buffer | string, control: AttemptControl): Promise<UpstreamReply> {
     this.inflight++;
     this.lastUsedAt = Date.now();
+    return collectResponse(
+      this.pool,
+      { path: this.path, method: 'POST', headers: this.headers, body },
+      control.signal,
+      this,
+    );
+  }
+
+  /** Called by the response collector once the request is settled, whatever the outcome. */
+  settled(): void {
+    this.inflight--;
+  }
+
+  /** Sends with its own attempt timer (health probes, lookups); failures are GatewayErrors. */
+  async send(body: Buffer | string, timeoutMs: number): Promise<UpstreamReply> {
+    const attempt = startAttempt(timeoutMs);
     try {
-      return await collectResponse(
-        this.pool,
-        { path: this.path, method: 'POST', headers: this.headers, body },
-        attempt.signal,
-      );
+      return await this.dispatch(body, attempt);
     } catch (err) {
       throw this.transportError(err, attempt);
     } finally {
-      this.inflight--;
-      if (control === undefined) attempt.done();
+      attempt.done();
     }
   }
 
-  private transportError(err: unknown, attempt: AttemptControl): GatewayError {
+  transportError(err: unknown, attempt: AttemptControl): GatewayError {
     if (attempt.timedOut) {
       return new GatewayError('ERR_UPSTREAM_TIMEOUT', `upstream ${this.id} timed out`, { cause: err });
     }

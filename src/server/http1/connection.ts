@@ -14,6 +14,12 @@ import { responseBody, serializeHead, writeResponse } from './response-bytes.js'
 
 /** Pipelined requests held before the connection stops reading. */
 const MAX_QUEUED = 16;
+/**
+ * After our last response, how long a client may keep its side open. Meanwhile what it still
+ * sends is read and dropped: closing with unread bytes would send a RST that can destroy the
+ * response before the client reads it (the "lingering close" of RFC 9112 §9.6).
+ */
+const LINGER_MS = 2_000;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 export interface ConnectionLimits extends ParserLimits {
@@ -45,6 +51,9 @@ export class Http1Connection {
   private clientEnded = false;
   private readingPaused = false;
   private lastActive: number;
+  /** When we ended our side (0 = not yet). */
+  private endedAt = 0;
+  /** No more responses will be written (we ended our side, or the socket closed). */
   closed = false;
 
   constructor(
@@ -70,6 +79,10 @@ export class Http1Connection {
 
   /** Called by the server's sweep: enforces timeouts without a timer per request. */
   sweep(now: number): void {
+    if (this.endedAt !== 0) {
+      if (now - this.endedAt > LINGER_MS) this.socket.destroy();
+      return;
+    }
     if (this.closed || this.failure !== undefined) return;
     const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = this.host.limits;
     const started = this.parser.receivedAt;
@@ -113,11 +126,12 @@ export class Http1Connection {
 
   private onEnd(): void {
     this.clientEnded = true;
+    if (this.closed) return; // our side is ended too: the socket closes by itself
     // A half-sent request can never complete; finished ones are still answered.
     if (this.parser.receivedAt !== 0 && this.queue.length === 0 && this.current === undefined) {
       this.socket.destroy();
     } else if (this.idle) {
-      this.socket.end();
+      this.endOurSide();
     }
   }
 
@@ -145,7 +159,23 @@ export class Http1Connection {
 
   private afterLastResponse(): void {
     if (this.failure !== undefined) this.writeFailure(this.failure);
-    else if (this.clientEnded && this.parser.receivedAt === 0) this.socket.end();
+    else if (this.clientEnded && this.parser.receivedAt === 0) this.endOurSide();
+    else if (this.parser.wantsContinue) {
+      // A pipelined request asked for 100-continue while earlier ones were still answered.
+      this.parser.wantsContinue = false;
+      this.socket.write(CONTINUE, 'latin1');
+    }
+  }
+
+  /** Ends our side after the last response; keeps reading (and dropping) until the linger ends. */
+  private endOurSide(): void {
+    this.closed = true;
+    this.endedAt = this.host.now || 1;
+    this.socket.end();
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
   }
 
   /** Writes the response of the current exchange; called once per exchange. */
@@ -170,8 +200,7 @@ export class Http1Connection {
     const flushed = writeResponse(this.socket, head, request.method === 'HEAD' ? undefined : bytes);
     this.lastActive = this.host.now;
     if (!keepAlive) {
-      this.socket.end();
-      this.closed = true;
+      this.endOurSide();
       return;
     }
     if (!flushed) this.pauseReading();
@@ -186,7 +215,6 @@ export class Http1Connection {
 
   private writeFailure(error: GatewayError): void {
     if (this.closed) return;
-    this.closed = true;
     const body = Buffer.from(errorResponse(null, error));
     const head = serializeHead({
       status: error.httpStatus,
@@ -197,7 +225,7 @@ export class Http1Connection {
       date: this.host.date,
     });
     writeResponse(this.socket, head, body);
-    this.socket.end();
+    this.endOurSide();
   }
 
   private pauseReading(): void {

@@ -52,13 +52,27 @@ function addField(headers: Record<string, string>, line: string): void {
   if (!TOKEN.test(name)) throw malformed('invalid header name');
   const raw = line.slice(colon + 1);
   if (INVALID_VALUE.test(raw)) throw malformed(`invalid value in header ${name}`);
-  const value = raw.trim();
+  const value = trimOws(raw);
   const key = name.toLowerCase();
   if (key === '__proto__') return;
-  const previous = headers[key];
+  // hasOwn: a field named like an Object.prototype member ("constructor") must not merge with it.
+  const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (previous === undefined) headers[key] = value;
   else if (key === 'content-length' || key === 'host') throw malformed(`repeated ${name} header`);
   else headers[key] = `${previous}, ${value}`;
+}
+
+/** Strips optional whitespace (spaces and tabs only, RFC 9110 §5.6.3; `trim()` strips more). */
+function trimOws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isOws(text.charCodeAt(start))) start++;
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 function bodyLength(headers: Record<string, string>, minorVersion: number, maxBodyBytes: number): number {

@@ -93,7 +93,8 @@ export class RequestParser {
     const end = buf.indexOf(HEAD_END, Math.max(pos, this.scannedTo - 3));
     const { maxHeaderBytes, maxBodyBytes } = this.limits;
     if (end === -1 || end - pos > maxHeaderBytes) {
-      if (buf.length - pos > maxHeaderBytes) throw headersTooLarge();
+      // Up to 3 trailing bytes may be the start of the CRLFCRLF that ends the head.
+      if (buf.length - pos - (end === -1 ? HEAD_END.length - 1 : 0) > maxHeaderBytes) throw headersTooLarge();
       this.pending = buf.subarray(pos);
       this.scannedTo = this.pending.length;
       return -1;
