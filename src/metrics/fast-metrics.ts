@@ -12,8 +12,12 @@ interface Series<T> {
   data: T;
 }
 
+type LabelNode<T> = Map<string, LabelNode<T> | Series<T>>;
+
 abstract class FastMetric<T> {
-  protected readonly series = new Map<string, Series<T>>();
+  /** One Map level per label: no key string is built (and hashed) per observation. */
+  private readonly root: LabelNode<T> = new Map();
+  protected readonly series: Series<T>[] = [];
   readonly aggregator = 'sum';
 
   constructor(
@@ -28,34 +32,53 @@ abstract class FastMetric<T> {
 
   abstract readonly type: 'counter' | 'histogram';
 
-  protected entry(values: readonly string[], create: () => T): Series<T> {
-    const key = values.length === 1 ? values[0]! : values.join('\u0000');
-    let series = this.series.get(key);
+  protected abstract create(): T;
+
+  protected entry(values: readonly string[]): Series<T> {
+    let node = this.root;
+    const last = this.labelNames.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = values[i] ?? '';
+      let next = node.get(value) as LabelNode<T> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(value, next);
+      }
+      node = next;
+    }
+    const leaf = values[last] ?? '';
+    let series = node.get(leaf) as Series<T> | undefined;
     if (series === undefined) {
       const labels: Record<string, string> = {};
       this.labelNames.forEach((name, i) => {
         labels[name] = values[i] ?? '';
       });
-      series = { labels, data: create() };
-      this.series.set(key, series);
+      series = { labels, data: this.create() };
+      node.set(leaf, series);
+      this.series.push(series);
     }
     return series;
   }
 
   reset(): void {
-    this.series.clear();
+    this.root.clear();
+    this.series.length = 0;
   }
 }
 
 export class FastCounter extends FastMetric<number> {
   readonly type = 'counter';
 
+  protected create(): number {
+    return 0;
+  }
+
   inc(values: readonly string[], by = 1): void {
-    this.entry(values, () => 0).data += by;
+    this.entry(values).data += by;
   }
 
   get() {
-    const values = [...this.series.values()].map((series) => ({ labels: series.labels, value: series.data }));
+    const values = this.series.map((series) => ({ labels: series.labels, value: series.data }));
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -79,12 +102,12 @@ export class FastHistogram extends FastMetric<HistogramData> {
     super(name, help, labelNames, registry);
   }
 
+  protected create(): HistogramData {
+    return { buckets: new Float64Array(this.bounds.length), sum: 0, count: 0 };
+  }
+
   observe(values: readonly string[], value: number): void {
-    const data = this.entry(values, () => ({
-      buckets: new Float64Array(this.bounds.length),
-      sum: 0,
-      count: 0,
-    })).data;
+    const data = this.entry(values).data;
     data.sum += value;
     data.count++;
     for (let i = 0; i < this.bounds.length; i++) {
@@ -97,7 +120,7 @@ export class FastHistogram extends FastMetric<HistogramData> {
 
   get() {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-    for (const { labels, data } of this.series.values()) {
+    for (const { labels, data } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += data.buckets[i]!;

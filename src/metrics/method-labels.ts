@@ -5,14 +5,16 @@
 const METHOD_NAME = /^[a-z][a-z0-9]*_[A-Za-z0-9_]{1,64}$/;
 
 export class MethodLabels {
-  private readonly seen = new Set<string>();
+  /** Returns the first-seen string object, whose hash is cached for the metrics' Map lookups. */
+  private readonly seen = new Map<string, string>();
 
   constructor(private readonly cap = 256) {}
 
   label(method: string): string {
-    if (this.seen.has(method)) return method;
+    const known = this.seen.get(method);
+    if (known !== undefined) return known;
     if (this.seen.size >= this.cap || !METHOD_NAME.test(method)) return 'other';
-    this.seen.add(method);
+    this.seen.set(method, method);
     return method;
   }
 }
