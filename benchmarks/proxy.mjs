@@ -9,7 +9,15 @@ import { machineInfo, writeResult } from './lib/machine.mjs';
 import { MAX_BACKGROUND_CORES, measureClosedLoop, measureOpenLoop, undisturbed } from './lib/measure.mjs';
 import { nginxVersion, startNginxProxy, startNginxStub } from './lib/nginx.mjs';
 import { freePort } from './lib/ports.mjs';
-import { checksTable, closedLoopTable, evaluateTargets, fmt, openLoopTable } from './lib/report.mjs';
+import {
+  checksTable,
+  closedLoopTable,
+  evaluateTargets,
+  fmt,
+  openLoopTable,
+  roundFigures,
+} from './lib/report.mjs';
+import { summarizeClosed, summarizeOpen } from './lib/rounds.mjs';
 import { startExpressProxy, startTurnpike } from './lib/servers.mjs';
 import { writeWrkScript, wrkVersion } from './lib/wrk.mjs';
 
@@ -36,7 +44,7 @@ async function main() {
   const machine = machineInfo({ nginx: await nginxVersion(), wrk: await wrkVersion() });
   log(`turnpike proxy benchmark — ${machine.cpus} cores, ${machine.cpuModel}, node ${machine.node}`);
   log(
-    `closed loop: wrk ${cfg.wrkThreads}×${cfg.wrkConnections} for ${cfg.seconds}s after ${cfg.warmupSeconds}s warm-up; ` +
+    `${cfg.rounds} interleaved round(s); closed loop: wrk ${cfg.wrkThreads}×${cfg.wrkConnections} for ${cfg.seconds}s after ${cfg.warmupSeconds}s warm-up; ` +
       `open loop: ${cfg.openRate} RPS for ${cfg.openSeconds}s`,
   );
 
@@ -54,39 +62,35 @@ async function main() {
       startTurnpike({ dir, port: await freePort(), workers: allWorkers, upstreams: [stub.url] }),
   };
 
+  // Every target runs for the whole benchmark (idle ones cost nothing) so rounds can interleave.
   const results = {};
   const failures = [];
+  const servers = {};
   for (const key of cfg.targets) {
     const target = TARGETS[key];
-    log(`\n▶ ${target.label}`);
-    let server = null;
     try {
-      server = await starters[key]();
-      await assertJsonRpc(server.url, target.label);
-      const stubStatusUrl = key === 'direct' ? null : stub.statusUrl;
-      const closed = await undisturbed(
-        () => measureClosedLoop({ url: server.url, pid: server.child.pid, stubStatusUrl, script, cfg }),
-        cfg,
-        log,
-      );
-      log(
-        `  closed loop: ${fmt(closed.rps)} RPS, p99 ${fmt(closed.p99Ms, 2)} ms, ${fmt(closed.cpuUsPerRequest, 1)} µs CPU/req`,
-      );
-      results[key] = { label: target.label, closed };
-      if (target.open) {
-        const open = await undisturbed(() => measureOpenLoop({ url: server.url, cfg }), cfg, log);
-        log(
-          `  open loop @${cfg.openRate}: p50 ${fmt(open.latencyMs.p50, 3)} ms, p99 ${fmt(open.latencyMs.p99, 3)} ms`,
-        );
-        results[key].open = open;
-      }
+      servers[key] = await starters[key]();
+      await assertJsonRpc(servers[key].url, target.label);
+      results[key] = { label: target.label, rounds: [] };
     } catch (err) {
-      log(`  ✗ ${target.label} failed: ${err.message}`);
+      log(`  ✗ ${target.label} could not start: ${err.message}`);
       failures.push({ target: key, error: err.message });
       results[key] = { label: target.label, error: err.message };
-    } finally {
-      if (server && !server.keep) await stopChild(server.child);
     }
+  }
+  try {
+    for (let round = 1; round <= cfg.rounds; round++) {
+      log(`\n■ round ${round} of ${cfg.rounds}`);
+      for (const key of Object.keys(servers)) await measureRound(key, servers[key], results, stub, script);
+    }
+  } finally {
+    for (const server of Object.values(servers)) if (!server.keep) await stopChild(server.child);
+  }
+  for (const [key, result] of Object.entries(results)) {
+    if (!result.rounds) continue;
+    for (const round of result.rounds) if (round.error) failures.push({ target: key, error: round.error });
+    result.closed = summarizeClosed(result.rounds);
+    result.open = summarizeOpen(result.rounds);
   }
 
   const labels = Object.fromEntries(Object.entries(TARGETS).map(([k, t]) => [k, t.label]));
@@ -98,24 +102,54 @@ async function main() {
   return failures.length ? 1 : 0;
 }
 
+/** One round of one target: closed loop, then (for `open` targets) the fixed-rate open loop. */
+async function measureRound(key, server, results, stub, script) {
+  const target = TARGETS[key];
+  const round = {};
+  try {
+    const stubStatusUrl = key === 'direct' ? null : stub.statusUrl;
+    round.closed = await undisturbed(
+      () => measureClosedLoop({ url: server.url, pid: server.child.pid, stubStatusUrl, script, cfg }),
+      cfg,
+      log,
+    );
+    log(
+      `  ${target.label}: ${fmt(round.closed.rps)} RPS, p99 ${fmt(round.closed.p99Ms, 2)} ms, ${fmt(round.closed.cpuUsPerRequest, 1)} µs CPU/req`,
+    );
+    if (target.open) {
+      round.open = await undisturbed(() => measureOpenLoop({ url: server.url, cfg }), cfg, log);
+      log(
+        `  ${target.label} open loop @${cfg.openRate}: p50 ${fmt(round.open.latencyMs.p50, 3)} ms, p99 ${fmt(round.open.latencyMs.p99, 3)} ms`,
+      );
+    }
+  } catch (err) {
+    log(`  ✗ ${target.label} failed: ${err.message}`);
+    round.error = err.message;
+  }
+  results[key].rounds.push(round);
+}
+
 function printReport(results, labels, checks) {
-  const tp = results['turnpike-all'];
-  console.log('\nClosed loop (wrk, max throughput; latency is coordinated-omission biased)');
-  console.log(closedLoopTable(results, labels));
-  console.log(`\nOpen loop at ${cfg.openRate} RPS (latency from intended send time)`);
-  console.log(openLoopTable(results, labels));
-  const ratio = (key) => {
-    const a = tp?.closed?.rps;
-    const b = results[key]?.closed?.rps;
-    return a && b ? `${fmt(a / b, 2)}×` : '–';
-  };
   console.log(
-    `\nRatios: Turnpike(all) vs nginx ${ratio('nginx')}, vs Express ${ratio('express')}, vs direct ${ratio('direct')}`,
+    `\nClosed loop (wrk, max throughput; latency is coordinated-omission biased); medians of ${cfg.rounds} round(s)`,
   );
+  console.log(closedLoopTable(results, labels));
+  console.log(
+    `\nOpen loop at ${cfg.openRate} RPS (latency from intended send time); medians of ${cfg.rounds} round(s)`,
+  );
+  console.log(openLoopTable(results, labels));
+  const rounds = roundFigures(results);
+  const list = (values, digits) => values.map((v) => fmt(v, digits)).join(', ') || '–';
+  console.log(`\nPer round: Turnpike(all)/nginx ${list(rounds.nginxRatio, 2)}`);
+  console.log(`           Turnpike(all)/Express ${list(rounds.expressRatio, 2)}`);
+  console.log(`           added p99 vs direct (ms) ${list(rounds.addedP99Ms, 3)}`);
   console.log(`\nTargets\n${checksTable(checks)}`);
   for (const warning of warnings(results, labels)) console.log(`⚠ ${warning}`);
-  const failed = Object.entries(results).filter(([, r]) => r.error);
-  for (const [key, r] of failed) console.log(`\n${labels[key]} could not be measured: ${r.error}`);
+  const failed = Object.entries(results).filter(([, r]) => r.error || r.rounds?.some((round) => round.error));
+  for (const [key, r] of failed) {
+    const error = r.error ?? r.rounds.find((round) => round.error).error;
+    console.log(`\n${labels[key]} could not be measured: ${error}`);
+  }
 }
 
 /** Conditions that make a row untrustworthy; printed under the targets. */

@@ -24,7 +24,9 @@ export function envList(name, fallback) {
 export function proxyBenchConfig() {
   const quick = process.env.BENCH_QUICK === '1';
   return {
-    seconds: envNumber('BENCH_SECONDS', quick ? 3 : 10),
+    /** Interleaved rounds over all targets; the report takes medians (see lib/rounds.mjs). */
+    rounds: Math.max(1, envNumber('BENCH_ROUNDS', quick ? 1 : 3)),
+    seconds: envNumber('BENCH_SECONDS', quick ? 3 : 8),
     warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', quick ? 1 : 2),
     cooldownSeconds: envNumber('BENCH_COOLDOWN_SECONDS', quick ? 0.2 : 1),
     wrkThreads: envNumber('BENCH_THREADS', 2),
