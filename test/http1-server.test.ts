@@ -79,6 +79,23 @@ describe('HTTP/1.1 server', { timeout: 20_000 }, () => {
     expect(responses.map((res) => res.headers.connection)).toEqual([undefined, undefined, 'close']);
   });
 
+  it('sends a response far over 16 KiB intact, then serves the next request on the same socket', async () => {
+    const client = new RawClient(main.port);
+    // 100 full genesis blocks: the body is written after its head (writev), not copied behind it.
+    const batch = `[${Array.from({ length: 100 }, (_, i) => call(i, 'eth_getBlockByNumber', ['0x0', true])).join(',')}]`;
+    client.write(post(batch));
+    const [big] = await client.responses(1);
+    client.write(post(call(101, 'eth_chainId'), 'Connection: close\r\n'));
+    await client.closed;
+    const [, next] = parseResponses(client.text);
+    const entries = JSON.parse(big?.body ?? '[]') as { id: number; result: { number: string } }[];
+    expect(Buffer.byteLength(big?.body ?? '', 'latin1')).toBeGreaterThan(16 * 1024);
+    expect(Number(big?.headers['content-length'])).toBe(Buffer.byteLength(big?.body ?? '', 'latin1'));
+    expect(entries.map((entry) => entry.id)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(entries.every((entry) => entry.result.number === '0x0')).toBe(true);
+    expect(json(next)).toEqual({ jsonrpc: '2.0', id: 101, result: '0x7a69' });
+  });
+
   it('every response carries a Date header', async () => {
     const client = new RawClient(main.port);
     client.write(post(call(1, 'eth_chainId')));
