@@ -14,6 +14,10 @@ export class StageTiming implements ForwardTiming {
   }
 }
 
+/** `ms` with three decimals, like toFixed(3) but from integers (toFixed costs ≈ 0.2 µs a call). */
 function fmt(ms: number): string {
-  return ms.toFixed(3);
+  const micros = Math.round(ms * 1000);
+  if (!(micros >= 0)) return ms.toFixed(3); // negative, NaN: rare, keep the exact format
+  const fraction = micros % 1000;
+  return `${(micros - fraction) / 1000}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
 }

@@ -259,3 +259,57 @@ describe('RequestParser: limits', () => {
     for (const chunks of splitsInTwo(head)) expect(parse(chunks, small)).toHaveLength(1);
   });
 });
+
+describe('RequestParser: fuzzed input', () => {
+  /** Deterministic PRNG (mulberry32) so a failure reproduces. */
+  function random(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  /** STREAM with a few bytes flipped, dropped or inserted, cut into random chunks. */
+  function mutated(next: () => number): Buffer[] {
+    const bytes = [...Buffer.from(STREAM, 'latin1')];
+    for (let edits = 1 + Math.floor(next() * 4); edits > 0; edits--) {
+      const at = Math.floor(next() * bytes.length);
+      const kind = next();
+      if (kind < 0.4) bytes[at] = Math.floor(next() * 256);
+      else if (kind < 0.7) bytes.splice(at, 1);
+      else bytes.splice(at, 0, Math.floor(next() * 256));
+    }
+    const chunks: Buffer[] = [];
+    for (let pos = 0; pos < bytes.length; ) {
+      const size = 1 + Math.floor(next() * 40);
+      chunks.push(Buffer.from(bytes.slice(pos, pos + size)));
+      pos += size;
+    }
+    return chunks;
+  }
+
+  it('never throws anything but a GatewayError and never yields more requests than it was sent', () => {
+    const next = random(20261122);
+    const outcomes = new Map<string, number>();
+    for (let run = 0; run < 3_000; run++) {
+      const parser = new RequestParser(LIMITS, undefined);
+      const out: ParsedRequest[] = [];
+      let outcome = 'ok';
+      try {
+        for (const chunk of mutated(next)) parser.push(chunk, 1, out);
+      } catch (err) {
+        expect(err).toMatchObject({ name: 'GatewayError' });
+        outcome = (err as { code: string }).code;
+      }
+      expect(out.length).toBeLessThanOrEqual(3);
+      for (const request of out) expect(request.body.length).toBeLessThanOrEqual(LIMITS.maxBodyBytes);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    // The mutations reach both paths: some streams still parse, many are refused.
+    expect(outcomes.get('ok')).toBeGreaterThan(0);
+    expect(outcomes.get('ERR_MALFORMED_HTTP')).toBeGreaterThan(0);
+  });
+});
