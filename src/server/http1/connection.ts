@@ -61,7 +61,7 @@ export class Http1Connection {
     private readonly host: ConnectionHost,
   ) {
     this.parser = new RequestParser(host.limits, socket.remoteAddress);
-    this.lastActive = host.now;
+    this.lastActive = performance.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.resumeIfPossible());
@@ -198,7 +198,8 @@ export class Http1Connection {
       date: this.host.date,
     });
     const flushed = writeResponse(this.socket, head, request.method === 'HEAD' ? undefined : bytes);
-    this.lastActive = this.host.now;
+    // The exact time, not the sweep's coarse clock: the idle timeout must never fire early.
+    this.lastActive = performance.now();
     if (!keepAlive) {
       this.endOurSide();
       return;
