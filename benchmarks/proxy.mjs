@@ -5,8 +5,14 @@ import os from 'node:os';
 import { makeTempDir, runBenchmark, stopChild } from './lib/children.mjs';
 import { proxyBenchConfig } from './lib/env.mjs';
 import { assertJsonRpc } from './lib/jsonrpc.mjs';
-import { machineInfo, writeResult } from './lib/machine.mjs';
-import { MAX_BACKGROUND_CORES, measureClosedLoop, measureOpenLoop, undisturbed } from './lib/measure.mjs';
+import { machineInfo, nodeSpeedProbe, writeResult } from './lib/machine.mjs';
+import {
+  MAX_BACKGROUND_CORES,
+  measureClosedLoop,
+  measureOpenLoop,
+  undisturbed,
+  waitForQuiet,
+} from './lib/measure.mjs';
 import { nginxVersion, startNginxProxy, startNginxStub } from './lib/nginx.mjs';
 import { freePort } from './lib/ports.mjs';
 import {
@@ -66,6 +72,7 @@ async function main() {
   const results = {};
   const failures = [];
   const servers = {};
+  const speedProbes = [];
   for (const key of cfg.targets) {
     const target = TARGETS[key];
     try {
@@ -80,7 +87,10 @@ async function main() {
   }
   try {
     for (let round = 1; round <= cfg.rounds; round++) {
-      log(`\n■ round ${round} of ${cfg.rounds}`);
+      if (cfg.quietWaitSeconds > 0) await waitForQuiet(cfg.quietWaitSeconds);
+      const probe = nodeSpeedProbe();
+      speedProbes.push(probe);
+      log(`\n■ round ${round} of ${cfg.rounds} (Node speed probe: ${fmt(probe, 0)} ns per JSON round trip)`);
       for (const key of Object.keys(servers)) await measureRound(key, servers[key], results, stub, script);
     }
   } finally {
@@ -95,8 +105,8 @@ async function main() {
 
   const labels = Object.fromEntries(Object.entries(TARGETS).map(([k, t]) => [k, t.label]));
   const checks = evaluateTargets(results);
-  printReport(results, labels, checks);
-  const path = await writeResult('proxy', { machine, config: cfg, results, checks, failures });
+  printReport(results, labels, checks, speedProbes);
+  const path = await writeResult('proxy', { machine, config: cfg, speedProbes, results, checks, failures });
   console.log(`\nresults written to ${path}`);
   // A missed target is a finding, not a crash; only targets that could not be measured fail the run.
   return failures.length ? 1 : 0;
@@ -129,7 +139,7 @@ async function measureRound(key, server, results, stub, script) {
   results[key].rounds.push(round);
 }
 
-function printReport(results, labels, checks) {
+function printReport(results, labels, checks, speedProbes) {
   console.log(
     `\nClosed loop (wrk, max throughput; latency is coordinated-omission biased); medians of ${cfg.rounds} round(s)`,
   );
@@ -143,6 +153,9 @@ function printReport(results, labels, checks) {
   console.log(`\nPer round: Turnpike(all)/nginx ${list(rounds.nginxRatio, 2)}`);
   console.log(`           Turnpike(all)/Express ${list(rounds.expressRatio, 2)}`);
   console.log(`           added p99 vs direct (ms) ${list(rounds.addedP99Ms, 3)}`);
+  console.log(
+    `           Node speed probe (ns per JSON round trip; higher = slower machine) ${list(speedProbes, 0)}`,
+  );
   console.log(`\nTargets\n${checksTable(checks)}`);
   for (const warning of warnings(results, labels)) console.log(`⚠ ${warning}`);
   const failed = Object.entries(results).filter(([, r]) => r.error || r.rounds?.some((round) => round.error));
