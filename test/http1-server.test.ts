@@ -257,6 +257,32 @@ async function servedEventually(port: number): Promise<number | undefined> {
   return status;
 }
 
+describe('random bytes on many connections', { timeout: 30_000 }, () => {
+  it('every connection gets an HTTP answer or is closed, and the gateway keeps serving', async () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const valid = Buffer.from(post(call(1, 'eth_chainId')), 'latin1');
+    const clients = Array.from({ length: 100 }, () => {
+      // Pure noise, or a valid request with about 5 % of its bytes overwritten.
+      const noise = next() < 0.5;
+      const bytes = noise ? Buffer.alloc(50 + Math.floor(next() * 400)) : Buffer.from(valid);
+      for (let i = 0; i < bytes.length; i++) if (noise || next() < 0.05) bytes[i] = Math.floor(next() * 256);
+      const client = new RawClient(main.port);
+      client.socket.end(bytes);
+      return client;
+    });
+    await Promise.all(clients.map((client) => client.closed));
+    for (const client of clients) {
+      // Whatever it got is a well-formed HTTP response (or nothing, for a request still incomplete).
+      if (client.text !== '') expect(client.text).toMatch(/^HTTP\/1\.1 \d{3} /);
+    }
+    expect((await serveOnce(main.port)).result).toBe('0x7a69');
+  });
+});
+
 describe('connection slots (maxConnections: 2)', { timeout: 20_000 }, () => {
   let tight: GatewayFixture;
 
