@@ -42,7 +42,8 @@ export function createRouter(ctx: RouterContext) {
 
 /**
  * Counts the request in flight until its response is handed over; logs it when asked to.
- * A class: an object literal with a getter gets a hidden class of its own per request.
+ * A class, so every request's writer shares one hidden class (see the profiling findings in
+ * docs/architecture.md).
  */
 class TrackedWriter implements ResponseWriter {
   private done = false;
@@ -52,10 +53,6 @@ class TrackedWriter implements ResponseWriter {
     private readonly req: HttpRequest,
     private readonly writer: ResponseWriter,
   ) {}
-
-  get open(): boolean {
-    return this.writer.open;
-  }
 
   end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
     if (this.done) return;

@@ -252,10 +252,6 @@ class Exchange implements ResponseWriter {
     private readonly request: ParsedRequest,
   ) {}
 
-  get open(): boolean {
-    return !this.done && !this.connection.closed;
-  }
-
   end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
     if (this.done) return;
     this.done = true;

@@ -30,8 +30,6 @@ export interface ResponseWriter {
    * the connection after the response; `content-length` is added from the body.
    */
   end(status: number, headers: ResponseHeaders, body?: Buffer | string): void;
-  /** False once the client has gone or a response was sent: nothing more will reach it. */
-  readonly open: boolean;
 }
 
 /** Handles one complete request; it must call `writer.end` exactly once, even on failure. */

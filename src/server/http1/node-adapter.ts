@@ -42,13 +42,9 @@ export function nodeHttpHandler(
   };
 }
 
-/** A class, not a literal with a getter (which would get a hidden class of its own each time). */
+/** Writes a whole response through node:http's ServerResponse. */
 class NodeWriter implements ResponseWriter {
   constructor(private readonly res: ServerResponse) {}
-
-  get open(): boolean {
-    return !this.res.writableEnded && !this.res.destroyed;
-  }
 
   end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
     const res = this.res;

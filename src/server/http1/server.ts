@@ -52,10 +52,6 @@ export class Http1Server implements ConnectionHost {
     });
   }
 
-  get connectionCount(): number {
-    return this.connections.size;
-  }
-
   forget(connection: Http1Connection): void {
     this.connections.delete(connection);
   }
