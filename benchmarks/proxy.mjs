@@ -19,12 +19,13 @@ import {
   checksTable,
   closedLoopTable,
   evaluateTargets,
+  floorTable,
   fmt,
   openLoopTable,
   roundFigures,
 } from './lib/report.mjs';
 import { summarizeClosed, summarizeOpen } from './lib/rounds.mjs';
-import { startExpressProxy, startTurnpike } from './lib/servers.mjs';
+import { startExpressProxy, startNodeUndiciProxy, startTurnpike } from './lib/servers.mjs';
 import { writeWrkScript, wrkVersion } from './lib/wrk.mjs';
 
 const cfg = proxyBenchConfig();
@@ -35,6 +36,7 @@ const TARGETS = {
   direct: { label: 'direct stub (nginx return 200)', open: true },
   nginx: { label: 'nginx keep-alive proxy (2 workers)', open: true },
   express: { label: 'Express + fetch (1 process)', open: false },
+  floor: { label: `node:http + undici pass-through (${allWorkers} processes)`, open: true },
   'turnpike-1': { label: 'Turnpike, 1 worker', open: false },
   'turnpike-all': { label: `Turnpike, ${allWorkers} workers`, open: true },
 };
@@ -62,6 +64,8 @@ async function main() {
     direct: async () => ({ child: stub.child, url: stub.url, keep: true }),
     nginx: async () => startNginxProxy({ port: await freePort(), upstreamPort: stubPort }),
     express: async () => startExpressProxy({ port: await freePort(), upstream: stub.url }),
+    floor: async () =>
+      startNodeUndiciProxy({ port: await freePort(), upstream: stub.url, workers: allWorkers }),
     'turnpike-1': async () =>
       startTurnpike({ dir, port: await freePort(), workers: 1, upstreams: [stub.url] }),
     'turnpike-all': async () =>
@@ -153,10 +157,14 @@ function printReport(results, labels, checks, speedProbes) {
   console.log(`\nPer round: Turnpike(all)/nginx ${list(rounds.nginxRatio, 2)}`);
   console.log(`           Turnpike(all)/Express ${list(rounds.expressRatio, 2)}`);
   console.log(`           added p99 vs direct (ms) ${list(rounds.addedP99Ms, 3)}`);
+  console.log(`           node:http + undici/nginx ${list(rounds.floorNginxRatio, 2)}`);
+  console.log(`           node:http + undici added p99 vs direct (ms) ${list(rounds.floorAddedP99Ms, 3)}`);
+  console.log(`           Turnpike(all) CPU/req ÷ node:http + undici ${list(rounds.cpuOverFloor, 2)}`);
   console.log(
     `           Node speed probe (ns per JSON round trip; higher = slower machine) ${list(speedProbes, 0)}`,
   );
   console.log(`\nTargets\n${checksTable(checks)}`);
+  if (results.floor?.closed) console.log(`\n${floorTable(rounds)}`);
   for (const warning of warnings(results, labels)) console.log(`⚠ ${warning}`);
   const failed = Object.entries(results).filter(([, r]) => r.error || r.rounds?.some((round) => round.error));
   for (const [key, r] of failed) {

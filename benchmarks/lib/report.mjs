@@ -34,11 +34,46 @@ export function roundFigures(results) {
   const tp = results['turnpike-all'];
   const rpsRatio = (other) =>
     perRound(tp, results[other], (t, o) => (o.closed?.rps > 0 ? t.closed?.rps / o.closed.rps : null));
+  const floor = results.floor;
+  const addedP99 = (a) =>
+    perRound(a, results.direct, (x, d) => x.open?.latencyMs?.p99 - d.open?.latencyMs?.p99);
   return {
     nginxRatio: rpsRatio('nginx'),
     expressRatio: rpsRatio('express'),
-    addedP99Ms: perRound(tp, results.direct, (t, d) => t.open?.latencyMs?.p99 - d.open?.latencyMs?.p99),
+    addedP99Ms: addedP99(tp),
+    // The runtime floor (node:http + undici doing nothing else) in the same rounds: how far the
+    // targets are reachable at all on this machine at this moment.
+    floorNginxRatio: perRound(floor, results.nginx, (f, n) =>
+      n.closed?.rps > 0 ? f.closed?.rps / n.closed.rps : null,
+    ),
+    floorAddedP99Ms: addedP99(floor),
+    cpuOverFloor: perRound(tp, floor, (t, f) =>
+      f.closed?.cpuUsPerRequest > 0 ? t.closed?.cpuUsPerRequest / f.closed.cpuUsPerRequest : null,
+    ),
   };
+}
+
+/** Medians of the floor figures, printed under the targets as what limits them. */
+export function floorTable(rounds) {
+  const rows = [
+    [
+      'node:http + undici RPS / nginx RPS (target for Turnpike: ≥ 0.5)',
+      medianOf(rounds.floorNginxRatio),
+      2,
+      '×',
+    ],
+    [
+      'node:http + undici added p99 vs direct (target for Turnpike: ≤ 1)',
+      medianOf(rounds.floorAddedP99Ms),
+      3,
+      'ms',
+    ],
+    ['Turnpike(all) CPU/req ÷ node:http + undici CPU/req', medianOf(rounds.cpuOverFloor), 2, '×'],
+  ];
+  return table(
+    ['runtime floor, same rounds', 'median'],
+    rows.map(([name, value, digits, unit]) => [name, `${fmt(value, digits)} ${unit}`]),
+  );
 }
 
 /** The issue's four targets: medians over rounds of the per-round ratios and differences. */

@@ -8,6 +8,7 @@ import { assertOpen, startChild } from './children.mjs';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXPRESS_PROXY = fileURLToPath(new URL('../servers/express-proxy.mjs', import.meta.url));
+const NODE_UNDICI_PROXY = fileURLToPath(new URL('../servers/node-undici-proxy.mjs', import.meta.url));
 const FLAPPING_STUB = fileURLToPath(new URL('../servers/flapping-stub.mjs', import.meta.url));
 const TURNPIKE_BIN = join(REPO_ROOT, 'bin/turnpike.js');
 const TURNPIKE_DIST = join(REPO_ROOT, 'dist/cli/main.js');
@@ -17,6 +18,17 @@ export async function startExpressProxy({ port, upstream }) {
   const child = await startChild('express-proxy', process.execPath, [EXPRESS_PROXY, String(port), upstream], {
     ready: READY,
   });
+  return { child, url: `http://127.0.0.1:${port}/` };
+}
+
+/** The runtime floor: node:http + undici pass-through, one process per worker (see the server file). */
+export async function startNodeUndiciProxy({ port, upstream, workers }) {
+  const child = await startChild(
+    'node-undici-proxy',
+    process.execPath,
+    [NODE_UNDICI_PROXY, String(port), upstream, String(workers)],
+    { ready: READY },
+  );
   return { child, url: `http://127.0.0.1:${port}/` };
 }
 
