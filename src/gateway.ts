@@ -107,6 +107,7 @@ export function createGateway(
           requestTimeoutMs,
           keepAliveTimeoutMs,
           maxConnections: config.server.maxConnections,
+          serverTiming: config.server.serverTiming,
         },
         route,
       );

@@ -235,6 +235,25 @@ describe('routes and headers', () => {
     for (const stage of ['parse', 'select', 'upstream', 'total']) expect(timing).toMatch(`${stage};dur=`);
   });
 
+  it('Server-Timing is on every other response too: errors, health, metrics, HTTP-layer failures', async () => {
+    const responses = {
+      'parse error': await postRaw(main.url, '{"jsonrpc":'),
+      'unknown network': await postRaw(`${main.baseUrl}/nope`, CHAIN_ID),
+      'wrong content-type': await postRaw(main.url, CHAIN_ID, { headers: { 'content-type': 'text/plain' } }),
+      'body too large': await postRaw(strict.url, `[${CHAIN_ID}${`,${CHAIN_ID}`.repeat(30)}]`),
+      healthz: await postRaw(`${main.baseUrl}/healthz`, undefined, { method: 'GET' }),
+      metrics: await postRaw(`${main.baseUrl}/metrics`, undefined, { method: 'GET' }),
+    };
+    for (const [name, res] of Object.entries(responses)) {
+      expect(res.headers['server-timing'], name).toMatch(/(^|, )total;dur=\d+\.\d{3}$/);
+    }
+    // The parse error knows its read and parse stages.
+    expect(responses['parse error'].headers['server-timing']).toMatch(/^read;dur=.*parse;dur=/);
+    const garbage = await rawExchange(main.port, ['\x16\x03\x01 not http\r\n\r\n']);
+    expect(statusOf(garbage)).toBe(400);
+    expect(garbage).toMatch(/\r\nserver-timing: total;dur=\d+\.\d{3}\r\n/);
+  });
+
   it('X-Turnpike-Upstream names the upstream unless exposeUpstream is false', async () => {
     expect((await postRaw(main.url, BLOCK_NUMBER)).headers['x-turnpike-upstream']).toBe('anvil-0');
     const hidden = await postRaw(strict.url, BLOCK_NUMBER);

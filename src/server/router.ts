@@ -10,6 +10,7 @@ import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/excha
 import { requestId } from './request-id.js';
 import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
 import { handleRpc } from './rpc-route.js';
+import { totalOnlyHeader } from './server-timing.js';
 
 export interface RouterContext extends ResponseContext {
   readonly networks: ReadonlyMap<string, Network>;
@@ -58,6 +59,9 @@ class TrackedWriter implements ResponseWriter {
     if (this.done) return;
     this.done = true;
     this.ctx.inflight.dec();
+    // Every routed response carries Server-Timing; JSON-RPC answers already hold their stages.
+    if (this.ctx.config.serverTiming && headers['server-timing'] === undefined)
+      headers['server-timing'] = totalOnlyHeader(performance.now() - this.req.receivedAt);
     if (this.ctx.logRequests) logRequest(this.ctx.log, this.req, status, headers);
     this.writer.end(status, headers, body);
   }

@@ -67,6 +67,7 @@ export async function handleRpc(
   } catch (err) {
     const error = toGatewayError(err);
     if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
+    if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - started);
     sendError(ctx, req, res, error, null, headers);
     return;
   }

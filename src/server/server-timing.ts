@@ -14,6 +14,11 @@ export class StageTiming implements ForwardTiming {
   }
 }
 
+/** The header for responses without stages (health, metrics, routing errors): `total` only. */
+export function totalOnlyHeader(totalMs: number): string {
+  return `total;dur=${fmt(totalMs)}`;
+}
+
 /** `ms` with three decimals, like toFixed(3) but from integers (toFixed costs ≈ 0.2 µs a call). */
 function fmt(ms: number): string {
   const micros = Math.round(ms * 1000);

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import { toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
+import { totalOnlyHeader } from '../server-timing.js';
 import { requestTimeout } from './errors.js';
 import type { ExchangeHandler, ResponseHeaders, ResponseWriter } from './exchange.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
@@ -38,6 +39,8 @@ export interface ConnectionHost {
   readonly date: string;
   /** A coarse clock (`performance.now()` at the last sweep). */
   readonly now: number;
+  /** Whether the errors answered here carry `Server-Timing`. */
+  readonly serverTiming: boolean;
   forget(connection: Http1Connection): void;
 }
 
@@ -217,9 +220,14 @@ export class Http1Connection {
   private writeFailure(error: GatewayError): void {
     if (this.closed) return;
     const body = Buffer.from(errorResponse(null, error));
+    const headers: ResponseHeaders = { 'content-type': 'application/json' };
+    if (this.host.serverTiming) {
+      const started = this.parser.receivedAt;
+      headers['server-timing'] = totalOnlyHeader(started === 0 ? 0 : performance.now() - started);
+    }
     const head = serializeHead({
       status: error.httpStatus,
-      headers: { 'content-type': 'application/json' },
+      headers,
       bodyLength: body.length,
       keepAlive: false,
       minorVersion: 1,

@@ -11,12 +11,15 @@ import type { ExchangeHandler } from './exchange.js';
 
 export interface Http1ServerOptions extends ConnectionLimits {
   readonly maxConnections: number;
+  /** Add `Server-Timing: total;dur=…` to the errors this layer answers itself (400, 408, 413, 431). */
+  readonly serverTiming?: boolean;
 }
 
 const SWEEP_INTERVAL_MS = 1_000;
 
 export class Http1Server implements ConnectionHost {
   readonly limits: ConnectionLimits;
+  readonly serverTiming: boolean;
   draining = false;
   date = new Date().toUTCString();
   now = performance.now();
@@ -30,6 +33,7 @@ export class Http1Server implements ConnectionHost {
     readonly handler: ExchangeHandler,
   ) {
     this.limits = options;
+    this.serverTiming = options.serverTiming ?? false;
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       if (this.draining) {
         socket.destroy();
