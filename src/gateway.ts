@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
+import { logUpstreamEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { Network } from './network/network.js';
@@ -53,6 +54,7 @@ export function createGateway(
     for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
   }
   const metrics = createMetrics([...networks.values()], options.workerLabel ?? '0', () => inflight);
+  const stopEventLog = logUpstreamEvents(logger, new Set(networks.values()));
   let draining = false;
   let inflight = 0;
   let started: Promise<void> | undefined;
@@ -137,6 +139,7 @@ export function createGateway(
       await closing;
       await Promise.all([...networks.values()].map((network) => network.close()));
       metrics.close();
+      stopEventLog();
     },
   };
   return gateway;
