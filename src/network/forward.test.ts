@@ -64,7 +64,7 @@ function body(result: ForwardResult): { result?: unknown; error?: { code: number
   return JSON.parse(result.body.toString());
 }
 
-function fault(index: number, value: Fault | null): void {
+function fault(index: number, value: Fault | readonly Fault[] | null): void {
   proxies[index]!.setFault(value);
 }
 
@@ -216,6 +216,20 @@ describe('forward', () => {
     expect(body(again)).toMatchObject({ id: 2, result: keccak256(raw) });
     expect(proxies[0]!.stats.byMethod.get('eth_sendRawTransaction')).toBe(2);
   });
+
+  it('bounds the "nonce too low" lookup by what is left of the deadline, not the attempt timeout', async () => {
+    const net = network(1, { attemptTimeoutMs: 60_000, deadlineMs: 400 });
+    fault(0, [
+      { kind: 'rpc-error', code: -32000, message: 'nonce too low', methods: ['eth_sendRawTransaction'] },
+      { kind: 'hang', methods: ['eth_getTransactionByHash'] },
+    ]);
+    const raw =
+      '0x02f86a827a69808080809400000000000000000000000000000000000000010180c080a0' + '11'.repeat(32);
+    // Without the bound this waits for the 60 s attempt timeout and the test times out.
+    const result = await net.handle(request('eth_sendRawTransaction', [raw]), timing());
+    expect(body(result)).toMatchObject({ id: 1, error: { code: -32000, message: 'nonce too low' } });
+    expect(proxies[0]!.stats.byMethod.get('eth_getTransactionByHash')).toBe(1);
+  }, 10_000);
 
   it('is ready only when an upstream with a known chain id is available', async () => {
     const net = network(1);

@@ -81,7 +81,7 @@ export async function forward(
     timing.upstreamMs += performance.now() - upstreamStart;
     timing.upstream = result.upstream.id;
 
-    if (result.ok) return finish(ctx, request, rule, result);
+    if (result.ok) return finish(ctx, request, rule, result, deadline);
     lastError = result.error;
     if (result.error.retry === 'none' || attempt === maxAttempts) break;
     if (retryChannel.hasSubscribers) {
@@ -92,9 +92,8 @@ export async function forward(
         reason: result.error.code,
       });
     }
-    if (failsafe.retry.backoffMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(failsafe.retry.backoffMs, remaining)));
-    }
+    const backoffMs = Math.min(failsafe.retry.backoffMs, deadline - performance.now());
+    if (backoffMs > 0) await new Promise((resolve) => setTimeout(resolve, backoffMs));
   }
   if (lastError === undefined || performance.now() >= deadline) {
     lastError = new GatewayError(
@@ -114,6 +113,7 @@ function finish(
   request: RpcRequest,
   rule: MethodRule,
   result: Extract<AttemptResult, { ok: true }>,
+  deadline: number,
 ): ForwardResult | Promise<ForwardResult> {
   const { outcome, upstream } = result;
   if (outcome.kind === 'result') {
@@ -121,7 +121,7 @@ function finish(
     return { ok: true, body: result.body, rpcError: false };
   }
   if (rule.recover === undefined) return { ok: true, body: result.body, rpcError: true };
-  return recover(ctx, request, rule, result);
+  return recover(ctx, request, rule, result, deadline);
 }
 
 async function recover(
@@ -129,10 +129,12 @@ async function recover(
   request: RpcRequest,
   rule: MethodRule,
   result: Extract<AttemptResult, { ok: true }>,
+  deadline: number,
 ): Promise<ForwardResult> {
   const { outcome, upstream } = result;
   if (rule.recover !== undefined && outcome.kind === 'rpc-error') {
-    const lookup = (method: string, params: unknown[]) => lookupOn(upstream, method, params, ctx.failsafe);
+    const lookup = (method: string, params: unknown[]) =>
+      lookupOn(upstream, method, params, ctx.failsafe, deadline);
     const recovered = await rule.recover(request, outcome, lookup);
     if (recovered !== undefined) {
       return { ok: true, body: resultResponse(request.id ?? null, recovered), rpcError: false };
@@ -141,9 +143,18 @@ async function recover(
   return { ok: true, body: result.body, rpcError: true };
 }
 
-async function lookupOn(upstream: Upstream, method: string, params: unknown[], failsafe: FailsafeConfig) {
+/** A lookup the recovery needs (the transaction by hash), bounded by what is left of the deadline. */
+async function lookupOn(
+  upstream: Upstream,
+  method: string,
+  params: unknown[],
+  failsafe: FailsafeConfig,
+  deadline: number,
+) {
+  const remaining = deadline - performance.now();
+  if (remaining <= 0) throw new Error(`no time left for lookup ${method}`);
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
-  const reply = await upstream.send(body, failsafe.attemptTimeoutMs);
+  const reply = await upstream.send(body, Math.max(1, Math.min(failsafe.attemptTimeoutMs, remaining)));
   const outcome = classifyResponse(reply.status, reply.body, upstream.id);
   if (outcome.kind !== 'result') throw new Error(`lookup ${method} failed`);
   return outcome.result;

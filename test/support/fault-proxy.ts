@@ -44,7 +44,8 @@ export interface FaultProxy {
   url: string;
   port: number;
   readonly stats: FaultProxyStats;
-  setFault(fault: Fault | null): void;
+  /** One fault, or several: each request gets the first one whose filter matches it. */
+  setFault(fault: Fault | readonly Fault[] | null): void;
   resetStats(): void;
   /** Stops listening and destroys every connection, like a node going away. */
   pause(): Promise<void>;
@@ -67,7 +68,7 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   const countMethods = options.countMethods ?? true;
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  let fault: Fault | null = null;
+  let faults: readonly Fault[] = [];
   let stats = emptyStats();
   let closed = false;
 
@@ -83,13 +84,14 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     stats.requests++;
-    const current = fault;
-    const parsed = countMethods || current?.methods !== undefined ? parseRequest(body) : undefined;
+    const filtered = faults.some((f) => f.methods !== undefined);
+    const parsed = countMethods || filtered ? parseRequest(body) : undefined;
     const items = parsed?.items;
+    const current = faults.find((f) => applies(f, items)) ?? null;
     for (const { method } of countMethods ? (items ?? []) : []) {
       if (typeof method === 'string') stats.byMethod.set(method, (stats.byMethod.get(method) ?? 0) + 1);
     }
-    if (current === null || !applies(current, items)) return forward(req, res, body);
+    if (current === null) return forward(req, res, body);
     stats.faulted++;
     switch (current.kind) {
       case 'latency':
@@ -185,10 +187,13 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       return stats;
     },
     setFault(next) {
-      if (next?.probability !== undefined && (next.probability < 0 || next.probability > 1)) {
-        throw new RangeError(`probability must be within 0..1, got ${next.probability}`);
+      const list: readonly Fault[] = next === null ? [] : Array.isArray(next) ? next : [next as Fault];
+      for (const { probability } of list) {
+        if (probability !== undefined && (probability < 0 || probability > 1)) {
+          throw new RangeError(`probability must be within 0..1, got ${probability}`);
+        }
       }
-      fault = next;
+      faults = list;
     },
     resetStats() {
       stats = emptyStats();
