@@ -3,7 +3,7 @@
  * response compression, CORS, broken or slow clients, health/metrics routes and headers.
  * Two gateways share one anvil: `main` with defaults, `strict` with small limits.
  */
-import { deflateSync, gunzipSync, gzipSync } from 'node:zlib';
+import { deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { type GatewayFixture, startGatewayFixture } from './support/gateway-fixture.js';
@@ -165,6 +165,20 @@ describe('response compression', () => {
     const res = await postRaw(main.url, GENESIS_FULL);
     expect(res.headers['content-encoding']).toBeUndefined();
     expect((res.body as { result: { number: string } }).result.number).toBe('0x0');
+  });
+
+  it('deflate when the client prefers it, and nothing when gzip is refused with q=0', async () => {
+    const deflated = await postRaw(main.url, GENESIS_FULL, {
+      headers: { 'accept-encoding': 'gzip;q=0.2, deflate' },
+    });
+    expect(deflated.headers['content-encoding']).toBe('deflate');
+    expect(JSON.parse(inflateSync(deflated.bytes).toString('utf8'))).toMatchObject({
+      result: { number: '0x0' },
+    });
+    const refused = await postRaw(main.url, GENESIS_FULL, { headers: { 'accept-encoding': 'gzip;q=0' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.headers.vary).toMatch(/accept-encoding/i);
+    expect((refused.body as { result: { number: string } }).result.number).toBe('0x0');
   });
 
   it('a small response is not compressed', async () => {

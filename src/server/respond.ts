@@ -4,6 +4,7 @@ import type { ServerConfig } from '../config/schema.js';
 import type { GatewayError } from '../errors/gateway-error.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { RpcId } from '../rpc/types.js';
+import { chooseEncoding } from './accept-encoding.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 
 export interface ResponseContext {
@@ -24,24 +25,24 @@ export function send(
   if (ctx.draining()) headers.connection = 'close';
   const compression = ctx.config.compression;
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  if (compression.enabled && length >= compression.minBytes && acceptsGzip(req)) {
+  if (compression.enabled && length >= compression.minBytes) {
+    // The answer depends on Accept-Encoding whether or not this client gets it compressed.
     headers.vary = headers.vary === undefined ? 'Accept-Encoding' : `${headers.vary}, Accept-Encoding`;
-    zlib.gzip(body, { level: 4 }, (err, compressed) => {
-      if (err !== null) {
-        res.end(status, headers, body);
-        return;
-      }
-      headers['content-encoding'] = 'gzip';
-      res.end(status, headers, compressed);
-    });
-    return;
+    const encoding = chooseEncoding(req.headers['accept-encoding']);
+    if (encoding !== undefined) {
+      const compress = encoding === 'gzip' ? zlib.gzip : zlib.deflate;
+      compress(body, { level: 4 }, (err, compressed) => {
+        if (err !== null) {
+          res.end(status, headers, body);
+          return;
+        }
+        headers['content-encoding'] = encoding;
+        res.end(status, headers, compressed);
+      });
+      return;
+    }
   }
   res.end(status, headers, body);
-}
-
-function acceptsGzip(req: HttpRequest): boolean {
-  const accept = req.headers['accept-encoding'];
-  return accept !== undefined && /\bgzip\b/.test(accept);
 }
 
 export function sendError(
