@@ -187,6 +187,17 @@ describe('forward', () => {
     expect(net.upstreams[0]!.head).toBeGreaterThanOrEqual(0);
   });
 
+  it('learns heads from eth_getBlockByNumber("latest") but not from an older block', async () => {
+    const net = network(1);
+    await net.handle(request('evm_mine'), timing());
+    await net.handle(request('eth_getBlockByNumber', ['0x0', false]), timing());
+    expect(net.upstreams[0]!.head).toBe(-1);
+    const latest = await net.handle(request('eth_getBlockByNumber', ['latest', false]), timing());
+    const number = Number.parseInt((body(latest).result as { number: string }).number, 16);
+    expect(number).toBeGreaterThan(0);
+    expect(net.upstreams[0]!.head).toBe(number);
+  });
+
   it('gives notifications a synthetic id upstream', async () => {
     const net = network(1);
     const result = await net.handle(request('eth_gasPrice', [], undefined), timing());

@@ -33,7 +33,7 @@ export interface ForwardContext {
   readonly upstreams: readonly Upstream[];
   readonly failsafe: FailsafeConfig;
   /** Called with every successful result so the network can learn heads. */
-  readonly onResult: (upstream: Upstream, rule: MethodRule, result: unknown) => void;
+  readonly onResult: (upstream: Upstream, rule: MethodRule, result: unknown, request: RpcRequest) => void;
 }
 
 export async function forward(
@@ -117,7 +117,7 @@ function finish(
 ): ForwardResult | Promise<ForwardResult> {
   const { outcome, upstream } = result;
   if (outcome.kind === 'result') {
-    if (outcome.parsed) ctx.onResult(upstream, rule, outcome.result);
+    if (outcome.parsed) ctx.onResult(upstream, rule, outcome.result, request);
     return { ok: true, body: result.body, rpcError: false };
   }
   if (rule.recover === undefined) return { ok: true, body: result.body, rpcError: true };

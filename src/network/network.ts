@@ -35,7 +35,7 @@ export class Network {
       owner: this,
       upstreams: this.upstreams,
       failsafe: config.failsafe,
-      onResult: (upstream, rule, result) => this.learn(upstream, rule, result),
+      onResult: (upstream, rule, result, request) => this.learn(upstream, rule, result, request),
     };
   }
 
@@ -76,9 +76,9 @@ export class Network {
     return forward(this.forwardContext, request, body, rule, timing);
   }
 
-  private learn(upstream: Upstream, rule: MethodRule, result: unknown): void {
+  private learn(upstream: Upstream, rule: MethodRule, result: unknown, request: RpcRequest): void {
     if (rule.reportsHead === undefined) return;
-    const head = rule.reportsHead(result);
+    const head = rule.reportsHead(result, request);
     if (head === undefined) return;
     const before = upstream.head;
     upstream.noteHead(head, Date.now());

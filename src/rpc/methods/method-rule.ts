@@ -8,8 +8,8 @@ export interface MethodRule {
   readonly retry?: boolean;
   /** Refuse over HTTP with ERR_METHOD_NOT_SUPPORTED (for example subscriptions). */
   readonly unsupported?: string;
-  /** Parse the result to learn the upstream's head block. */
-  readonly reportsHead?: (result: unknown) => number | undefined;
+  /** The upstream's head block, when this request's result reveals it (learned for free). */
+  readonly reportsHead?: (result: unknown, request: RpcRequest) => number | undefined;
   /**
    * Turns an upstream JSON-RPC error into success when it proves the request already took
    * effect. Returns the result to send, or undefined to pass the error through.
