@@ -13,7 +13,7 @@ import {
   undisturbed,
   waitForQuiet,
 } from './lib/measure.mjs';
-import { nginxVersion, startNginxProxy, startNginxStub } from './lib/nginx.mjs';
+import { NGINX, nginxVersion, startNginxProxy, startNginxStub } from './lib/nginx.mjs';
 import { freePort } from './lib/ports.mjs';
 import {
   checksTable,
@@ -26,6 +26,7 @@ import {
 } from './lib/report.mjs';
 import { summarizeClosed, summarizeOpen } from './lib/rounds.mjs';
 import { startExpressProxy, startNodeUndiciProxy, startTurnpike } from './lib/servers.mjs';
+import { ensureTools } from './lib/tools.mjs';
 import { writeWrkScript, wrkVersion } from './lib/wrk.mjs';
 
 const cfg = proxyBenchConfig();
@@ -47,6 +48,7 @@ async function main() {
   const unknown = cfg.targets.filter((t) => !(t in TARGETS));
   if (unknown.length)
     throw new Error(`unknown BENCH_TARGETS ${unknown.join(', ')}; known: ${Object.keys(TARGETS)}`);
+  await ensureTools({ nginxBin: NGINX, log });
   const dir = await makeTempDir();
   const script = await writeWrkScript(dir);
   const machine = machineInfo({ nginx: await nginxVersion(), wrk: await wrkVersion() });

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { makeTempDir, startChild } from './children.mjs';
 import { STUB_REPLY } from './jsonrpc.mjs';
 
-const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
+export const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const run = promisify(execFile);
 
 export async function nginxVersion() {
