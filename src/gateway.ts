@@ -121,20 +121,25 @@ export function createGateway(
     isReady,
     async close(graceMs = config.server.shutdownGraceMs) {
       draining = true;
-      // Stops accepting and closes idle connections; busy ones close after their response.
+      // Stops accepting and closes idle connections. A busy one closes once its response is
+      // flushed to the client, and one still receiving a request first answers it; so wait for
+      // every connection to be gone (and every request handed in through `handler`), not merely
+      // for the in-flight count to reach zero, which happens before the bytes are out.
       const closing = server?.close() ?? Promise.resolve();
-      if (inflight > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => {
-            idle = resolve;
-          }),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, graceMs);
-          }),
-        ]);
-        clearTimeout(timer);
-      }
+      const handlersDone =
+        inflight === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              idle = resolve;
+            });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([closing, handlersDone]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
       server?.destroyAll();
       await closing;
       await Promise.all([...networks.values()].map((network) => network.close()));

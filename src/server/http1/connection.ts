@@ -97,9 +97,13 @@ export class Http1Connection {
     }
   }
 
-  /** Closes the connection now if nothing is in progress on it (used when draining). */
+  /**
+   * Ends the connection if nothing is in progress on it (used when draining). Ended, not
+   * destroyed: the last response may still sit in the socket's buffer, and destroying would
+   * throw its unsent bytes away.
+   */
   closeIfIdle(): void {
-    if (this.idle) this.socket.destroy();
+    if (this.idle && !this.closed) this.endOurSide();
   }
 
   private onData(chunk: Buffer): void {
