@@ -1,7 +1,7 @@
 /**
  * `turnpike start` under node:cluster through the real binary, in front of a real anvil: /metrics
  * aggregated across workers over IPC, crashed workers replaced, and a SIGTERM that drains every
- * in-flight request before the primary exits 0.
+ * in-flight request before the primary exits 0, with requests in flight or arriving all along.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -100,6 +100,19 @@ async function scrape(origin: string): Promise<string> {
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain/);
   return res.body.text();
+}
+
+/** How one request of a load loop ended. */
+type LoadOutcome =
+  | { kind: 'answered'; id: number; afterSignal: boolean; status: number; body: unknown; connection: unknown }
+  /** No response arrived: the error is the client's, e.g. ECONNREFUSED. */
+  | { kind: 'not-answered'; id: number; code: string }
+  /** A response began and then broke off. */
+  | { kind: 'cut'; id: number; code: string };
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code ?? e.cause?.code ?? String(err);
 }
 
 /** One request on a brand-new connection, so the primary hands it to a worker of its choice. */
@@ -236,6 +249,87 @@ describe('turnpike start --workers 2', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     for (const pid of cluster.workers) expect(isAlive(pid), `worker ${pid} still running`).toBe(false);
     expect(proxy.stats.byMethod.get('eth_getBalance')).toBe(total);
+  });
+
+  it('drains on SIGTERM under continuous load: answers are successes, the rest never got in', async () => {
+    const proxy = await startFaultProxy(anvil.url);
+    proxies.push(proxy);
+    // Each request lingers a little at the upstream, so the signal finds requests in flight
+    // (and, between requests, idle keep-alive connections the drain closes under the client).
+    proxy.setFault({ kind: 'latency', ms: 20, methods: ['eth_getBalance'] });
+    const cluster = await startCluster(proxy.url);
+    const agent = new Agent({ connections: null });
+    clients.push(agent);
+
+    let signalled = false;
+    let exited = false;
+    let nextId = 0;
+    const outcomes: LoadOutcome[] = [];
+    const send = async (id: number): Promise<LoadOutcome> => {
+      const payload = { jsonrpc: '2.0', id, method: 'eth_getBalance', params: [ACCOUNT_0, 'latest'] };
+      let res: Awaited<ReturnType<typeof request>>;
+      try {
+        res = await request(cluster.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+          dispatcher: agent,
+        });
+      } catch (err) {
+        return { kind: 'not-answered', id, code: errorCode(err) };
+      }
+      let text: string;
+      try {
+        text = await res.body.text();
+      } catch (err) {
+        return { kind: 'cut', id, code: errorCode(err) };
+      }
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Not JSON: kept as text, which fails the success check below.
+      }
+      const { statusCode: status, headers } = res;
+      return { kind: 'answered', id, afterSignal: signalled, status, body, connection: headers.connection };
+    };
+    // Closed loop: each loop sends its next request as soon as the previous one ends, until the
+    // primary is gone (pausing briefly after a failure, as a client would, to not spin on refusals).
+    const loops = Array.from({ length: 16 }, async () => {
+      while (!exited) {
+        const outcome = await send(nextId++);
+        outcomes.push(outcome);
+        if (outcome.kind !== 'answered') await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+
+    await waitFor('the load to get going', () => (outcomes.length >= 100 ? true : undefined));
+    signalled = true;
+    cluster.cli.child.kill('SIGTERM');
+    const exit = await cluster.cli.exited;
+    exited = true;
+    await Promise.all(loops);
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    for (const pid of cluster.workers) expect(isAlive(pid), `worker ${pid} still running`).toBe(false);
+    // Every response that arrived is a success: no 5xx, no JSON-RPC error, none broken off.
+    const answered = outcomes.filter((outcome) => outcome.kind === 'answered');
+    for (const { id, status, body } of answered) {
+      expect(status, JSON.stringify(body)).toBe(200);
+      expect(body).toEqual({ jsonrpc: '2.0', id, result: ACCOUNT_0_BALANCE });
+    }
+    expect(outcomes.filter((outcome) => outcome.kind === 'cut')).toEqual([]);
+    // The rest failed at connection level: refused, or their connection closed before any answer.
+    const failed = outcomes.filter((outcome) => outcome.kind === 'not-answered');
+    for (const { code } of failed) expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(code);
+    // … and never reached the upstream: every request the gateway forwarded got its answer back.
+    expect(proxy.stats.byMethod.get('eth_getBalance')).toBe(answered.length);
+    // The load ran across the whole drain: requests in flight at the signal were answered (while
+    // draining, with Connection: close), and later ones were turned away.
+    const afterSignal = answered.filter((outcome) => outcome.afterSignal);
+    expect(afterSignal.length).toBeGreaterThan(0);
+    expect(afterSignal.some((outcome) => outcome.connection === 'close')).toBe(true);
+    expect(failed.length).toBeGreaterThan(0);
   });
 
   it('fails the start (exit 1) instead of restarting workers forever when the port is taken', async () => {
