@@ -1,6 +1,6 @@
 /**
  * viem clients against the gateway in front of anvil: reads over plain and batch HTTP
- * transports, a locally signed transfer, and eth_sendRawTransaction resend semantics.
+ * transports, locally signed transfers over both, and eth_sendRawTransaction resend semantics.
  */
 import {
   createPublicClient,
@@ -20,6 +20,8 @@ import { rpc } from './support/rpc.js';
 // Anvil's well-known dev keys (accounts #0 and #1 of the default mnemonic).
 const KEY_0 = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+// Account #6: spent only by the batch transfer, so its nonces never race another test's.
+const KEY_6 = '0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e';
 // Accounts #2–#5: never spend in this file, so they keep their initial balance.
 const UNTOUCHED = [
   '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
@@ -82,6 +84,41 @@ describe('viem over the gateway', () => {
     expect(balances).toEqual(UNTOUCHED.map(() => INITIAL_BALANCE));
     // The calls really went as one JSON-RPC batch.
     expect(bodies.some((body) => body.startsWith('[') && JSON.parse(body).length >= 2)).toBe(true);
+  });
+
+  it('sends a transfer and waits for its receipt over the batch transport', async () => {
+    const bodies: unknown[] = [];
+    const batched = http(fx.url, {
+      batch: true,
+      onFetchRequest: (_request, init) => {
+        bodies.push(JSON.parse(String(init.body)));
+      },
+    });
+    const account = privateKeyToAccount(KEY_6);
+    const wallet = createWalletClient({ account, chain: anvilChain, transport: batched });
+    const reader = createPublicClient({ chain: anvilChain, transport: batched });
+    const recipient = '0x000000000000000000000000000000000000ba7c';
+    const before = await reader.getBalance({ address: recipient });
+
+    const hash = await wallet.sendTransaction({ to: recipient, value: parseEther('0.25') });
+    const receipt = await reader.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    expect(receipt.status).toBe('success');
+    expect(receipt.transactionHash).toBe(hash);
+    expect(receipt.from.toLowerCase()).toBe(account.address.toLowerCase());
+    // Read the effects together, as one batch: the value arrived and the sender's nonce moved on.
+    const [balance, nonce] = await Promise.all([
+      reader.getBalance({ address: recipient }),
+      reader.getTransactionCount({ address: account.address }),
+    ]);
+    expect(balance).toBe(before + parseEther('0.25'));
+    expect(nonce).toBe(1);
+
+    // Everything went through the batch path: the transport sends even a lone call as an array.
+    expect(bodies.every(Array.isArray)).toBe(true);
+    const methods = (bodies as { method: string }[][]).map((batch) => batch.map((item) => item.method));
+    expect(methods.flat()).toContain('eth_sendRawTransaction');
+    expect(methods.flat()).toContain('eth_getTransactionReceipt');
+    expect(methods.map((batch) => batch.sort().join())).toContain('eth_getBalance,eth_getTransactionCount');
   });
 });
 
