@@ -5,6 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil, stopAllAnvils } from '../src/dev/anvil.js';
 import {
+  metricsText,
   readyz,
   runLoad,
   startTestGateway,
@@ -17,6 +18,17 @@ import { rpc } from './support/rpc.js';
 
 let gw: TestGateway | undefined;
 const proxies: FaultProxy[] = [];
+const MAX_BLOCK_LAG = 5;
+
+/** An upstream's sample of a per-upstream gauge; fails when the series is missing, so a 0 is a real 0. */
+function upstreamGauge(text: string, name: string, upstream: string): number {
+  const lines = text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && line.includes(`upstream="${upstream}"`));
+  expect(lines, `${name} of ${upstream}`).toHaveLength(1);
+  const line = lines[0]!;
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 async function proxy(target: AnvilNode): Promise<FaultProxy> {
   const started = await startFaultProxy(target.url);
@@ -74,6 +86,11 @@ describe('routing', () => {
     expect(state.available).toBe(false);
     const ready = await readyz(gw.baseUrl);
     expect(ready.status).toBe(200);
+    // Dashboards see the same exclusion.
+    const metrics = await metricsText(gw.baseUrl);
+    expect(upstreamGauge(metrics, 'turnpike_upstream_excluded', 'wrong-chain')).toBe(1);
+    expect(upstreamGauge(metrics, 'turnpike_upstream_excluded', 'good')).toBe(0);
+    expect(upstreamGauge(metrics, 'turnpike_upstream_available', 'wrong-chain')).toBe(0);
 
     const result = await runLoad({ url: gw.url, client: gw.client, total: 200, concurrency: 8 });
     expect(result.errors).toEqual([]);
@@ -93,7 +110,7 @@ describe('routing', () => {
         { id: 'leader', url: leaderProxy.url },
         { id: 'stuck', url: stuckProxy.url },
       ],
-      { health: { probeIntervalMs: 200, maxBlockLag: 5 } },
+      { health: { probeIntervalMs: 200, maxBlockLag: MAX_BLOCK_LAG } },
     );
     const baseUrl = gw.baseUrl;
     // Level at first: both serve traffic.
@@ -106,6 +123,14 @@ describe('routing', () => {
     const leaderState = await upstreamState(baseUrl, 'leader');
     expect(leaderState.head).toBeGreaterThanOrEqual(20);
     expect(leaderState.excluded).toBeNull();
+    // The stuck node stays at block 0 from here on, so these gauges cannot move under us.
+    const lagging = await metricsText(baseUrl);
+    expect(upstreamGauge(lagging, 'turnpike_upstream_excluded', 'stuck')).toBe(1);
+    expect(upstreamGauge(lagging, 'turnpike_upstream_excluded', 'leader')).toBe(0);
+    expect(upstreamGauge(lagging, 'turnpike_upstream_head_lag_blocks', 'stuck')).toBeGreaterThan(
+      MAX_BLOCK_LAG,
+    );
+    expect(upstreamGauge(lagging, 'turnpike_upstream_head_lag_blocks', 'leader')).toBe(0);
 
     stuckProxy.resetStats();
     const whileLagging = await runLoad({ url: gw.url, client: gw.client, total: 200, concurrency: 8 });
@@ -117,6 +142,11 @@ describe('routing', () => {
     await waitFor('the stuck node to be readmitted', async () => {
       return (await upstreamState(baseUrl, 'stuck')).excluded === null;
     });
+    const readmitted = await metricsText(baseUrl);
+    expect(upstreamGauge(readmitted, 'turnpike_upstream_excluded', 'stuck')).toBe(0);
+    expect(upstreamGauge(readmitted, 'turnpike_upstream_head_lag_blocks', 'stuck')).toBeLessThanOrEqual(
+      MAX_BLOCK_LAG,
+    );
     const caughtUp = await runLoad({ url: gw.url, client: gw.client, total: 300, concurrency: 8 });
     expect(caughtUp.errors).toEqual([]);
     expect(caughtUp.byUpstream.get('stuck') ?? 0).toBeGreaterThan(0);
