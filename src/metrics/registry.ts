@@ -183,7 +183,8 @@ function registerUpstreamGauges(registry: Registry, networks: readonly Network[]
   gauge(METRIC.upstreamHeadLag, 'Blocks behind the highest head of the network.', (u, n) => {
     if (u.head < 0) return 0;
     let highest = u.head;
-    for (const other of n.upstreams) highest = Math.max(highest, other.head);
+    // As lag exclusion judges it (health.updateLag): a node on the wrong chain sets no pace.
+    for (const other of n.upstreams) if (!other.chainIdMismatch) highest = Math.max(highest, other.head);
     return highest - u.head;
   });
   gauge(METRIC.upstreamErrorRate, 'Failure ratio of recent attempts (the breaker window).', (u) =>
