@@ -46,6 +46,8 @@ export const upstreamSchema = z.strictObject({
   weight: numeric(z.number().positive()).default(1),
   tier: z.enum(['primary', 'fallback']).default('primary'),
   headers: z.record(z.string(), z.string()).default({}),
+  /** A larger answer fails the attempt instead of filling the worker's memory. */
+  maxResponseBytes: positiveInt.default(128 * 1024 * 1024),
   pool: poolSchema.prefault({}),
 });
 

@@ -135,6 +135,12 @@ export const ERROR_CODES = {
     retry: 'other',
     summary: 'The upstream answered a JSON-RPC error that means the node, not the request, failed.',
   },
+  ERR_UPSTREAM_RESPONSE_TOO_LARGE: {
+    rpc: -32603,
+    http: 502,
+    retry: 'none',
+    summary: 'The upstream answer exceeded maxResponseBytes; another node would send the same.',
+  },
   ERR_INTERNAL: { rpc: -32603, http: 500, retry: 'none', summary: 'A bug in the gateway; it is logged.' },
   // Start-up.
   ERR_CONFIG_INVALID: {

@@ -50,7 +50,8 @@ export async function runAttempt(
   } catch (err) {
     const error = upstream.transportError(err, control);
     const cancelled = control.signal.aborted && !control.timedOut;
-    if (cancelled) {
+    if (cancelled || error.code === 'ERR_UPSTREAM_RESPONSE_TOO_LARGE') {
+      // Neither is the upstream's fault: a cancel is ours, an oversized answer is the request's.
       upstream.breaker.release();
       // A hedge loser took at least this long; without it ranking never learns that an
       // upstream turned slow (its attempts only ever end cancelled) and keeps picking it first.

@@ -38,6 +38,7 @@ export class Upstream {
   chainIdMismatch = false;
   lagging = false;
   private readonly pool: Pool;
+  private readonly maxResponseBytes: number;
   private readonly path: string;
   /** Flat name/value list: undici copies an array faster than it walks an object's keys. */
   private readonly headers: string[];
@@ -54,6 +55,7 @@ export class Upstream {
     this.network = network;
     this.tier = config.tier;
     this.weight = config.weight;
+    this.maxResponseBytes = config.maxResponseBytes;
     const url = new URL(config.url);
     this.displayUrl = redactUrl(url);
     this.path = `${url.pathname}${url.search}`;
@@ -68,6 +70,7 @@ export class Upstream {
       pipelining: config.pool.pipelining,
       keepAliveTimeout: config.pool.keepAliveTimeoutMs,
       connect: { timeout: config.pool.connectTimeoutMs },
+      maxResponseSize: config.maxResponseBytes,
       // Our own per-attempt timer governs; undici's must never fire first.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -146,6 +149,13 @@ export class Upstream {
       });
     }
     const code = (err as { code?: string }).code ?? 'unknown';
+    if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+      return new GatewayError(
+        'ERR_UPSTREAM_RESPONSE_TOO_LARGE',
+        `upstream ${this.id} answered more than ${this.maxResponseBytes} bytes`,
+        { cause: err, data: { limit: this.maxResponseBytes } },
+      );
+    }
     return new GatewayError('ERR_UPSTREAM_CONNECT', `upstream ${this.id} transport error (${code})`, {
       cause: err,
     });
