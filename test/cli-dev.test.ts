@@ -1,6 +1,6 @@
 /**
  * `turnpike dev` through the real binary: it starts its own anvil node, serves it at /local, and on
- * SIGTERM exits 0 leaving no anvil and no worker process behind.
+ * SIGTERM or Ctrl-C exits 0 leaving no anvil and no worker process behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,8 +17,14 @@ import { rpc } from './support/rpc.js';
 
 afterEach(killAllCli);
 
-describe.each([1, 2])('turnpike dev --workers %i', (workers) => {
-  it('serves a local anvil at /local and stops everything on SIGTERM', async () => {
+// SIGTERM from a supervisor to the CLI alone; Ctrl-C as a terminal sends it: SIGINT to the whole
+// process group (the CLI runs detached, as its own group leader), workers and anvil included.
+describe.each([
+  [1, 'SIGTERM'],
+  [2, 'SIGTERM'],
+  [2, 'Ctrl-C'],
+] as const)('turnpike dev --workers %i', (workers, stopWith) => {
+  it(`serves a local anvil at /local and stops everything on ${stopWith}`, async () => {
     const port = await getFreePort();
     const cli = startCli(['dev', '--port', String(port), '--workers', String(workers)]);
     const url = `http://127.0.0.1:${port}/local`;
@@ -54,7 +60,8 @@ describe.each([1, 2])('turnpike dev --workers %i', (workers) => {
       expect(servingPid(blockNumber.headers['x-request-id'])).toBe(cli.pid);
     }
 
-    cli.child.kill('SIGTERM');
+    if (stopWith === 'SIGTERM') cli.child.kill('SIGTERM');
+    else process.kill(-cli.pid, 'SIGINT');
     const exit = await cli.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(cli.stdout()).toBe(`ready ${url}\n`);
