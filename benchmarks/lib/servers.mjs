@@ -48,7 +48,15 @@ export function turnpikeMissing() {
 }
 
 /** Writes a one-network config and starts `turnpike start`; resolves once it prints its ready line. */
-export async function startTurnpike({ dir, port, workers, upstreams, network = 'bench' }) {
+export async function startTurnpike({
+  dir,
+  port,
+  workers,
+  upstreams,
+  network = 'bench',
+  nodeArgs = [],
+  onLine,
+}) {
   const missing = turnpikeMissing();
   if (missing) throw new Error(`Turnpike unavailable: ${missing}`);
   const config = {
@@ -65,7 +73,9 @@ export async function startTurnpike({ dir, port, workers, upstreams, network = '
   assertOpen('Turnpike');
   const path = join(dir, `turnpike-${port}.yaml`);
   await writeFile(path, YAML.stringify(config));
+  // Node options (cluster workers inherit them), then the CLI.
   const args = [
+    ...nodeArgs,
     TURNPIKE_BIN,
     'start',
     '--config',
@@ -79,6 +89,7 @@ export async function startTurnpike({ dir, port, workers, upstreams, network = '
     ready: READY,
     cwd: REPO_ROOT,
     timeoutMs: 30_000,
+    onLine,
   });
   const origin = `http://127.0.0.1:${port}`;
   return { child, url: `${origin}/${network}`, metricsUrl: `${origin}/metrics` };
