@@ -117,8 +117,13 @@ describe('routing', () => {
     expect((await upstreamState(baseUrl, 'stuck')).excluded).toBeNull();
 
     await rpc(leader.url, 'anvil_mine', ['0x14']); // 20 blocks
+    // Also wait for the leader's head to show all 20 blocks: a probe may have caught anvil halfway.
     await waitFor('the stuck node to be excluded as lagging', async () => {
-      return (await upstreamState(baseUrl, 'stuck')).excluded === 'lagging';
+      const [stuckNow, leaderNow] = await Promise.all([
+        upstreamState(baseUrl, 'stuck'),
+        upstreamState(baseUrl, 'leader'),
+      ]);
+      return stuckNow.excluded === 'lagging' && leaderNow.head >= 20;
     });
     const leaderState = await upstreamState(baseUrl, 'leader');
     expect(leaderState.head).toBeGreaterThanOrEqual(20);
