@@ -12,6 +12,7 @@ import { Network } from './network/network.js';
 import { nodeHttpHandler } from './server/http1/node-adapter.js';
 import { Http1Server } from './server/http1/server.js';
 import { createRouter } from './server/router.js';
+import type { ProbeReport } from './upstream/health.js';
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -19,6 +20,14 @@ export interface GatewayOptions {
   metricsText?: () => Promise<{ contentType: string; body: string }>;
   /** Label for per-worker metrics. @default "0" */
   workerLabel?: string;
+  /**
+   * Whether this gateway runs the periodic upstream probes (it always checks once at start).
+   * Cluster workers other than the first set it to false and get the first one's findings
+   * through `onProbeReport` / `Network.applyProbeReport`. @default true
+   */
+  probes?: boolean;
+  /** Receives what each probe learned, to share with other processes. */
+  onProbeReport?: (network: string, upstream: string, report: ProbeReport) => void;
 }
 
 export interface Gateway {
@@ -49,7 +58,13 @@ export function createGateway(
   const networks = new Map<string, Network>();
   const serviceIds = new Map<string, Network>();
   for (const [name, networkConfig] of Object.entries(config.networks)) {
-    const network = new Network(name, networkConfig, logger);
+    const publish = options.onProbeReport;
+    const network = new Network(name, networkConfig, logger, {
+      probes: options.probes ?? true,
+      ...(publish !== undefined && {
+        publish: (upstream: string, report: ProbeReport) => publish(name, upstream, report),
+      }),
+    });
     networks.set(name, network);
     for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
   }

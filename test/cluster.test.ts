@@ -73,9 +73,9 @@ interface RunningCluster {
   workers: number[];
 }
 
-async function startCluster(upstream: string): Promise<RunningCluster> {
+async function startCluster(upstream: string, config = configPath): Promise<RunningCluster> {
   const port = await getFreePort();
-  const cli = startCli(['start', '--config', configPath, '--workers', '2', '--port', String(port)], {
+  const cli = startCli(['start', '--config', config, '--workers', '2', '--port', String(port)], {
     TP_CLUSTER_UPSTREAM: upstream,
   });
   const origin = `http://127.0.0.1:${port}`;
@@ -348,5 +348,37 @@ describe('turnpike start --workers 2', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+  it('probes idle upstreams from one worker only and shares what it learns with the other', async () => {
+    const probed = join(dir, 'probed.yaml');
+    await writeFile(
+      probed,
+      CONFIG.replace('    chainId: 31337', '    chainId: 31337\n    health: { probeIntervalMs: 200 }'),
+    );
+    const proxy = await startFaultProxy(anvil.url);
+    proxies.push(proxy);
+    const cluster = await startCluster(proxy.url, probed);
+
+    // Idle for 3 s: one prober makes about 15 probes, one per worker would make about 30.
+    proxy.resetStats();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const probes = proxy.stats.byMethod.get('eth_blockNumber') ?? 0;
+    expect(probes).toBeGreaterThanOrEqual(3);
+    expect(probes).toBeLessThanOrEqual(20);
+
+    // New blocks reach the non-probing worker too, though it sent nothing upstream itself.
+    await rpc(anvil.url, 'anvil_mine', ['0x7']);
+    const head = Number.parseInt(String((await rpc(anvil.url, 'eth_blockNumber')).body.result), 16);
+    const seen = new Map<number, number>();
+    for (let i = 0; i < 200 && (seen.size < 2 || [...seen.values()].some((h) => h < head)); i++) {
+      const res = await request(`${cluster.origin}/readyz`, { reset: true });
+      const detail = (await res.body.json()) as {
+        networks: { eth: { upstreams: { head: number }[] } };
+      };
+      seen.set(servingPid(res.headers['x-request-id']), detail.networks.eth.upstreams[0]!.head);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect([...seen.keys()].sort()).toEqual([...cluster.workers].sort());
+    for (const [pid, workerHead] of seen) expect(workerHead, `head seen by worker ${pid}`).toBe(head);
   });
 });

@@ -5,7 +5,12 @@ import type { MethodRule } from '../rpc/methods/method-rule.js';
 import { ruleFor } from '../rpc/methods/rules.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
-import { type HealthLogger, HealthMonitor } from '../upstream/health.js';
+import {
+  type HealthLogger,
+  HealthMonitor,
+  type ProbeReport,
+  type SharedProbing,
+} from '../upstream/health.js';
 import { Upstream } from '../upstream/upstream.js';
 import { type ForwardContext, type ForwardResult, type ForwardTiming, forward } from './forward.js';
 
@@ -18,6 +23,7 @@ export class Network {
     readonly name: string,
     readonly config: NetworkConfig,
     log: HealthLogger,
+    probing?: SharedProbing,
   ) {
     this.upstreams = config.upstreams.map(
       (upstream, index) => new Upstream(upstream, index, name, config, this),
@@ -29,6 +35,7 @@ export class Network {
       config.chainId,
       log,
       config.failsafe.attemptTimeoutMs,
+      probing,
     );
     this.forwardContext = {
       network: name,
@@ -37,6 +44,11 @@ export class Network {
       failsafe: config.failsafe,
       onResult: (upstream, rule, result, request) => this.learn(upstream, rule, result, request),
     };
+  }
+
+  /** What another cluster worker's probe learned about one of this network's upstreams. */
+  applyProbeReport(upstreamId: string, report: ProbeReport): void {
+    this.health.apply(upstreamId, report);
   }
 
   async start(): Promise<void> {

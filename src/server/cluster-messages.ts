@@ -1,14 +1,25 @@
 /** IPC messages between the cluster primary and its workers. */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { ProbeReport } from '../upstream/health.js';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
+/** What the probing worker learned about an upstream; the primary relays it to the others. */
+export interface ProbeReportMessage {
+  type: 'turnpike:probe-report';
+  network: string;
+  upstream: string;
+  report: ProbeReport;
+}
+
 export type PrimaryMessage =
+  | ProbeReportMessage
   | { type: 'turnpike:shutdown' }
   | { type: 'turnpike:metrics:collect'; requestId: number }
   | { type: 'turnpike:metrics:text'; requestId: number; contentType: string; body: string };
 
 export type WorkerMessage =
+  | ProbeReportMessage
   | { type: 'turnpike:ready'; url: string; port: number }
   | { type: 'turnpike:metrics:request'; requestId: number }
   | { type: 'turnpike:metrics:data'; requestId: number; metrics: MetricsJson };

@@ -12,6 +12,7 @@ import {
   isMessage,
   type MetricsJson,
   type PrimaryMessage,
+  type ProbeReportMessage,
   WORKER_CONFIG_ENV,
   WORKER_INDEX_ENV,
   type WorkerMessage,
@@ -77,7 +78,9 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   };
 
   const onWorkerMessage = (worker: Worker, index: number, message: unknown) => {
-    if (isMessage<Extract<WorkerMessage, { type: 'turnpike:ready' }>>(message, 'turnpike:ready')) {
+    if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
+      for (const other of slots.keys()) if (other !== worker && other.isConnected()) other.send(message);
+    } else if (isMessage<Extract<WorkerMessage, { type: 'turnpike:ready' }>>(message, 'turnpike:ready')) {
       readyWorkers.add(index);
       if (!announced && readyWorkers.size === workers) {
         announced = true;

@@ -3,6 +3,7 @@ import { createGateway } from '../gateway.js';
 import {
   isMessage,
   type PrimaryMessage,
+  type ProbeReportMessage,
   WORKER_CONFIG_ENV,
   WORKER_INDEX_ENV,
   type WorkerMessage,
@@ -17,6 +18,10 @@ const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}');
 const workerLabel = process.env[WORKER_INDEX_ENV] ?? '0';
 const gateway = createGateway(config, {
   workerLabel,
+  // One worker probes idle upstreams for all (the first; a replacement takes its index).
+  probes: workerLabel === '0',
+  onProbeReport: (network, upstream, report) =>
+    send({ type: 'turnpike:probe-report', network, upstream, report }),
   metricsText: () =>
     new Promise((resolve, reject) => {
       const requestId = nextRequestId++;
@@ -42,7 +47,11 @@ async function shutdown(): Promise<void> {
 }
 
 process.on('message', (message: unknown) => {
-  if (isMessage<Extract<PrimaryMessage, { type: 'turnpike:shutdown' }>>(message, 'turnpike:shutdown')) {
+  if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
+    gateway.networks.get(message.network)?.applyProbeReport(message.upstream, message.report);
+  } else if (
+    isMessage<Extract<PrimaryMessage, { type: 'turnpike:shutdown' }>>(message, 'turnpike:shutdown')
+  ) {
     void shutdown();
   } else if (
     isMessage<Extract<PrimaryMessage, { type: 'turnpike:metrics:collect' }>>(

@@ -12,6 +12,23 @@ export interface HealthLogger {
   info(fields: Record<string, unknown>, message: string): void;
 }
 
+/** What a probe learned about one upstream, for the other processes of a cluster. */
+export interface ProbeReport {
+  readonly head?: number;
+  readonly chainId?: number;
+}
+
+/**
+ * Probing shared by the workers of a cluster: one worker probes and tells the others, so an idle
+ * upstream gets one probe per interval, not one per core (probes cost money on paid providers).
+ */
+export interface SharedProbing {
+  /** Whether this process runs the periodic probes; all of them check once at start. */
+  readonly probes: boolean;
+  /** Receives what each probe learned (the cluster relays it to the other workers). */
+  readonly publish?: (upstream: string, report: ProbeReport) => void;
+}
+
 export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
@@ -25,11 +42,13 @@ export class HealthMonitor {
     configuredChainId: number | undefined,
     private readonly log: HealthLogger,
     private readonly timeoutMs: number,
+    private readonly shared: SharedProbing = { probes: true },
   ) {
     this.expectedChainId = configuredChainId;
   }
 
   start(): void {
+    if (!this.shared.probes) return;
     this.timer ??= setInterval(() => void this.tick(), this.config.probeIntervalMs);
     this.timer.unref();
   }
@@ -49,7 +68,25 @@ export class HealthMonitor {
 
   private async fetchChainId(upstream: Upstream): Promise<void> {
     const result = await this.call(upstream, 'eth_chainId');
-    if (typeof result === 'string' && result.startsWith('0x')) upstream.chainId = Number.parseInt(result, 16);
+    if (typeof result === 'string' && result.startsWith('0x')) {
+      upstream.chainId = Number.parseInt(result, 16);
+      this.shared.publish?.(upstream.id, { chainId: upstream.chainId });
+    }
+  }
+
+  /** Applies what another worker's probe learned, as if this process had probed. */
+  apply(upstreamId: string, report: ProbeReport): void {
+    const upstream = this.upstreams.find((candidate) => candidate.id === upstreamId);
+    if (upstream === undefined) return;
+    if (report.chainId !== undefined) {
+      upstream.chainId = report.chainId;
+      if (this.expectedChainId === undefined) this.expectedChainId = majority(this.upstreams);
+      this.judgeChainId(upstream);
+    }
+    if (report.head !== undefined) {
+      upstream.noteHead(report.head, Date.now());
+      this.updateLag();
+    }
   }
 
   private judgeChainId(upstream: Upstream): void {
@@ -132,7 +169,9 @@ export class HealthMonitor {
     upstream.breaker.recordSuccess();
     upstream.latency.record(performance.now() - started);
     if (this.config.probeMethod === 'eth_blockNumber' && typeof result === 'string') {
-      upstream.noteHead(Number.parseInt(result, 16), Date.now());
+      const head = Number.parseInt(result, 16);
+      upstream.noteHead(head, Date.now());
+      if (Number.isSafeInteger(head)) this.shared.publish?.(upstream.id, { head });
     }
   }
 
