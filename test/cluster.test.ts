@@ -368,7 +368,8 @@ describe('turnpike start --workers 2', () => {
 
     // New blocks reach the non-probing worker too, though it sent nothing upstream itself.
     await rpc(anvil.url, 'anvil_mine', ['0x7']);
-    const head = Number.parseInt(String((await rpc(anvil.url, 'eth_blockNumber')).body.result), 16);
+    const { body } = await rpc(anvil.url, 'eth_blockNumber');
+    const head = Number.parseInt(String((body as { result: string }).result), 16);
     const seen = new Map<number, number>();
     for (let i = 0; i < 200 && (seen.size < 2 || [...seen.values()].some((h) => h < head)); i++) {
       const res = await request(`${cluster.origin}/readyz`, { reset: true });

@@ -234,8 +234,7 @@ describe('forward', () => {
       { kind: 'rpc-error', code: -32000, message: 'nonce too low', methods: ['eth_sendRawTransaction'] },
       { kind: 'hang', methods: ['eth_getTransactionByHash'] },
     ]);
-    const raw =
-      '0x02f86a827a69808080809400000000000000000000000000000000000000010180c080a0' + '11'.repeat(32);
+    const raw = `0x02f86a827a69808080809400000000000000000000000000000000000000010180c080a0${'11'.repeat(32)}`;
     // Without the bound this waits for the 60 s attempt timeout and the test times out.
     const result = await net.handle(request('eth_sendRawTransaction', [raw]), timing());
     expect(body(result)).toMatchObject({ id: 1, error: { code: -32000, message: 'nonce too low' } });
