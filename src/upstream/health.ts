@@ -70,8 +70,13 @@ export class HealthMonitor {
     const result = await this.call(upstream, 'eth_chainId');
     if (typeof result === 'string' && result.startsWith('0x')) {
       upstream.chainId = Number.parseInt(result, 16);
-      this.shared.publish?.(upstream.id, { chainId: upstream.chainId });
+      this.report(upstream, { chainId: upstream.chainId });
     }
+  }
+
+  /** Only the probing process shares: the others' start-up checks would just echo it. */
+  private report(upstream: Upstream, report: ProbeReport): void {
+    if (this.shared.probes) this.shared.publish?.(upstream.id, report);
   }
 
   /** Applies what another worker's probe learned, as if this process had probed. */
@@ -171,7 +176,7 @@ export class HealthMonitor {
     if (this.config.probeMethod === 'eth_blockNumber' && typeof result === 'string') {
       const head = Number.parseInt(result, 16);
       upstream.noteHead(head, Date.now());
-      if (Number.isSafeInteger(head)) this.shared.publish?.(upstream.id, { head });
+      if (Number.isSafeInteger(head)) this.report(upstream, { head });
     }
   }
 
