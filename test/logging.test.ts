@@ -12,7 +12,13 @@ import { createLogger } from '../src/logging/logger.js';
 import { postRaw } from './support/raw-http.js';
 
 const BLOCK_NUMBER = '{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}';
-const SECRETS = ['hunter2-password', 'PathKey0123456789abcdef', 'query-secret-value', 'Bearer-secret-token'];
+const SECRETS = [
+  'hunter2-password',
+  'PathKey0123456789abcdef',
+  'ClientKey0123456789abcd',
+  'query-secret-value',
+  'Bearer-secret-token',
+];
 
 /** Collects every log line as parsed JSON. */
 class LogSink extends Writable {
@@ -64,12 +70,17 @@ afterAll(async () => {
 });
 
 describe('logs', () => {
-  it('a request line carries the request id, status and upstream, with query values masked', async () => {
-    await postRaw(`${url}?apikey=query-secret-value`, BLOCK_NUMBER, {
+  it('a request line carries the request id, status and upstream, with keys in its target masked', async () => {
+    await postRaw(`${url}/ClientKey0123456789abcd?apikey=query-secret-value`, BLOCK_NUMBER, {
       headers: { 'x-request-id': 'log-test-1', authorization: 'Bearer Bearer-secret-token' },
     });
     const line = sink.lines.find((l) => l.msg === 'request' && l.requestId === 'log-test-1');
-    expect(line).toMatchObject({ status: 200, path: '/eth?apikey=***', upstream: 'good', method: 'POST' });
+    expect(line).toMatchObject({
+      status: 200,
+      path: '/eth/***?apikey=***',
+      upstream: 'good',
+      method: 'POST',
+    });
   });
 
   it('an upstream that fails is logged by id: failed attempts at debug, then the breaker opening', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactUrl } from './redact.js';
+import { redactTarget, redactUrl } from './redact.js';
 
 describe('redactUrl', () => {
   it('masks API keys in path segments (Infura, Alchemy, QuickNode styles)', () => {
@@ -43,5 +43,11 @@ describe('redactUrl', () => {
 
   it('does not echo an unparsable URL', () => {
     expect(redactUrl('not a url with secret 0123456789abcdef0123')).toBe('[invalid url]');
+  });
+
+  it('masks a request target the same way, keeping it a path', () => {
+    expect(redactTarget('/eth/ClientKey0123456789abcd?apikey=s3cr3t&x')).toBe('/eth/***?apikey=***&x=***');
+    expect(redactTarget('/eth')).toBe('/eth');
+    expect(redactTarget('eth?k=v')).toBe('/eth?k=***');
   });
 });

@@ -1,4 +1,7 @@
-/** Masks credentials in upstream URLs: userinfo, query values and long path segments (API keys). */
+/**
+ * Masks credentials wherever a URL is shown (upstream URLs, request lines in the log): userinfo,
+ * query values and long path segments (API keys).
+ */
 const SECRET_SEGMENT = /^[A-Za-z0-9_-]{16,}$/;
 
 export function redactUrl(input: URL | string): string {
@@ -16,4 +19,11 @@ export function redactUrl(input: URL | string): string {
     .map((segment) => (SECRET_SEGMENT.test(segment) ? '***' : segment))
     .join('/');
   return url.href.replace(/%2A%2A%2A/g, '***');
+}
+
+/** The same masking for a request target as a client sent it (`/eth/KEY?apikey=…`). */
+export function redactTarget(target: string): string {
+  const origin = 'http://x';
+  const href = redactUrl(`${origin}${target.startsWith('/') ? '' : '/'}${target}`);
+  return href.startsWith(origin) ? href.slice(origin.length) : '[invalid target]';
 }

@@ -4,6 +4,7 @@
  */
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/logger.js';
+import { redactTarget } from '../logging/redact.js';
 import type { Network } from '../network/network.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
@@ -136,26 +137,12 @@ function resolveNetwork(ctx: RouterContext, path: string, req: HttpRequest): Net
   return ctx.networks.get(serviceId) ?? ctx.serviceIds.get(serviceId);
 }
 
-/** Query values may carry API keys (`?apikey=…`): the log keeps the names, never the values. */
-function redactQuery(url: string): string {
-  const query = url.indexOf('?');
-  if (query === -1) return url;
-  const names = url
-    .slice(query + 1)
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      return equals === -1 ? pair : `${pair.slice(0, equals)}=***`;
-    });
-  return `${url.slice(0, query)}?${names.join('&')}`;
-}
-
 function logRequest(log: Logger, req: HttpRequest, status: number, headers: ResponseHeaders): void {
   log.info(
     {
       requestId: headers['x-request-id'],
       method: req.method,
-      path: redactQuery(req.url ?? '/'),
+      path: redactTarget(req.url ?? '/'),
       status,
       upstream: headers['x-turnpike-upstream'],
       durationMs: Number((performance.now() - req.receivedAt).toFixed(3)),

@@ -8,9 +8,9 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { CircuitBreaker } from '../failsafe/circuit-breaker.js';
 import { LatencyTracker } from '../failsafe/latency-tracker.js';
 import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
+import { redactUrl } from '../logging/redact.js';
 import { breakerChannel } from '../metrics/events.js';
 import { collectResponse } from './collect-response.js';
-import { redactUrl } from './redact.js';
 
 export interface UpstreamReply {
   readonly status: number;
