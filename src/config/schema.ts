@@ -94,8 +94,25 @@ export const healthSchema = z.strictObject({
   maxBlockLag: nonNegativeInt.default(5),
 });
 
+/** A smooth rate (GCRA): `perSecond` on average, up to `burst` at once. */
+export const rateSchema = z.strictObject({
+  perSecond: numeric(z.number().positive()),
+  burst: positiveInt.optional(),
+});
+
+export const accessSchema = z.strictObject({
+  /**
+   * Serve requests that carry no API key. Defaults to true when `tenancy.enabled` is false
+   * (every network is open), false otherwise.
+   */
+  keyless: flag().optional(),
+  /** Per client IP limit for keyless requests (none when unset). */
+  keylessRateLimit: rateSchema.optional(),
+});
+
 export const networkSchema = z.strictObject({
   chainId: positiveInt.optional(),
+  access: accessSchema.prefault({}),
   /** Extra names that route to this network via the `Target-Service-Id` header. */
   serviceIds: z.array(z.string().min(1)).default([]),
   upstreams: z.array(upstreamSchema).min(1, 'expected at least one upstream'),
@@ -141,10 +158,59 @@ export const loggingSchema = z.strictObject({
   requests: flag().default(false),
 });
 
+export const databasePoolSchema = z.strictObject({
+  /** PostgreSQL connections per process (each cluster worker has its own pool). */
+  max: positiveInt.default(10),
+  idleTimeoutMs: positiveInt.default(30_000),
+  connectionTimeoutMs: positiveInt.default(5_000),
+  /** Server-side `statement_timeout` for every query. */
+  statementTimeoutMs: positiveInt.default(10_000),
+});
+
+export const storageSchema = z.strictObject({
+  /**
+   * A SQLite file (relative paths are resolved from the working directory) or a
+   * `postgres://` URL. The `DATABASE_URL` environment variable overrides it.
+   */
+  database: z.string().min(1).default('turnpike.db'),
+  /** PostgreSQL schema for every table (created when missing). */
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'expected a lowercase SQL identifier')
+    .default('public'),
+  pool: databasePoolSchema.prefault({}),
+  /**
+   * `redis://` / `rediss://` URL, or `redis+cluster://host:port,host:port` for Redis Cluster.
+   * The `REDIS_URL` environment variable overrides it. Unset: hot state stays in-process.
+   */
+  redisUrl: z.string().min(1).optional(),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisKeyPrefix: z.string().default('turnpike:'),
+});
+
+export const tenancySchema = z.strictObject({
+  /** Require API keys (per network, see `networks.<name>.access`), meter usage, enforce plans. */
+  enabled: flag().default(false),
+  /** Token for `/admin/v1/…` (`TURNPIKE_ADMIN_TOKEN` overrides). Unset: the admin API is off. */
+  adminToken: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** How often aggregated usage is written to the database (the crash-loss window). */
+  usageFlushMs: positiveInt.default(1_000),
+  /** How often each process checks the database for key and plan changes (without Redis). */
+  changePollMs: positiveInt.default(500),
+  /** How often cached credit balances and monthly usage are re-read. */
+  balanceRefreshMs: positiveInt.default(1_000),
+  /** Most keys held in each process's lookup cache. */
+  keyCacheSize: positiveInt.default(100_000),
+  /** When Redis cannot answer a rate-limit decision: admit (`open`) or refuse (`closed`). */
+  rateLimitFailure: z.enum(['open', 'closed']).default('open'),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.prefault({}),
     logging: loggingSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    tenancy: tenancySchema.prefault({}),
     networks: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase network name'), networkSchema)
       .refine((networks) => Object.keys(networks).length > 0, 'expected at least one network'),
@@ -182,3 +248,7 @@ export type BreakerConfig = z.output<typeof breakerSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
+export type StorageConfig = z.output<typeof storageSchema>;
+export type TenancyConfig = z.output<typeof tenancySchema>;
+export type RateConfig = z.output<typeof rateSchema>;
+export type AccessConfig = z.output<typeof accessSchema>;

@@ -85,6 +85,80 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The gateway does not proxy this method (for example subscriptions over HTTP).',
   },
+  // Tenancy: who may call what, and how much.
+  ERR_AUTH_MISSING_KEY: {
+    rpc: -32001,
+    http: 401,
+    retry: 'none',
+    summary: 'The network requires an API key and the request carries none.',
+  },
+  ERR_AUTH_INVALID_KEY: {
+    rpc: -32001,
+    http: 401,
+    retry: 'none',
+    summary: 'The API key is unknown, revoked or expired.',
+  },
+  ERR_NETWORK_NOT_ALLOWED: {
+    rpc: -32003,
+    http: 403,
+    retry: 'none',
+    summary: "The key's plan does not include this network.",
+  },
+  ERR_METHOD_NOT_ALLOWED: {
+    rpc: -32003,
+    http: 403,
+    retry: 'none',
+    summary: "The key's plan does not allow this method.",
+  },
+  ERR_CREDITS_EXHAUSTED: {
+    rpc: -32002,
+    http: 402,
+    retry: 'none',
+    summary: "The project's prepaid credits cannot pay for the request.",
+  },
+  ERR_QUOTA_EXCEEDED: {
+    rpc: -32002,
+    http: 402,
+    retry: 'none',
+    summary: "The project's monthly quota is used up.",
+  },
+  ERR_RATE_LIMITED: {
+    rpc: -32005,
+    http: 429,
+    retry: 'none',
+    summary: 'The key (or client IP) sends faster than its plan allows; see Retry-After.',
+  },
+  ERR_TENANCY_UNAVAILABLE: {
+    rpc: -32603,
+    http: 503,
+    retry: 'none',
+    summary: 'The key could not be checked because the database or Redis did not answer.',
+  },
+  // Admin API.
+  ERR_ADMIN_UNAUTHORIZED: {
+    rpc: -32001,
+    http: 401,
+    retry: 'none',
+    summary: 'The admin API needs `Authorization: Bearer <admin token>`.',
+  },
+  ERR_ADMIN_INVALID: {
+    rpc: -32602,
+    http: 400,
+    retry: 'none',
+    summary: 'The admin request body or query is invalid; `data.issues` lists each field.',
+  },
+  ERR_ADMIN_NOT_FOUND: {
+    rpc: -32004,
+    http: 404,
+    retry: 'none',
+    summary: 'No such project, plan or key.',
+  },
+  ERR_ADMIN_CONFLICT: {
+    rpc: -32009,
+    http: 409,
+    retry: 'none',
+    summary: 'The change conflicts with existing data (a duplicate name, a plan still in use).',
+  },
   // Pipeline / failsafe.
   ERR_DEADLINE_EXCEEDED: {
     rpc: -32603,

@@ -1,0 +1,102 @@
+/**
+ * Opens the one database: a SQLite file (better-sqlite3, WAL) by default, PostgreSQL (`pg` pool)
+ * for fleets. Both sit behind the same Kysely query layer, so stores are written once.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { StorageConfig } from '../config/schema.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './tables.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StoreDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where it lives, with any password masked (for logs). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions = Pick<StorageConfig, 'database' | 'schema' | 'pool'>;
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+
+/** `DATABASE_URL` wins over the configured `storage.database`. */
+export function databaseLocation(storage: Pick<StorageConfig, 'database'>, env = process.env): string {
+  const fromEnv = env.DATABASE_URL;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : storage.database;
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return POSTGRES_URL.test(location);
+}
+
+/** Opens the database and brings its schema to the latest migration (unless `migrate: false`). */
+export async function openDatabase(
+  options: DatabaseOptions,
+  { migrate = true }: { migrate?: boolean } = {},
+): Promise<StoreDatabase> {
+  const store = isPostgresUrl(options.database) ? openPostgres(options) : openSqlite(options.database);
+  if (migrate) {
+    try {
+      await migrateToLatest(store);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+function openSqlite(file: string): StoreDatabase {
+  const path = file === ':memory:' ? file : resolve(file);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL lets readers run beside the one writer; every cluster worker opens its own handle,
+  // and busy_timeout makes a writer wait for another process's commit instead of failing.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+function openPostgres(options: DatabaseOptions): StoreDatabase {
+  const { schema, pool: poolConfig } = options;
+  const pool = new pg.Pool({
+    connectionString: options.database,
+    max: poolConfig.max,
+    idleTimeoutMillis: poolConfig.idleTimeoutMs,
+    connectionTimeoutMillis: poolConfig.connectionTimeoutMs,
+    // Set at connect time, so no query can run before them.
+    options: `-c search_path=${schema} -c statement_timeout=${poolConfig.statementTimeoutMs}`,
+    // Counters and sums are bigint/numeric; they stay far below 2^53, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID || oid === NUMERIC_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client's error (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    location: maskPassword(options.database),
+    close: () => db.destroy(),
+  };
+}
+
+function maskPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}

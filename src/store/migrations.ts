@@ -1,0 +1,127 @@
+/**
+ * Schema migrations, in code so the package carries them. Run on start and by
+ * `turnpike migrate`; Kysely's migrator takes a lock, so processes starting together are safe.
+ * Never edit a released migration: add the next one.
+ */
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Dialect, StoreDatabase } from './database.js';
+
+/** `bigint` in PostgreSQL (read back as numbers), `integer` (64-bit) in SQLite. */
+const BIG = 'bigint';
+
+/** An auto-increment integer key in either dialect. */
+function serialKey(dialect: Dialect) {
+  return dialect === 'postgres'
+    ? (c: ColumnDefinitionBuilder) => c.primaryKey().generatedByDefaultAsIdentity()
+    : (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement();
+}
+
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
+  '0001-tenancy': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('plans')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('rate_per_second', 'double precision')
+        .addColumn('rate_burst', 'integer')
+        .addColumn('rate_per_method', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('monthly_quota', BIG)
+        .addColumn('quota_unit', 'text', (c) => c.notNull().defaultTo('requests'))
+        .addColumn('compute_units', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('allowed_networks', 'text')
+        .addColumn('allowed_methods', 'text')
+        .addColumn('denied_methods', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addColumn('updated_at', BIG, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('plan_id', 'text', (c) => c.notNull().references('plans.id'))
+        .addColumn('credits', BIG)
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addColumn('updated_at', BIG, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('projects_plan').on('projects').column('plan_id').execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addColumn('expires_at', BIG)
+        .addColumn('revoked_at', BIG)
+        .addColumn('rotated_from', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_project').on('api_keys').column('project_id').execute();
+      await db.schema
+        .createTable('credit_entries')
+        .addColumn('id', dialect === 'postgres' ? 'bigint' : 'integer', serialKey(dialect))
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('amount', BIG, (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('credit_entries_project')
+        .on('credit_entries')
+        .columns(['project_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('usage_daily')
+        .addColumn('day', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('network', 'text', (c) => c.notNull())
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('requests', BIG, (c) => c.notNull())
+        .addColumn('compute_units', BIG, (c) => c.notNull())
+        .addColumn('bytes', BIG, (c) => c.notNull())
+        .addPrimaryKeyConstraint('usage_daily_pk', ['day', 'key_id', 'network', 'method', 'outcome'])
+        .execute();
+      await db.schema
+        .createIndex('usage_daily_project_day')
+        .on('usage_daily')
+        .columns(['project_id', 'day'])
+        .execute();
+      await db.schema
+        .createIndex('usage_daily_key_day')
+        .on('usage_daily')
+        .columns(['key_id', 'day'])
+        .execute();
+      await db.schema
+        .createTable('tenancy_changes')
+        .addColumn('id', dialect === 'postgres' ? 'bigint' : 'integer', serialKey(dialect))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .execute();
+    },
+  },
+});
+
+export async function migrateToLatest(store: StoreDatabase): Promise<string[]> {
+  if (store.dialect === 'postgres') {
+    // The pool's search_path names the schema (current_schema() is null while it does not
+    // exist); it must exist before the migrator's own tables go in it.
+    const current = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db);
+    if ((current.rows[0]?.schema ?? null) === null) {
+      const path = await sql<{ search_path: string }>`show search_path`.execute(store.db);
+      const first = path.rows[0]?.search_path.split(',')[0]?.trim().replace(/^"|"$/g, '');
+      if (first !== undefined && first !== '')
+        await sql`create schema if not exists ${sql.id(first)}`.execute(store.db);
+    }
+  }
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations(store.dialect) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) throw error;
+  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

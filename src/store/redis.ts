@@ -1,0 +1,65 @@
+/**
+ * The one way Turnpike connects to Redis (rate limits, change notices, and later the shared
+ * cache): a single node from `redis://` / `rediss://`, or Redis Cluster from
+ * `redis+cluster://host:port,host:port`. Commands fail fast while disconnected instead of
+ * queueing, so a Redis outage becomes a counted fallback, never a pile of waiting requests.
+ */
+import { Cluster, Redis } from 'ioredis';
+import type { StorageConfig } from '../config/schema.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisConnectOptions {
+  /** Per-command timeout; a slower answer is treated as Redis being down. @default 250 */
+  commandTimeoutMs?: number;
+  /** Queue commands while connecting (for subscribers and tools, not the hot path). @default false */
+  offlineQueue?: boolean;
+}
+
+const CLUSTER_SCHEME = /^redis\+cluster:\/\//i;
+
+/** `REDIS_URL` wins over the configured `storage.redisUrl`; undefined = no Redis. */
+export function redisLocation(storage: Pick<StorageConfig, 'redisUrl'>, env = process.env): string | undefined {
+  const fromEnv = env.REDIS_URL;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return storage.redisUrl;
+}
+
+export function connectRedis(url: string, options: RedisConnectOptions = {}): RedisClient {
+  const common = {
+    commandTimeout: options.commandTimeoutMs ?? 250,
+    enableOfflineQueue: options.offlineQueue ?? false,
+    // Fail a command at once while the link is down; reconnect in the background.
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000),
+    enableAutoPipelining: true,
+    lazyConnect: false,
+  };
+  if (CLUSTER_SCHEME.test(url)) {
+    const rest = url.replace(CLUSTER_SCHEME, '');
+    const at = rest.lastIndexOf('@');
+    const auth = at === -1 ? '' : rest.slice(0, at);
+    const hosts = (at === -1 ? rest : rest.slice(at + 1)).replace(/\/.*$/, '');
+    const [username, password] = auth.includes(':') ? auth.split(':', 2) : [undefined, auth || undefined];
+    const nodes = hosts.split(',').map((hostPort) => {
+      const [host, port] = hostPort.split(':');
+      return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+    });
+    return new Cluster(nodes, {
+      enableOfflineQueue: common.enableOfflineQueue,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+      redisOptions: {
+        ...common,
+        ...(username !== undefined && { username: decodeURIComponent(username) }),
+        ...(password !== undefined && { password: decodeURIComponent(password) }),
+      },
+    });
+  }
+  return new Redis(url, common);
+}
+
+/** Masks the password of a Redis URL for logs. */
+export function maskRedisUrl(url: string): string {
+  return url.replace(/(\/\/[^@/]*:)[^@/]*@/, '$1***@').replace(/(\/\/)([^:@/]+)@/, '$1***@');
+}

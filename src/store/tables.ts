@@ -1,0 +1,96 @@
+/**
+ * Table shapes of the one database, for Kysely. Times are Unix milliseconds (`bigint` in
+ * PostgreSQL, read back as numbers); lists and maps are JSON text so both dialects store them
+ * alike. Columns here and in migrations.ts change together.
+ */
+import type { Generated } from 'kysely';
+
+export interface PlansTable {
+  id: string;
+  name: string;
+  /** GCRA rate per key; null = no rate limit. */
+  rate_per_second: number | null;
+  rate_burst: number | null;
+  /** 1 = each method of a key also gets its own bucket at the same rate. */
+  rate_per_method: number;
+  monthly_quota: number | null;
+  /** 'requests' | 'compute_units' */
+  quota_unit: string;
+  /** JSON object method → compute units, over the built-in defaults. */
+  compute_units: string;
+  /** JSON array of network names; null = every network. */
+  allowed_networks: string | null;
+  /** JSON array of method names; null = every method. */
+  allowed_methods: string | null;
+  /** JSON array of method names always refused. */
+  denied_methods: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  plan_id: string;
+  /** Prepaid compute units left; null = no prepaid limit. */
+  credits: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** Shown to people to tell keys apart (`tp_3Fq9…`); never enough to use the key. */
+  prefix: string;
+  /** Hex SHA-256 of the whole key; the key itself is never stored. */
+  hash: string;
+  created_at: number;
+  /** The key stops working at this time (set by revoke, or by rotate after a grace period). */
+  expires_at: number | null;
+  revoked_at: number | null;
+  /** The key this one replaced (rotate). */
+  rotated_from: string | null;
+}
+
+export interface CreditEntriesTable {
+  id: Generated<number>;
+  project_id: string;
+  /** Positive for a top-up, negative for usage debited by a meter flush. */
+  amount: number;
+  reason: string;
+  created_at: number;
+}
+
+export interface UsageDailyTable {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  project_id: string;
+  key_id: string;
+  network: string;
+  method: string;
+  /** `ok`, `rpc_error`, or the Turnpike error code. */
+  outcome: string;
+  requests: number;
+  compute_units: number;
+  bytes: number;
+}
+
+/** Append-only: every admin change adds a row; processes poll `max(id)` to refresh caches. */
+export interface TenancyChangesTable {
+  id: Generated<number>;
+  /** 'key' | 'plan' | 'project' */
+  kind: string;
+  subject: string;
+  created_at: number;
+}
+
+export interface Database {
+  plans: PlansTable;
+  projects: ProjectsTable;
+  api_keys: ApiKeysTable;
+  credit_entries: CreditEntriesTable;
+  usage_daily: UsageDailyTable;
+  tenancy_changes: TenancyChangesTable;
+}
