@@ -13,6 +13,17 @@ import { type ResponseContext, send, sendError, sendNoContent } from './respond.
 import { handleRpc } from './rpc-route.js';
 import { totalOnlyHeader } from './server-timing.js';
 
+/**
+ * Serves `/admin/v1/…` (see server/admin/). `path` has no query string; the handler writes the
+ * response (always exactly once) and may return a promise.
+ */
+export type AdminHandler = (
+  req: HttpRequest,
+  res: ResponseWriter,
+  headers: ResponseHeaders,
+  path: string,
+) => Promise<void> | undefined;
+
 export interface RouterContext extends ResponseContext {
   readonly networks: ReadonlyMap<string, Network>;
   readonly serviceIds: ReadonlyMap<string, Network>;
@@ -22,6 +33,8 @@ export interface RouterContext extends ResponseContext {
   readonly inflight: { inc(): void; dec(): void };
   /** Log one line per request (`logging.requests`). */
   readonly logRequests: boolean;
+  /** Set when the admin API is on (tenancy enabled and an admin token configured). */
+  readonly admin?: AdminHandler;
 }
 
 export function createRouter(ctx: RouterContext) {
@@ -98,6 +111,7 @@ function dispatch(
       });
     }
   }
+  if (path.startsWith('/admin/') && ctx.admin !== undefined) return ctx.admin(req, res, headers, path);
   const network = resolveNetwork(ctx, path, req);
   if (method === 'OPTIONS') {
     preflightHeaders(ctx.config.cors, req, headers);
