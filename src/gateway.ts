@@ -5,13 +5,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
+import { GatewayError } from './errors/gateway-error.js';
 import { logUpstreamEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { Network } from './network/network.js';
+import type { RateLimiter } from './ratelimit/limiter.js';
+import { createAdminRoute } from './server/admin/admin-route.js';
 import { nodeHttpHandler } from './server/http1/node-adapter.js';
 import { Http1Server } from './server/http1/server.js';
+import { sendError } from './server/respond.js';
+import type { AdminHandler } from './server/router.js';
 import { createRouter } from './server/router.js';
+import { needsTenancy, openTenancy } from './tenancy/open-tenancy.js';
+import type { Tenancy } from './tenancy/tenancy.js';
 import type { ProbeReport } from './upstream/health.js';
 
 export interface GatewayOptions {
@@ -28,6 +35,13 @@ export interface GatewayOptions {
   probes?: boolean;
   /** Receives what each probe learned, to share with other processes. */
   onProbeReport?: (network: string, upstream: string, report: ProbeReport) => void;
+  /**
+   * Rate limiter shared with other processes (cluster workers lease from the primary).
+   * Default: Redis when configured, else in-process.
+   */
+  rateLimiter?: RateLimiter;
+  /** Run database migrations in `start()` (the cluster primary has done it). @default true */
+  migrate?: boolean;
 }
 
 export interface Gateway {
@@ -35,6 +49,8 @@ export interface Gateway {
   readonly networks: ReadonlyMap<string, Network>;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** The tenancy layer once `start()` has opened it (undefined when tenancy is off). */
+  readonly tenancy: Tenancy | undefined;
   /**
    * Handles one request of a node:http server you own (`http.createServer(gateway.handler)`);
    * call `start()` first. `listen()` uses Turnpike's own, faster HTTP/1.1 server instead.
@@ -68,13 +84,20 @@ export function createGateway(
     networks.set(name, network);
     for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
   }
-  const metrics = createMetrics([...networks.values()], options.workerLabel ?? '0', () => inflight);
+  const metrics = createMetrics(
+    [...networks.values()],
+    options.workerLabel ?? '0',
+    () => inflight,
+    () => tenancy,
+  );
   const stopEventLog = logUpstreamEvents(logger, new Set(networks.values()));
   let draining = false;
   let inflight = 0;
   let started: Promise<void> | undefined;
   let server: Http1Server | undefined;
   let idle: (() => void) | undefined;
+  let tenancy: Tenancy | undefined;
+  let admin: AdminHandler | undefined;
 
   const isReady = () => [...networks.values()].every((network) => network.isReady());
   const route = createRouter({
@@ -88,6 +111,22 @@ export function createGateway(
       (async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })),
     readiness: () => readiness(networks, draining),
     logRequests: config.logging.requests,
+    tenancy: () => tenancy,
+    admin: (req, res, headers, path) => {
+      if (admin !== undefined) return admin(req, res, headers, path);
+      sendError(
+        { config: config.server, draining: () => draining },
+        req,
+        res,
+        new GatewayError(
+          'ERR_ROUTE_NOT_FOUND',
+          'the admin API is off: enable tenancy and set an admin token',
+        ),
+        null,
+        headers,
+      );
+      return undefined;
+    },
     inflight: {
       inc: () => {
         inflight++;
@@ -108,8 +147,21 @@ export function createGateway(
     get inflight() {
       return inflight;
     },
+    get tenancy() {
+      return tenancy;
+    },
     start() {
-      started ??= Promise.all([...networks.values()].map((network) => network.start())).then(() => undefined);
+      started ??= (async () => {
+        if (needsTenancy(config)) {
+          tenancy = await openTenancy(config, logger, {
+            ...(options.rateLimiter !== undefined && { limiter: options.rateLimiter }),
+            migrate: options.migrate ?? true,
+          });
+          await tenancy.start();
+          admin = createAdminRoute(config, tenancy, { config: config.server, draining: () => draining });
+        }
+        await Promise.all([...networks.values()].map((network) => network.start()));
+      })();
       return started;
     },
     async listen(port = config.server.port, host = config.server.host) {
@@ -158,6 +210,8 @@ export function createGateway(
       server?.destroyAll();
       await closing;
       await Promise.all([...networks.values()].map((network) => network.close()));
+      // After the last answer: the meter's final flush then covers every request served.
+      await tenancy?.close();
       metrics.close();
       stopEventLog();
     },

@@ -7,6 +7,7 @@ import type { TurnpikeConfig } from '../config/schema.js';
 import { createGateway } from '../gateway.js';
 import { createLogger } from '../logging/logger.js';
 import { startCluster } from '../server/cluster-primary.js';
+import { databaseLocation, openDatabase } from '../store/database.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -25,6 +26,11 @@ export async function runGateway(config: TurnpikeConfig): Promise<RunningGateway
     return { url, stop: () => gateway.close() };
   }
   const log = createLogger(config.logging.level);
+  // Migrate once here, so workers starting together do not race for the migration lock.
+  if (config.tenancy.enabled) {
+    const database = await openDatabase({ ...config.storage, database: databaseLocation(config.storage) });
+    await database.close();
+  }
   let handle: ReturnType<typeof startCluster> | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     handle = startCluster({ config, workers, log, onReady: resolve, onFailed: reject });

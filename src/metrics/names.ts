@@ -16,4 +16,9 @@ export const METRIC = {
   retries: 'turnpike_retries_total',
   hedges: 'turnpike_hedges_total',
   eventLoopUtilization: 'turnpike_event_loop_utilization',
+  authFailures: 'turnpike_auth_failures_total',
+  rateLimitBackendFailures: 'turnpike_ratelimit_backend_failures_total',
+  usageFlushes: 'turnpike_usage_flushes_total',
+  usagePendingSeries: 'turnpike_usage_pending_series',
+  keyCacheEntries: 'turnpike_key_cache_entries',
 } as const;

@@ -7,6 +7,7 @@ import type diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Network } from '../network/network.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import type { Upstream } from '../upstream/upstream.js';
 import {
   type BreakerEvent,
@@ -23,6 +24,7 @@ import {
 import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { MethodLabels } from './method-labels.js';
 import { METRIC } from './names.js';
+import { registerTenancyMetrics } from './tenancy-metrics.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
@@ -37,6 +39,8 @@ export function createMetrics(
   workerLabel: string,
   /** Reads the gateway's count of HTTP requests in progress at scrape time. */
   readInflight: () => number,
+  /** The tenancy layer, once opened. */
+  readTenancy: () => Tenancy | undefined = () => undefined,
 ): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -98,6 +102,7 @@ export function createMetrics(
   });
   registerUpstreamGauges(registry, networks);
   registerEventLoopGauge(registry, workerLabel);
+  registerTenancyMetrics(registry, readTenancy);
 
   const onRequest = (message: unknown) => {
     const event = message as RequestEndEvent;

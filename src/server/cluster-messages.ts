@@ -1,5 +1,7 @@
 /** IPC messages between the cluster primary and its workers. */
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { LeaseGrant } from '../ratelimit/lease-authority.js';
+import type { RateRule } from '../ratelimit/limiter.js';
 import type { ProbeReport } from '../upstream/health.js';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
@@ -12,14 +14,26 @@ export interface ProbeReportMessage {
   report: ProbeReport;
 }
 
+/** A worker asks the primary's rate-limit authority for tokens (no Redis: one limit for all). */
+export interface LeaseRequestMessage {
+  type: 'turnpike:lease:request';
+  requestId: number;
+  key: string;
+  rule: RateRule;
+  want: number;
+  min: number;
+}
+
 export type PrimaryMessage =
   | ProbeReportMessage
+  | { type: 'turnpike:lease:grant'; requestId: number; grant: LeaseGrant }
   | { type: 'turnpike:shutdown' }
   | { type: 'turnpike:metrics:collect'; requestId: number }
   | { type: 'turnpike:metrics:text'; requestId: number; contentType: string; body: string };
 
 export type WorkerMessage =
   | ProbeReportMessage
+  | LeaseRequestMessage
   | { type: 'turnpike:ready'; url: string; port: number }
   | { type: 'turnpike:metrics:request'; requestId: number }
   | { type: 'turnpike:metrics:data'; requestId: number; metrics: MetricsJson };

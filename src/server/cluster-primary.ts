@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { AggregatorRegistry } from 'prom-client';
 import type { TurnpikeConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
+import { LeaseAuthority } from '../ratelimit/lease-authority.js';
 import {
   isMessage,
+  type LeaseRequestMessage,
   type MetricsJson,
   type PrimaryMessage,
   type ProbeReportMessage,
@@ -48,6 +50,8 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   let stopping = false;
   let crashStreak = 0;
   let nextRequestId = 1;
+  // Rate limits without Redis: the one GCRA every worker leases tokens from.
+  let leases: LeaseAuthority | undefined;
 
   const fork = (index: number) => {
     const startedAt = Date.now();
@@ -78,7 +82,16 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   };
 
   const onWorkerMessage = (worker: Worker, index: number, message: unknown) => {
-    if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
+    if (isMessage<LeaseRequestMessage>(message, 'turnpike:lease:request')) {
+      leases ??= new LeaseAuthority();
+      const grant = leases.grant(message.key, message.rule, message.want, message.min);
+      if (worker.isConnected())
+        worker.send({
+          type: 'turnpike:lease:grant',
+          requestId: message.requestId,
+          grant,
+        } satisfies PrimaryMessage);
+    } else if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
       for (const other of slots.keys()) if (other !== worker && other.isConnected()) other.send(message);
     } else if (isMessage<Extract<WorkerMessage, { type: 'turnpike:ready' }>>(message, 'turnpike:ready')) {
       readyWorkers.add(index);
@@ -133,6 +146,7 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
           }),
       );
       await Promise.all(exits);
+      await leases?.close();
     },
   };
 }

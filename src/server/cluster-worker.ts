@@ -1,5 +1,10 @@
 /** Entry point of a cluster worker: one gateway, metrics answered through the primary. */
+import { resolveConfig } from '../config/load.js';
 import { createGateway } from '../gateway.js';
+import type { LeaseGrant } from '../ratelimit/lease-authority.js';
+import { LeasedRateLimiter } from '../ratelimit/leased-limiter.js';
+import { redisLocation } from '../store/redis.js';
+import { needsTenancy } from '../tenancy/open-tenancy.js';
 import {
   isMessage,
   type PrimaryMessage,
@@ -14,9 +19,32 @@ const pending = new Map<number, (text: { contentType: string; body: string }) =>
 let nextRequestId = 1;
 const METRICS_TIMEOUT_MS = 5_000;
 
-const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}');
+const config = resolveConfig(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}'));
 const workerLabel = process.env[WORKER_INDEX_ENV] ?? '0';
+const pendingGrants = new Map<number, (grant: LeaseGrant) => void>();
+let nextGrantId = 1;
+// Without Redis, rate limits are leased from the primary so all workers enforce one limit.
+const rateLimiter =
+  needsTenancy(config) && redisLocation(config.storage) === undefined
+    ? new LeasedRateLimiter({
+        failure: config.tenancy.rateLimitFailure,
+        onFailure: () => {
+          if (gateway.tenancy !== undefined) gateway.tenancy.rateLimitFailures++;
+        },
+        requestGrant: (key, rule, want, min) =>
+          new Promise<LeaseGrant>((resolve) => {
+            const requestId = nextGrantId++;
+            pendingGrants.set(requestId, resolve);
+            // The limiter gives up after its own timeout; forget an answer that never came.
+            setTimeout(() => pendingGrants.delete(requestId), 10_000).unref();
+            send({ type: 'turnpike:lease:request', requestId, key, rule, want, min });
+          }),
+      })
+    : undefined;
 const gateway = createGateway(config, {
+  ...(rateLimiter !== undefined && { rateLimiter }),
+  // The primary has migrated the database before forking.
+  migrate: false,
   workerLabel,
   // One worker probes idle upstreams for all (the first; a replacement takes its index).
   probes: workerLabel === '0',
@@ -47,7 +75,10 @@ async function shutdown(): Promise<void> {
 }
 
 process.on('message', (message: unknown) => {
-  if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
+  if (isMessage<Extract<PrimaryMessage, { type: 'turnpike:lease:grant' }>>(message, 'turnpike:lease:grant')) {
+    pendingGrants.get(message.requestId)?.(message.grant);
+    pendingGrants.delete(message.requestId);
+  } else if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
     gateway.networks.get(message.network)?.applyProbeReport(message.upstream, message.report);
   } else if (
     isMessage<Extract<PrimaryMessage, { type: 'turnpike:shutdown' }>>(message, 'turnpike:shutdown')

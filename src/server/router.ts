@@ -9,8 +9,8 @@ import type { Network } from '../network/network.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { requestId } from './request-id.js';
-import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
-import { handleRpc } from './rpc-route.js';
+import { send, sendError, sendNoContent } from './respond.js';
+import { handleRpc, type RpcRouteContext } from './rpc-route.js';
 import { totalOnlyHeader } from './server-timing.js';
 
 /**
@@ -24,7 +24,7 @@ export type AdminHandler = (
   path: string,
 ) => Promise<void> | undefined;
 
-export interface RouterContext extends ResponseContext {
+export interface RouterContext extends RpcRouteContext {
   readonly networks: ReadonlyMap<string, Network>;
   readonly serviceIds: ReadonlyMap<string, Network>;
   readonly log: Logger;
@@ -139,7 +139,7 @@ function dispatch(
     );
     return;
   }
-  return handleRpc(ctx, network, req, res, headers);
+  return handleRpc(ctx, network, req, res, headers, path);
 }
 
 function resolveNetwork(ctx: RouterContext, path: string, req: HttpRequest): Network | undefined {

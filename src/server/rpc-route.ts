@@ -9,6 +9,8 @@ import { parseBody } from '../rpc/parse.js';
 import { spliceRawId } from '../rpc/raw-id.js';
 import { errorResponse, joinBatch } from '../rpc/serialize.js';
 import type { RpcItem } from '../rpc/types.js';
+import type { Access } from '../tenancy/access.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import { decodeBody } from './decode-body.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
@@ -26,12 +28,18 @@ interface Entry {
  */
 const JSON_TYPE = /^application\/(?:(?:[\w.+-]*\+)?json|x-www-form-urlencoded)\b/i;
 
+export interface RpcRouteContext extends ResponseContext {
+  /** Set when keys, plans or keyless rate limits are in force. */
+  readonly tenancy: () => Tenancy | undefined;
+}
+
 export async function handleRpc(
-  ctx: ResponseContext,
+  ctx: RpcRouteContext,
   network: Network,
   req: HttpRequest,
   res: ResponseWriter,
   headers: ResponseHeaders,
+  path: string,
 ): Promise<void> {
   const started = req.receivedAt;
   const timing = new StageTiming();
@@ -50,7 +58,17 @@ export async function handleRpc(
   const { maxBodyBytes, maxBatchSize } = ctx.config;
   let entries: Entry[];
   let batch: boolean;
+  let access: Access | undefined;
   try {
+    const tenancy = ctx.tenancy();
+    if (tenancy !== undefined) {
+      const authStarted = performance.now();
+      const found = tenancy.authenticate(network.name, path, req.headers, req.remoteAddress);
+      const settled = found instanceof Promise ? await found : found;
+      timing.authMs = performance.now() - authStarted;
+      if (settled instanceof GatewayError) throw settled;
+      access = settled;
+    }
     const encoding = req.headers['content-encoding'];
     const body = encoding === undefined ? req.body : await decodeBody(req.body, encoding, maxBodyBytes);
     const parsedAt = performance.now();
@@ -59,19 +77,21 @@ export async function handleRpc(
     timing.parseMs = performance.now() - parsedAt;
     if (parsed.kind === 'single') {
       batch = false;
-      entries = [await runItem(network, parsed.item, timing)];
+      entries = [await runItem(network, parsed.item, timing, access)];
     } else {
       batch = true;
-      entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing)));
+      entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
     }
   } catch (err) {
     const error = toGatewayError(err);
     if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
+    if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
     if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - started);
     sendError(ctx, req, res, error, null, headers);
     return;
   }
 
+  access?.writeHeaders(headers);
   if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - started);
   if (ctx.config.exposeUpstream && timing.upstream !== undefined)
     headers['x-turnpike-upstream'] = timing.upstream;
@@ -90,13 +110,23 @@ export async function handleRpc(
   else send(ctx, req, res, 200, joinBatch(bodies), headers);
 }
 
-async function runItem(network: Network, item: RpcItem, timing: StageTiming): Promise<Entry> {
+async function runItem(
+  network: Network,
+  item: RpcItem,
+  timing: StageTiming,
+  access: Access | undefined,
+): Promise<Entry> {
   if (!item.ok) return { body: errorResponse(item.id, item.error), status: item.error.httpStatus };
   const { request } = item;
   const started = performance.now();
   let entry: Entry;
   let outcome: string;
   try {
+    if (access !== undefined) {
+      const admitted = access.admit(request.method);
+      const refusal = admitted instanceof Promise ? await admitted : admitted;
+      if (refusal !== undefined) throw refusal;
+    }
     const result = await network.handle(request, timing);
     if (result.ok) {
       entry = { body: result.body, status: 200 };
@@ -110,6 +140,7 @@ async function runItem(network: Network, item: RpcItem, timing: StageTiming): Pr
     entry = { body: errorResponse(request.id ?? null, error), status: error.httpStatus };
     outcome = error.code;
   }
+  if (access !== undefined) access.record(request.method, outcome, entryBytes(entry.body));
   if (requestEndChannel.hasSubscribers) {
     const event: RequestEndEvent = {
       owner: network,
@@ -125,4 +156,9 @@ async function runItem(network: Network, item: RpcItem, timing: StageTiming): Pr
   if (request.rawId !== undefined && entry.body !== undefined)
     return { body: spliceRawId(entry.body, request.rawId), status: entry.status };
   return entry;
+}
+
+function entryBytes(body: Buffer | string | undefined): number {
+  if (body === undefined) return 0;
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
 }

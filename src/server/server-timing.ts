@@ -8,9 +8,12 @@ export class StageTiming implements ForwardTiming {
   upstream: string | undefined = undefined;
   readMs = 0;
   parseMs = 0;
+  /** Key lookup and admission (tenancy on only). */
+  authMs: number | undefined = undefined;
 
   header(totalMs: number): string {
-    return `read;dur=${fmt(this.readMs)}, parse;dur=${fmt(this.parseMs)}, select;dur=${fmt(this.selectMs)}, upstream;dur=${fmt(this.upstreamMs)}, total;dur=${fmt(totalMs)}`;
+    const auth = this.authMs === undefined ? '' : `auth;dur=${fmt(this.authMs)}, `;
+    return `read;dur=${fmt(this.readMs)}, parse;dur=${fmt(this.parseMs)}, ${auth}select;dur=${fmt(this.selectMs)}, upstream;dur=${fmt(this.upstreamMs)}, total;dur=${fmt(totalMs)}`;
   }
 }
 

@@ -1,0 +1,64 @@
+/**
+ * Tenancy metrics, read from the tenancy layer's own counters at scrape time (the request path
+ * only bumps plain integers). Refusals by reason are in turnpike_requests_total{status}.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Tenancy } from '../tenancy/tenancy.js';
+import { METRIC } from './names.js';
+
+export function registerTenancyMetrics(registry: Registry, read: () => Tenancy | undefined): void {
+  new Counter({
+    name: METRIC.authFailures,
+    help: 'Requests refused before admission: no key, unknown/revoked key, or the key store unreachable.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect(this: Counter<'reason'>) {
+      const failures = read()?.authFailures;
+      if (failures === undefined) return;
+      this.reset();
+      for (const [reason, count] of Object.entries(failures)) this.labels(reason).inc(count);
+    },
+  });
+  new Counter({
+    name: METRIC.rateLimitBackendFailures,
+    help: 'Rate-limit decisions Redis (or the cluster primary) could not make; settled by tenancy.rateLimitFailure.',
+    registers: [registry],
+    collect(this: Counter) {
+      const tenancy = read();
+      if (tenancy === undefined) return;
+      this.reset();
+      this.inc(tenancy.rateLimitFailures);
+    },
+  });
+  new Counter({
+    name: METRIC.usageFlushes,
+    help: 'Usage meter writes to the database, by result.',
+    labelNames: ['result'],
+    registers: [registry],
+    collect(this: Counter<'result'>) {
+      const stats = read()?.parts.meter?.stats;
+      if (stats === undefined) return;
+      this.reset();
+      this.labels('ok').inc(stats.flushes);
+      this.labels('failed').inc(stats.failures);
+    },
+  });
+  new Gauge({
+    name: METRIC.usagePendingSeries,
+    help: 'Usage series waiting for the next flush (key × network × method × outcome).',
+    registers: [registry],
+    aggregator: 'sum',
+    collect() {
+      this.set(read()?.parts.meter?.pendingSeries ?? 0);
+    },
+  });
+  new Gauge({
+    name: METRIC.keyCacheEntries,
+    help: 'API keys held in the in-process lookup cache.',
+    registers: [registry],
+    aggregator: 'sum',
+    collect() {
+      this.set(read()?.parts.keys?.size ?? 0);
+    },
+  });
+}
