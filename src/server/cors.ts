@@ -17,7 +17,8 @@ export function corsHeaders(
     headers['access-control-allow-origin'] = origin;
     headers.vary = 'Origin';
   } else return false;
-  headers['access-control-expose-headers'] = 'server-timing, x-request-id, x-turnpike-upstream';
+  headers['access-control-expose-headers'] =
+    'server-timing, x-request-id, x-turnpike-upstream, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after';
   return true;
 }
 
