@@ -1,0 +1,53 @@
+/**
+ * Reading an admin request (JSON body, query string) and writing its answer. The admin API is
+ * REST, so errors are `{ "error": { code, message, issues? } }` with the code's HTTP status,
+ * not JSON-RPC error objects.
+ */
+import type { GatewayError } from '../../errors/gateway-error.js';
+import { decodeBody } from '../decode-body.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http1/exchange.js';
+import { type ResponseContext, send } from '../respond.js';
+import { type AdminIssue, invalidRequest } from './admin-invalid.js';
+
+/** The parsed body; undefined when there is none (or only whitespace). */
+export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<unknown> {
+  if (req.body.length === 0) return undefined;
+  const text = (await decodeBody(req.body, req.headers['content-encoding'], maxBytes)).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw invalidRequest([
+      { path: '(root)', message: `the body is not valid JSON: ${(err as Error).message}` },
+    ]);
+  }
+}
+
+/** Query parameters; an empty value counts as absent and a repeated one keeps its last value. */
+export function readQuery(url: string): Record<string, string> {
+  const start = url.indexOf('?');
+  const query: Record<string, string> = {};
+  if (start === -1) return query;
+  for (const [name, value] of new URLSearchParams(url.slice(start + 1)))
+    if (value !== '') query[name] = value;
+  return query;
+}
+
+export function sendAdminError(
+  ctx: ResponseContext,
+  req: HttpRequest,
+  res: ResponseWriter,
+  error: GatewayError,
+  headers: ResponseHeaders,
+): void {
+  const issues = issuesOf(error.data);
+  const body = {
+    error: { code: error.code, message: error.message, ...(issues !== undefined && { issues }) },
+  };
+  send(ctx, req, res, error.httpStatus, JSON.stringify(body), headers);
+}
+
+function issuesOf(data: unknown): readonly AdminIssue[] | undefined {
+  if (data === null || typeof data !== 'object' || !('issues' in data)) return undefined;
+  return Array.isArray(data.issues) ? (data.issues as AdminIssue[]) : undefined;
+}
