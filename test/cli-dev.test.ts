@@ -64,7 +64,8 @@ describe.each([
     else process.kill(-cli.pid, 'SIGINT');
     const exit = await cli.exited;
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(cli.stdout()).toBe(`ready ${url}\n`);
+    expect(cli.stdout().split('\n')[0]).toBe(`ready ${url}`);
+    expect(cli.stdout()).toMatch(/^api key tp_[0-9A-Za-z]{32} /m);
     expect(isAlive(anvilPid)).toBe(false);
     for (const pid of workerPids) expect(isAlive(pid), `worker ${pid} still running`).toBe(false);
     expect(await portIsOpen(anvilPort)).toBe(false);
@@ -73,6 +74,29 @@ describe.each([
 });
 
 describe('turnpike dev', () => {
+  it('prints an API key that is metered and an admin token that reads its usage', async () => {
+    const cli = startCli(['dev', '--port', '0', '--workers', '2']);
+    const base = new URL((await cli.waitForLine(/^ready /)).slice('ready '.length)).origin;
+    const key = /^api key (\S+)/.exec(await cli.waitForLine(/^api key /))![1]!;
+    const token = /^admin token (\S+)/.exec(await cli.waitForLine(/^admin token /))![1]!;
+    expect((await rpc(`${base}/local/${key}`, 'eth_chainId')).status).toBe(200);
+    expect((await rpc(`${base}/local/tp_unknownunknownunknownunknown0000`, 'eth_chainId')).status).toBe(401);
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${base}/admin/v1/usage?groupBy=method`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const { rows } = (await res.json()) as { rows: { method: string; requests: number }[] };
+          return rows.find((row) => row.method === 'eth_chainId')?.requests;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(1);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
   it('fails with exit 1 when its port is taken', async () => {
     const first = startCli(['dev', '--port', '0', '--workers', '1']);
     const line = await first.waitForLine(/^ready /);

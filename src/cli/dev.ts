@@ -1,10 +1,12 @@
 /**
  * `turnpike dev`: a local anvil node (chain id 31337) and a gateway serving it as network
- * `local`. Needs no services. Prints `ready <url>` once /readyz is green; stops every child on
- * Ctrl-C or SIGTERM.
+ * `local`, with tenancy on (a throwaway SQLite database, one API key, an admin token; the
+ * network stays keyless too). Needs no services. Prints `ready <url>` once /readyz is green,
+ * then the key and admin token; stops every child on Ctrl-C or SIGTERM.
  */
 import { resolveConfig } from '../config/load.js';
 import { type AnvilNode, startAnvil } from '../dev/anvil.js';
+import { createDevTenancy, type DevTenancy } from '../dev/dev-tenancy.js';
 import { parseCommon } from './args.js';
 import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js';
 
@@ -14,18 +16,26 @@ export async function runDev(args: string[]): Promise<number> {
   const options = parseCommon(args);
   const anvil = await startAnvil({ chainId: DEV_CHAIN_ID });
   let gateway: RunningGateway | undefined;
+  let tenancy: DevTenancy | undefined;
   const stop = async () => {
     await gateway?.stop();
     await anvil.stop();
+    tenancy?.remove();
   };
   try {
+    // dev needs no services: a shell's DATABASE_URL / REDIS_URL must not point it at real ones.
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'TURNPIKE_ADMIN_TOKEN']) delete process.env[name];
+    tenancy = await createDevTenancy();
     const config = resolveConfig({
       server: { port: options.port ?? 4000, workers: options.workers ?? 0 },
       logging: { level: 'warn' },
+      storage: { database: tenancy.database },
+      tenancy: { enabled: true, adminToken: tenancy.adminToken },
       networks: {
         local: {
           chainId: DEV_CHAIN_ID,
           health: { maxBlockLag: 0 },
+          access: { keyless: true },
           upstreams: [{ id: 'anvil', url: anvil.url }],
         },
       },
@@ -37,6 +47,8 @@ export async function runDev(args: string[]): Promise<number> {
     throw err;
   }
   process.stdout.write(`ready ${gateway.url}/local\n`);
+  process.stdout.write(`api key ${tenancy.apiKey}   (metered: POST ${gateway.url}/local/<key>)\n`);
+  process.stdout.write(`admin token ${tenancy.adminToken}   (GET ${gateway.url}/admin/v1/usage)\n`);
   await stopOnSignals(stop);
   return 0;
 }
