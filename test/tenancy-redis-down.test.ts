@@ -1,0 +1,60 @@
+/**
+ * Redis is optional and never a single point of failure: with Redis unreachable, rate-limit
+ * decisions follow `tenancy.rateLimitFailure` (open admits, closed refuses), each one is
+ * counted in a metric, and the gateway keeps serving.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
+import { createGateway } from '../src/gateway.js';
+import { SqlTenancyStore } from '../src/tenancy/sql-tenancy-store.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
+import { getFreePort } from './support/free-port.js';
+import { rpc } from './support/rpc.js';
+
+let anvil: AnvilNode;
+let database: TestDatabase;
+let secret: string;
+
+beforeAll(async () => {
+  anvil = await startAnvil();
+  database = await createTestDatabase('sqlite');
+  const store = new SqlTenancyStore(database.store);
+  const plan = await store.createPlan({ name: 'limited', rateLimit: { perSecond: 1, burst: 1 } });
+  const project = await store.createProject({ name: 'p', planId: plan.id });
+  secret = (await store.createKey({ projectId: project.id })).secret;
+});
+
+afterAll(async () => {
+  await database?.drop();
+  await anvil?.stop();
+});
+
+describe.each(['open', 'closed'] as const)('Redis unreachable, rateLimitFailure: %s', (mode) => {
+  it(
+    mode === 'open'
+      ? 'admits every request and counts the failures'
+      : 'refuses with 429 and counts the failures',
+    async () => {
+      // Nothing listens on this port: every Redis command fails at once.
+      const deadRedis = `redis://127.0.0.1:${await getFreePort()}`;
+      const gateway = createGateway({
+        logging: { level: 'silent' },
+        storage: { database: database.options.database, redisUrl: deadRedis },
+        tenancy: { enabled: true, rateLimitFailure: mode },
+        networks: { anvil: { upstreams: [{ url: anvil.url }] } },
+      });
+      const { url } = await gateway.listen(0, '127.0.0.1');
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++)
+          statuses.push((await rpc(`${url}/anvil/${secret}`, 'eth_chainId')).status);
+        expect(statuses).toEqual(Array(5).fill(mode === 'open' ? 200 : 429));
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        const failures = Number(/^turnpike_ratelimit_backend_failures_total (\d+)/m.exec(metrics)?.[1]);
+        expect(failures).toBeGreaterThanOrEqual(5);
+      } finally {
+        await gateway.close(1_000);
+      }
+    },
+  );
+});
