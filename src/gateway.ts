@@ -158,7 +158,12 @@ export function createGateway(
             migrate: options.migrate ?? true,
           });
           await tenancy.start();
-          admin = createAdminRoute(config, tenancy, { config: config.server, draining: () => draining });
+          admin = createAdminRoute(
+            config,
+            tenancy,
+            { config: config.server, draining: () => draining },
+            { log: logger },
+          );
         }
         await Promise.all([...networks.values()].map((network) => network.start()));
       })();

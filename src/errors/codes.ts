@@ -52,7 +52,7 @@ export const ERROR_CODES = {
     rpc: -32600,
     http: 405,
     retry: 'none',
-    summary: 'Only POST (and OPTIONS for CORS) is accepted on a network route.',
+    summary: 'The route does not take this HTTP method (network routes take POST and OPTIONS).',
   },
   ERR_ROUTE_NOT_FOUND: { rpc: -32601, http: 404, retry: 'none', summary: 'No such path.' },
   ERR_NETWORK_NOT_FOUND: {

@@ -18,6 +18,8 @@ export interface StoreDatabase {
   readonly dialect: Dialect;
   /** Where it lives, with any password masked (for logs). */
   readonly location: string;
+  /** PostgreSQL schema holding the tables (`public` for SQLite, where it means nothing). */
+  readonly schema: string;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ function openSqlite(file: string): StoreDatabase {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', location: path, schema: 'public', close: () => db.destroy() };
 }
 
 const INT8_OID = 20;
@@ -93,6 +95,7 @@ function openPostgres(options: DatabaseOptions): StoreDatabase {
     db,
     dialect: 'postgres',
     location: maskPassword(options.database),
+    schema,
     close: () => db.destroy(),
   };
 }

@@ -107,21 +107,19 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
 
 export async function migrateToLatest(store: StoreDatabase): Promise<string[]> {
   if (store.dialect === 'postgres') {
-    // The pool's search_path names the schema (current_schema() is null while it does not
-    // exist); it must exist before the migrator's own tables go in it.
-    const current = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db);
-    if ((current.rows[0]?.schema ?? null) === null) {
-      const path = await sql<{ search_path: string }>`show search_path`.execute(store.db);
-      const first = path.rows[0]?.search_path.split(',')[0]?.trim().replace(/^"|"$/g, '');
-      if (first !== undefined && first !== '')
-        await sql`create schema if not exists ${sql.id(first)}`.execute(store.db);
-    }
+    // The pool's search_path names the schema; it must exist before anything goes in it.
+    await sql`create schema if not exists ${sql.id(store.schema)}`.execute(store.db);
   }
   const migrator = new Migrator({
     db: store.db,
     provider: { getMigrations: async () => migrations(store.dialect) },
+    // Kysely looks for its own tables in every schema unless told which: without this, a
+    // second schema in the same database (another deployment, a test run) would skip them.
+    ...(store.dialect === 'postgres' && { migrationTableSchema: store.schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) throw error;
-  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  return (results ?? [])
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
 }

@@ -20,7 +20,7 @@ export class ChangeWatcher {
   private version = -1;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly store: Pick<TenancyStore, 'changeVersion'>,
@@ -45,20 +45,23 @@ export class ChangeWatcher {
     }
   }
 
-  /** Checks now; `force` refreshes even if the counter has not moved (a notice may beat the commit). */
+  /**
+   * Checks now; `force` refreshes even if the counter has not moved (a notice may beat the
+   * commit). While a check runs, another is queued and the caller waits for that one, since
+   * the running check may have read the counter before the caller's change was committed.
+   */
   check(force = false): Promise<void> {
-    if (this.running !== undefined) {
-      this.again = true;
+    if (this.running === undefined) {
+      this.running = this.run(force).finally(() => {
+        this.running = undefined;
+      });
       return this.running;
     }
-    this.running = this.run(force).finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.check(true);
-      }
+    this.queued ??= this.running.then(() => {
+      this.queued = undefined;
+      return this.check(true);
     });
-    return this.running;
+    return this.queued;
   }
 
   private async run(force: boolean): Promise<void> {
