@@ -112,6 +112,7 @@ export function createGateway(
     readiness: () => readiness(networks, draining),
     logRequests: config.logging.requests,
     tenancy: () => tenancy,
+    trustedProxies: new Set(config.server.trustedProxies),
     admin: (req, res, headers, path) => {
       if (admin !== undefined) return admin(req, res, headers, path);
       sendError(

@@ -148,6 +148,8 @@ export const serverSchema = z.strictObject({
   serverTiming: flag().default(true),
   /** Name the chosen upstream in `X-Turnpike-Upstream`. */
   exposeUpstream: flag().default(true),
+  /** Peers (load balancers) whose `X-Forwarded-For` names the client, for per-IP limits. */
+  trustedProxies: z.array(z.string().min(1)).default([]),
   compression: compressionSchema.prefault({}),
   cors: corsSchema.prefault({}),
 });

@@ -11,6 +11,7 @@ import { errorResponse, joinBatch } from '../rpc/serialize.js';
 import type { RpcItem } from '../rpc/types.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
+import { clientIp } from './client-ip.js';
 import { decodeBody } from './decode-body.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
@@ -31,6 +32,8 @@ const JSON_TYPE = /^application\/(?:(?:[\w.+-]*\+)?json|x-www-form-urlencoded)\b
 export interface RpcRouteContext extends ResponseContext {
   /** Set when keys, plans or keyless rate limits are in force. */
   readonly tenancy: () => Tenancy | undefined;
+  /** `server.trustedProxies` as a set. */
+  readonly trustedProxies: ReadonlySet<string>;
 }
 
 export async function handleRpc(
@@ -63,7 +66,7 @@ export async function handleRpc(
     const tenancy = ctx.tenancy();
     if (tenancy !== undefined) {
       const authStarted = performance.now();
-      const found = tenancy.authenticate(network.name, path, req.headers, req.remoteAddress);
+      const found = tenancy.authenticate(network.name, path, req.headers, clientIp(req, ctx.trustedProxies));
       const settled = found instanceof Promise ? await found : found;
       timing.authMs = performance.now() - authStarted;
       if (settled instanceof GatewayError) throw settled;
