@@ -1,6 +1,12 @@
-/** `turnpike <command>`: start, dev, validate. */
+/** `turnpike <command>`: start, dev, validate, and the tenancy admin commands. */
 import { runDev } from './dev.js';
 import { runStart } from './start.js';
+import { runCredits } from './tenancy/credits.js';
+import { runKeys } from './tenancy/keys.js';
+import { runMigrate } from './tenancy/migrate.js';
+import { runPlans } from './tenancy/plans.js';
+import { runProjects } from './tenancy/projects.js';
+import { runUsage } from './tenancy/usage.js';
 import { runValidate } from './validate.js';
 
 const USAGE = `Usage: turnpike <command> [options]
@@ -9,7 +15,17 @@ Commands:
   start --config <file> [--workers N] [--port P]   run the gateway (production)
   dev [--port 4000] [--workers N]                   local anvil + gateway at /local, no services needed
   validate <file>                                   check a config file; exit 2 on errors
+  migrate                                           apply pending database migrations
+  plans create|list|show|update|delete              rate limits, quotas and method rules
+  projects create|list|show|update                  tenants, each on one plan
+  credits add <project> <amount>                    prepaid compute units (negative to correct)
+  keys create|list|rotate|revoke                    API keys (a secret is shown once)
+  usage [--project P] [--group-by day,method]       metered usage
   help                                              this text
+
+Tenancy commands take --database <file | postgres://…> (else DATABASE_URL, else the storage
+section of --config or ./turnpike.yaml, else turnpike.db), --schema S for PostgreSQL, and
+--json. 'turnpike <command> help' lists its flags.
 `;
 
 export async function main(argv: string[]): Promise<number | undefined> {
@@ -21,6 +37,18 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return runDev(rest);
     case 'validate':
       return runValidate(rest);
+    case 'migrate':
+      return runMigrate(rest);
+    case 'plans':
+      return runPlans(rest);
+    case 'projects':
+      return runProjects(rest);
+    case 'credits':
+      return runCredits(rest);
+    case 'keys':
+      return runKeys(rest);
+    case 'usage':
+      return runUsage(rest);
     case undefined:
     case 'help':
     case '--help':
