@@ -1,13 +1,7 @@
-/** `turnpike <command>`: start, dev, validate, and the tenancy admin commands. */
-import { runDev } from './dev.js';
-import { runStart } from './start.js';
-import { runCredits } from './tenancy/credits.js';
-import { runKeys } from './tenancy/keys.js';
-import { runMigrate } from './tenancy/migrate.js';
-import { runPlans } from './tenancy/plans.js';
-import { runProjects } from './tenancy/projects.js';
-import { runUsage } from './tenancy/usage.js';
-import { runValidate } from './validate.js';
+/**
+ * `turnpike <command>`: start, dev, validate, and the tenancy admin commands. Each command's
+ * module is loaded only when it runs, so `turnpike keys list` does not load the gateway.
+ */
 
 const USAGE = `Usage: turnpike <command> [options]
 
@@ -32,23 +26,23 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
-      return runStart(rest);
+      return (await import('./start.js')).runStart(rest);
     case 'dev':
-      return runDev(rest);
+      return (await import('./dev.js')).runDev(rest);
     case 'validate':
-      return runValidate(rest);
+      return (await import('./validate.js')).runValidate(rest);
     case 'migrate':
-      return runMigrate(rest);
+      return (await import('./tenancy/migrate.js')).runMigrate(rest);
     case 'plans':
-      return runPlans(rest);
+      return (await import('./tenancy/plans.js')).runPlans(rest);
     case 'projects':
-      return runProjects(rest);
+      return (await import('./tenancy/projects.js')).runProjects(rest);
     case 'credits':
-      return runCredits(rest);
+      return (await import('./tenancy/credits.js')).runCredits(rest);
     case 'keys':
-      return runKeys(rest);
+      return (await import('./tenancy/keys.js')).runKeys(rest);
     case 'usage':
-      return runUsage(rest);
+      return (await import('./tenancy/usage.js')).runUsage(rest);
     case undefined:
     case 'help':
     case '--help':
