@@ -25,7 +25,10 @@ export interface Plan {
   readonly updatedAt: number;
 }
 
-export type PlanInput = Omit<Plan, 'id' | 'createdAt' | 'updatedAt' | 'ratePerMethod' | 'quotaUnit' | 'computeUnits' | 'deniedMethods'> &
+export type PlanInput = Omit<
+  Plan,
+  'id' | 'createdAt' | 'updatedAt' | 'ratePerMethod' | 'quotaUnit' | 'computeUnits' | 'deniedMethods'
+> &
   Partial<Pick<Plan, 'ratePerMethod' | 'quotaUnit' | 'computeUnits' | 'deniedMethods'>>;
 
 /** Fields a plan update may change; `null` clears an optional one. */
