@@ -9,19 +9,10 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/schema.js';
 import { migrateToLatest } from './migrations.js';
+import type { StoreDatabase } from './store-database.js';
 import type { Database } from './tables.js';
 
-export type Dialect = 'sqlite' | 'postgres';
-
-export interface StoreDatabase {
-  readonly db: Kysely<Database>;
-  readonly dialect: Dialect;
-  /** Where it lives, with any password masked (for logs). */
-  readonly location: string;
-  /** PostgreSQL schema holding the tables (`public` for SQLite, where it means nothing). */
-  readonly schema: string;
-  close(): Promise<void>;
-}
+export type { Dialect, StoreDatabase } from './store-database.js';
 
 export type DatabaseOptions = Pick<StorageConfig, 'database' | 'schema' | 'pool'>;
 

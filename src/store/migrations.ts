@@ -4,7 +4,7 @@
  * Never edit a released migration: add the next one.
  */
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from 'kysely';
-import type { Dialect, StoreDatabase } from './database.js';
+import type { Dialect, StoreDatabase } from './store-database.js';
 
 /** `bigint` in PostgreSQL (read back as numbers), `integer` (64-bit) in SQLite. */
 const BIG = 'bigint';
