@@ -10,7 +10,7 @@ import type { StorageConfig } from '../config/schema.js';
 export type RedisClient = Redis | Cluster;
 
 export interface RedisConnectOptions {
-  /** Per-command timeout; a slower answer is treated as Redis being down. @default 250 */
+  /** Per-command timeout; a slower answer is treated as Redis being down. 0 = none. @default 250 */
   commandTimeoutMs?: number;
   /** Queue commands while connecting (for subscribers and tools, not the hot path). @default false */
   offlineQueue?: boolean;
@@ -19,15 +19,20 @@ export interface RedisConnectOptions {
 const CLUSTER_SCHEME = /^redis\+cluster:\/\//i;
 
 /** `REDIS_URL` wins over the configured `storage.redisUrl`; undefined = no Redis. */
-export function redisLocation(storage: Pick<StorageConfig, 'redisUrl'>, env = process.env): string | undefined {
+export function redisLocation(
+  storage: Pick<StorageConfig, 'redisUrl'>,
+  env = process.env,
+): string | undefined {
   const fromEnv = env.REDIS_URL;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return storage.redisUrl;
 }
 
 export function connectRedis(url: string, options: RedisConnectOptions = {}): RedisClient {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 250;
   const common = {
-    commandTimeout: options.commandTimeoutMs ?? 250,
+    // ioredis takes 0 literally and times every command out at once; 0 here means no timeout.
+    ...(commandTimeoutMs > 0 && { commandTimeout: commandTimeoutMs }),
     enableOfflineQueue: options.offlineQueue ?? false,
     // Fail a command at once while the link is down; reconnect in the background.
     maxRetriesPerRequest: 0,
@@ -49,6 +54,10 @@ export function connectRedis(url: string, options: RedisConnectOptions = {}): Re
       enableOfflineQueue: common.enableOfflineQueue,
       enableAutoPipelining: true,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+      // ioredis retries a command whose node dropped, or that got CLUSTERDOWN, after 100 ms, up
+      // to 16 times: a dead master would hold each command ~1.7 s, past commandTimeout. Fail-fast
+      // clients give up at once instead (MOVED/ASK redirects are still followed).
+      ...(!common.enableOfflineQueue && { retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 }),
       redisOptions: {
         ...common,
         ...(username !== undefined && { username: decodeURIComponent(username) }),
