@@ -43,13 +43,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function writeConfig(name: string, storage: Record<string, unknown>, workers: number, port: number): string {
+function writeConfig(
+  name: string,
+  storage: Record<string, unknown>,
+  workers: number,
+  port: number,
+  tenancy: Record<string, unknown> = {},
+): string {
   const file = join(dir, `${name}.yaml`);
   const config = {
     server: { port, workers },
     logging: { level: 'warn' },
     storage,
-    tenancy: { enabled: true, adminToken: ADMIN_TOKEN, usageFlushMs: 200 },
+    tenancy: { enabled: true, adminToken: ADMIN_TOKEN, usageFlushMs: 200, ...tenancy },
     networks: { anvil: { upstreams: [{ url: anvil.url }] } },
   };
   writeFileSync(file, YAML.stringify(config));
@@ -167,9 +173,11 @@ describe('two instances sharing PostgreSQL and Redis', () => {
       redisUrl: REDIS_URL,
       redisKeyPrefix: `${randomName('tpfleet')}:`,
     };
+    // Database polling every minute only: a change within 1 s can only come from Redis pub/sub.
+    const slowPoll = { changePollMs: 60_000 };
     files = [
-      writeConfig('a', storage, 1, await getFreePort()),
-      writeConfig('b', storage, 1, await getFreePort()),
+      writeConfig('a', storage, 1, await getFreePort(), slowPoll),
+      writeConfig('b', storage, 1, await getFreePort(), slowPoll),
     ];
   });
 

@@ -14,6 +14,11 @@ export interface RedisConnectOptions {
   commandTimeoutMs?: number;
   /** Queue commands while connecting (for subscribers and tools, not the hot path). @default false */
   offlineQueue?: boolean;
+  /**
+   * Connection errors (refused, reset, …). ioredis keeps reconnecting; without a listener it
+   * prints each one to stderr as "Unhandled error event".
+   */
+  onError?: (err: Error) => void;
 }
 
 const CLUSTER_SCHEME = /^redis\+cluster:\/\//i;
@@ -50,22 +55,30 @@ export function connectRedis(url: string, options: RedisConnectOptions = {}): Re
       const [host, port] = hostPort.split(':');
       return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
     });
-    return new Cluster(nodes, {
-      enableOfflineQueue: common.enableOfflineQueue,
-      enableAutoPipelining: true,
-      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
-      // ioredis retries a command whose node dropped, or that got CLUSTERDOWN, after 100 ms, up
-      // to 16 times: a dead master would hold each command ~1.7 s, past commandTimeout. Fail-fast
-      // clients give up at once instead (MOVED/ASK redirects are still followed).
-      ...(!common.enableOfflineQueue && { retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 }),
-      redisOptions: {
-        ...common,
-        ...(username !== undefined && { username: decodeURIComponent(username) }),
-        ...(password !== undefined && { password: decodeURIComponent(password) }),
-      },
-    });
+    return withErrorListener(
+      new Cluster(nodes, {
+        enableOfflineQueue: common.enableOfflineQueue,
+        enableAutoPipelining: true,
+        clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
+        // ioredis retries a command whose node dropped, or that got CLUSTERDOWN, after 100 ms, up
+        // to 16 times: a dead master would hold each command ~1.7 s, past commandTimeout. Fail-fast
+        // clients give up at once instead (MOVED/ASK redirects are still followed).
+        ...(!common.enableOfflineQueue && { retryDelayOnFailover: 0, retryDelayOnClusterDown: 0 }),
+        redisOptions: {
+          ...common,
+          ...(username !== undefined && { username: decodeURIComponent(username) }),
+          ...(password !== undefined && { password: decodeURIComponent(password) }),
+        },
+      }),
+      options.onError,
+    );
   }
-  return new Redis(url, common);
+  return withErrorListener(new Redis(url, common), options.onError);
+}
+
+function withErrorListener<T extends RedisClient>(client: T, onError: ((err: Error) => void) | undefined): T {
+  client.on('error', (err: Error) => onError?.(err));
+  return client;
 }
 
 /** Masks the password of a Redis URL for logs. */

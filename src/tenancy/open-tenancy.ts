@@ -41,7 +41,18 @@ export async function openTenancy(
 ): Promise<Tenancy> {
   const { storage } = config;
   const redisUrl = redisLocation(storage);
-  const redis: RedisClient | undefined = redisUrl === undefined ? undefined : connectRedis(redisUrl);
+  // ioredis reconnects on its own; say so at most every 10 s instead of on every attempt.
+  let lastRedisWarning = 0;
+  const onRedisError = (err: Error) => {
+    if (Date.now() - lastRedisWarning < 10_000) return;
+    lastRedisWarning = Date.now();
+    log.warn(
+      { err: err.message, redis: maskRedisUrl(redisUrl ?? '') },
+      'Redis connection error; reconnecting',
+    );
+  };
+  const redis: RedisClient | undefined =
+    redisUrl === undefined ? undefined : connectRedis(redisUrl, { onError: onRedisError });
   if (redisUrl !== undefined)
     log.info({ redis: maskRedisUrl(redisUrl) }, 'tenancy state shared through Redis');
   // No request (so no decision) comes before the Tenancy object below exists.
@@ -94,7 +105,9 @@ export async function openTenancy(
   const keys = new KeyCache(store, accounts, new PlanRulesCache(), { maxKeys: config.tenancy.keyCacheSize });
   const meter = new UsageMeter(store, log);
   const subscriber =
-    redisUrl === undefined ? undefined : connectRedis(redisUrl, { offlineQueue: true, commandTimeoutMs: 0 });
+    redisUrl === undefined
+      ? undefined
+      : connectRedis(redisUrl, { offlineQueue: true, commandTimeoutMs: 0, onError: onRedisError });
   const changes = new ChangeWatcher(
     store,
     async () => {
