@@ -69,6 +69,12 @@ beforeAll(async () => {
   });
   const limited = await store.createPlan({ name: 'limited', rateLimit: { perSecond: 0.2, burst: 3 } });
   const quota = await store.createPlan({ name: 'quota', monthlyQuota: 3, quotaUnit: 'requests' });
+  const perMethod = await store.createPlan({
+    name: 'per-method',
+    rateLimit: { perSecond: 0.2, burst: 2 },
+    ratePerMethod: true,
+  });
+  await issue('per-method', perMethod.id);
   await issue('main', open.id);
   await issue('narrow', narrow.id);
   await issue('limited', limited.id);
@@ -171,6 +177,18 @@ describe('plans', () => {
     expect(code(refused.body)).toBe('ERR_RATE_LIMITED');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(refused.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('with ratePerMethod, limits each method of a key on its own', async () => {
+    const url = `${base}/anvil/${secrets['per-method']}`;
+    const statuses = async (method: string) => {
+      const out = [];
+      for (let i = 0; i < 3; i++) out.push((await rpc(url, method)).status);
+      return out;
+    };
+    expect(await statuses('eth_chainId')).toEqual([200, 200, 429]);
+    // eth_chainId's bucket is empty; eth_blockNumber has its own.
+    expect(await statuses('eth_blockNumber')).toEqual([200, 200, 429]);
   });
 
   it('refuses past the monthly quota with 402 ERR_QUOTA_EXCEEDED', async () => {

@@ -11,7 +11,7 @@ export interface PlansTable {
   /** GCRA rate per key; null = no rate limit. */
   rate_per_second: number | null;
   rate_burst: number | null;
-  /** 1 = each method of a key also gets its own bucket at the same rate. */
+  /** 1 = the rate limit applies to each method of a key separately, not to the key as a whole. */
   rate_per_method: number;
   monthly_quota: number | null;
   /** 'requests' | 'compute_units' */

@@ -34,7 +34,7 @@ export class Access {
     const entry = this.entry;
     if (entry === undefined) {
       if (this.keylessRule === undefined) return undefined;
-      return this.limit(this.keylessBucket!, this.keylessRule, undefined, 0);
+      return this.limit(this.keylessBucket!, this.keylessRule, 0);
     }
     const rules = entry.rules;
     if (!rules.allowsNetwork(this.network))
@@ -64,8 +64,9 @@ export class Access {
     account.servedComputeUnits += cost;
     const rate = rules.rate;
     if (rate === undefined) return undefined;
-    const methodBucket = rules.ratePerMethod ? `${entry.rateKey}:${method}` : undefined;
-    return this.limit(entry.rateKey, rate, methodBucket, cost);
+    // Per method: each method of the key has its own budget (a burst of eth_getLogs cannot
+    // starve eth_call), instead of one bucket for the whole key.
+    return this.limit(rules.ratePerMethod ? `${entry.rateKey}:${method}` : entry.rateKey, rate, cost);
   }
 
   /** Meters one served (or refused) item. Keyless requests are not metered. */
@@ -94,22 +95,7 @@ export class Access {
     if (this.retryAfter > 0) headers['retry-after'] = this.retryAfter;
   }
 
-  private limit(
-    bucket: string,
-    rule: RateRule,
-    methodBucket: string | undefined,
-    cost: number,
-  ): Refusal | Promise<Refusal> {
-    if (methodBucket !== undefined) {
-      const perMethod = this.limiter.consume(methodBucket, rule);
-      if (perMethod instanceof Promise)
-        return perMethod.then((decision) =>
-          decision.allowed
-            ? this.settle(this.limiter.consume(bucket, rule), cost)
-            : this.refuse(decision, cost),
-        );
-      if (!perMethod.allowed) return this.refuse(perMethod, cost);
-    }
+  private limit(bucket: string, rule: RateRule, cost: number): Refusal | Promise<Refusal> {
     return this.settle(this.limiter.consume(bucket, rule), cost);
   }
 

@@ -10,7 +10,7 @@ export interface Plan {
   readonly name: string;
   /** GCRA rate per key; undefined = no rate limit. */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
-  /** Each method of a key also gets its own bucket at the same rate. */
+  /** The rate limit applies to each method of a key separately (a bucket per method). */
   readonly ratePerMethod: boolean;
   readonly monthlyQuota?: number;
   readonly quotaUnit: QuotaUnit;

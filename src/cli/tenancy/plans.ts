@@ -18,7 +18,7 @@ Commands:
 
 Plan flags:
   --rate R             requests per second per key (GCRA); --burst B (default: one second's worth)
-  --per-method         each method of a key also gets its own bucket at the same rate
+  --per-method         rate limit each method of a key separately (not the key as a whole)
   --quota Q            monthly quota; --quota-unit requests|compute_units (default requests)
   --networks a,b       only these networks (default: all)
   --allow m1,m2        only these methods (default: all); --deny m3 always refused

@@ -41,7 +41,9 @@ const computeUnits = z
 const planFields = {
   name,
   rateLimit,
-  ratePerMethod: z.boolean().describe('Each method of a key also gets its own bucket at the same rate.'),
+  ratePerMethod: z
+    .boolean()
+    .describe('Apply the rate limit to each method of a key separately instead of to the key as a whole.'),
   monthlyQuota: z.int().min(1).describe('Monthly allowance in `quotaUnit`.'),
   quotaUnit,
   computeUnits,
