@@ -40,7 +40,16 @@ export function proxyBenchConfig() {
     // Shared machines: wait for other jobs to go quiet before each run, and repeat disturbed runs.
     quietWaitSeconds: envNumber('BENCH_QUIET_WAIT_SECONDS', quick ? 0 : 30),
     retries: envNumber('BENCH_RETRIES', quick ? 0 : 2),
-    targets: envList('BENCH_TARGETS', ['direct', 'nginx', 'express', 'floor', 'turnpike-1', 'turnpike-all']),
+    targets: envList('BENCH_TARGETS', [
+      'direct',
+      'nginx',
+      'express',
+      'floor',
+      'turnpike-1',
+      'turnpike-1-tenancy',
+      'turnpike-all',
+      'turnpike-all-tenancy',
+    ]),
   };
 }
 

@@ -44,10 +44,19 @@ export async function undisturbed(measure, cfg, log = () => {}) {
  * wrk at maximum rate. `pid` is the server's root process: its CPU and that of all its
  * descendants (cluster or nginx workers) is charged to the requests wrk completed.
  * With `stubStatusUrl`, also counts how many requests reached the upstream stub.
+ * With `tally` (see tenancy.mjs), adds every response wrk counted, warm-up included.
  */
-export async function measureClosedLoop({ url, pid, stubStatusUrl, script, cfg }) {
+export async function measureClosedLoop({ url, pid, stubStatusUrl, script, cfg, tally }) {
   const wrkOptions = { url, script, threads: cfg.wrkThreads, connections: cfg.wrkConnections };
-  if (cfg.warmupSeconds > 0) await runWrk({ ...wrkOptions, seconds: cfg.warmupSeconds });
+  if (cfg.warmupSeconds > 0) {
+    const warmup = await runWrk({ ...wrkOptions, seconds: cfg.warmupSeconds });
+    if (tally) {
+      tally.wrkRuns++;
+      tally.wrkWarmup += warmup.requests;
+      tally.wrkNon2xx += warmup.non2xx;
+      tally.wrkSocketErrors += warmup.socketErrors;
+    }
+  }
 
   const stubBefore = stubStatusUrl ? await stubRequestCount(stubStatusUrl) : 0;
   const background = backgroundMeter(process.pid);
@@ -57,6 +66,12 @@ export async function measureClosedLoop({ url, pid, stubStatusUrl, script, cfg }
   const backgroundCores = background();
   // The status request itself is counted by stub_status, hence the -1.
   const upstreamRequests = stubStatusUrl ? (await stubRequestCount(stubStatusUrl)) - stubBefore - 1 : null;
+  if (tally) {
+    tally.wrkRuns++;
+    tally.wrkTimed += wrk.requests;
+    tally.wrkNon2xx += wrk.non2xx;
+    tally.wrkSocketErrors += wrk.socketErrors;
+  }
 
   await sleep(cfg.cooldownSeconds);
   return {
@@ -66,6 +81,8 @@ export async function measureClosedLoop({ url, pid, stubStatusUrl, script, cfg }
     p90Ms: wrk.p90Ms,
     p99Ms: wrk.p99Ms,
     errors: wrk.non2xx + wrk.socketErrors,
+    non2xx: wrk.non2xx,
+    socketErrors: wrk.socketErrors,
     cpuSeconds,
     cpuUsPerRequest: wrk.requests ? (cpuSeconds * 1e6) / wrk.requests : Number.NaN,
     upstreamPerRequest: upstreamRequests === null ? null : upstreamRequests / wrk.requests,
@@ -73,8 +90,11 @@ export async function measureClosedLoop({ url, pid, stubStatusUrl, script, cfg }
   };
 }
 
-/** Open-model load at `cfg.openRate`, latency from intended send times (see open-loop.mjs). */
-export async function measureOpenLoop({ url, cfg }) {
+/**
+ * Open-model load at `cfg.openRate`, latency from intended send times (see open-loop.mjs).
+ * With `tally`, adds every request sent (warm-up included) and every error.
+ */
+export async function measureOpenLoop({ url, cfg, tally }) {
   const background = backgroundMeter(process.pid);
   const result = await openLoop({
     url,
@@ -84,6 +104,10 @@ export async function measureOpenLoop({ url, cfg }) {
     connections: cfg.openConnections,
   });
   const backgroundCores = background();
+  if (tally) {
+    tally.openSent += result.sent + result.warmupSent;
+    tally.openErrors += result.errors.total + result.errors.warmup;
+  }
   await sleep(cfg.cooldownSeconds);
   return { ...result, backgroundCores };
 }

@@ -156,6 +156,8 @@ export async function runOpenLoop(options, onInterval = () => {}) {
     offeredRps: rate,
     seconds,
     sent: measured,
+    /** Warm-up requests sent (and settled) before the measured ones. */
+    warmupSent: warmupCount,
     ok: okCount,
     errors,
     errorRate: measured ? errors.total / measured : 0,

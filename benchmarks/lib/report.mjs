@@ -50,8 +50,63 @@ export function roundFigures(results) {
     cpuOverFloor: perRound(tp, floor, (t, f) =>
       f.closed?.cpuUsPerRequest > 0 ? t.closed?.cpuUsPerRequest / f.closed.cpuUsPerRequest : null,
     ),
+    ...tenancyFigures(results),
   };
 }
+
+/**
+ * Tenancy on against off, per round: the same Turnpike with keys, plan, credits, rate limit and
+ * metering on (the `-tenancy` targets) and off, measured back to back within each round.
+ */
+function tenancyFigures(results) {
+  const rpsRatio = (on, off) =>
+    perRound(results[on], results[off], (a, b) => (b.closed?.rps > 0 ? a.closed?.rps / b.closed.rps : null));
+  const on = results['turnpike-all-tenancy'];
+  const off = results['turnpike-all'];
+  return {
+    tenancyAllRatio: rpsRatio('turnpike-all-tenancy', 'turnpike-all'),
+    tenancyOneRatio: rpsRatio('turnpike-1-tenancy', 'turnpike-1'),
+    tenancyAddedP99Ms: perRound(on, off, (a, b) => a.open?.latencyMs?.p99 - b.open?.latencyMs?.p99),
+    tenancyAddedP50Ms: perRound(on, off, (a, b) => a.open?.latencyMs?.p50 - b.open?.latencyMs?.p50),
+    tenancyAddedCpuUs: perRound(on, off, (a, b) => a.closed?.cpuUsPerRequest - b.closed?.cpuUsPerRequest),
+    tenancyOneAddedCpuUs: perRound(
+      results['turnpike-1-tenancy'],
+      results['turnpike-1'],
+      (a, b) => a.closed?.cpuUsPerRequest - b.closed?.cpuUsPerRequest,
+    ),
+  };
+}
+
+/** The tenancy on ÷ off section: per-round figures, median, goal and the check's result. */
+export function tenancyTable(rounds, checks) {
+  const status = (name) => checks.find((c) => c.name === name)?.status ?? '';
+  const list = (values, digits) => values.map((v) => fmt(v, digits)).join(', ') || '–';
+  const rows = [
+    [TENANCY_CHECKS.allRatio, rounds.tenancyAllRatio, 2, '×', '≥ 0.90'],
+    [TENANCY_CHECKS.addedP99, rounds.tenancyAddedP99Ms, 3, 'ms', '≤ +1'],
+    [TENANCY_CHECKS.oneRatio, rounds.tenancyOneRatio, 2, '×', '≥ 0.90'],
+    ['Turnpike(all) tenancy on − off p50 (open loop)', rounds.tenancyAddedP50Ms, 3, 'ms', ''],
+    ['Turnpike(all) tenancy on − off CPU per request', rounds.tenancyAddedCpuUs, 1, 'µs', ''],
+    ['Turnpike(1) tenancy on − off CPU per request', rounds.tenancyOneAddedCpuUs, 1, 'µs', ''],
+  ];
+  return table(
+    ['tenancy on ÷ off, same rounds', 'per round', 'median', 'goal', 'result'],
+    rows.map(([name, values, digits, unit, goal]) => [
+      name,
+      list(values, digits),
+      `${fmt(medianOf(values), digits)} ${unit}`,
+      goal ? `${goal} ${unit}` : '',
+      goal ? status(name) : '',
+    ]),
+  );
+}
+
+/** Names of the tenancy checks (shared by the checks and the tenancy table). */
+export const TENANCY_CHECKS = {
+  allRatio: 'Turnpike(all) tenancy on ÷ off RPS',
+  addedP99: 'Turnpike(all) tenancy on − off p99 (open loop)',
+  oneRatio: 'Turnpike(1) tenancy on ÷ off RPS',
+};
 
 /** Medians of the floor figures, printed under the targets as what limits them. */
 export function floorTable(rounds) {
@@ -94,6 +149,21 @@ export function evaluateTargets(results) {
       { invalid: openInvalid },
     ),
     check('Turnpike(all) CPU per proxied request', tp?.closed?.cpuUsPerRequest, 'µs', '≤ 60', (v) => v <= 60),
+    ...tenancyChecks(results, rounds),
+  ];
+}
+
+/** The tenancy issue's targets: throughput cost ≤ 10 %, p99 within 1 ms of tenancy off. */
+function tenancyChecks(results, rounds) {
+  const on = results['turnpike-all-tenancy'];
+  const off = results['turnpike-all'];
+  const openInvalid = Boolean(on?.open && !on.open.valid) || Boolean(off?.open && !off.open.valid);
+  return [
+    check(TENANCY_CHECKS.allRatio, medianOf(rounds.tenancyAllRatio), '×', '≥ 0.90', (v) => v >= 0.9),
+    check(TENANCY_CHECKS.addedP99, medianOf(rounds.tenancyAddedP99Ms), 'ms', '≤ +1', (v) => v <= 1, {
+      invalid: openInvalid,
+    }),
+    check(TENANCY_CHECKS.oneRatio, medianOf(rounds.tenancyOneRatio), '×', '≥ 0.90', (v) => v >= 0.9),
   ];
 }
 

@@ -47,7 +47,12 @@ export function turnpikeMissing() {
   return existsSync(TURNPIKE_DIST) ? null : `${TURNPIKE_DIST} not found (run \`npm run build\`)`;
 }
 
-/** Writes a one-network config and starts `turnpike start`; resolves once it prints its ready line. */
+/**
+ * Writes a one-network config and starts `turnpike start`; resolves once it prints its ready line.
+ * `extraConfig` adds top-level sections or merges into them (e.g. `{ storage, tenancy }` for
+ * tenancy on); `urlPath` is what the returned `url` points at (default `/<network>`, e.g.
+ * `/<network>/<apiKey>` for keyed requests).
+ */
 export async function startTurnpike({
   dir,
   port,
@@ -56,6 +61,8 @@ export async function startTurnpike({
   network = 'bench',
   nodeArgs = [],
   onLine,
+  extraConfig = {},
+  urlPath = `/${network}`,
 }) {
   const missing = turnpikeMissing();
   if (missing) throw new Error(`Turnpike unavailable: ${missing}`);
@@ -70,6 +77,8 @@ export async function startTurnpike({
       },
     },
   };
+  for (const [section, value] of Object.entries(extraConfig))
+    config[section] = { ...config[section], ...value };
   assertOpen('Turnpike');
   const path = join(dir, `turnpike-${port}.yaml`);
   await writeFile(path, YAML.stringify(config));
@@ -92,5 +101,5 @@ export async function startTurnpike({
     onLine,
   });
   const origin = `http://127.0.0.1:${port}`;
-  return { child, url: `${origin}/${network}`, metricsUrl: `${origin}/metrics` };
+  return { child, url: `${origin}${urlPath}`, metricsUrl: `${origin}/metrics` };
 }
