@@ -57,7 +57,7 @@ export interface ApiKeysTable {
 export interface CreditEntriesTable {
   id: Generated<number>;
   project_id: string;
-  /** Positive for a top-up, negative for usage debited by a meter flush. */
+  /** Positive for a top-up, negative for a correction; usage is debited without a row here. */
   amount: number;
   reason: string;
   created_at: number;

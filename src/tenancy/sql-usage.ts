@@ -50,25 +50,21 @@ export async function recordUsage(store: StoreDatabase, deltas: readonly UsageDe
       // Credits may go below zero: requests are admitted against a cached balance and debited
       // here afterwards, by several processes at once, so the last flush can overshoot. The
       // next balance refresh then refuses further requests until a top-up.
-      const debited = await debitCredits(db, projectId, amount, now);
-      if (debited)
-        await db
-          .insertInto('credit_entries')
-          .values({ project_id: projectId, amount: -amount, reason: 'usage', created_at: now })
-          .execute();
+      // No credit_entries row per flush: usage_daily already is the ledger of spending, and a
+      // row per flush per process (86,400 a day each) would grow without bound.
+      await debitCredits(db, projectId, amount, now);
     }
   });
 }
 
-/** False when the project has no prepaid credits (or no longer exists). */
+/** Leaves projects without prepaid credits (null) alone. */
 async function debitCredits(db: Kysely<Database>, projectId: string, amount: number, now: number) {
-  const updated = await db
+  await db
     .updateTable('projects')
     .set((eb) => ({ credits: eb('credits', '-', amount), updated_at: now }))
     .where('id', '=', projectId)
     .where('credits', 'is not', null)
-    .executeTakeFirst();
-  return updated.numUpdatedRows > 0n;
+    .execute();
 }
 
 /**
