@@ -126,7 +126,7 @@ export class SqlTenancyStore implements TenancyStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      // Opening credits go in the ledger too, so its entries always sum to the balance.
+      // Opening credits go in the ledger too: top-ups minus metered usage gives the balance.
       if (input.credits !== undefined && input.credits !== 0)
         await addCreditEntry(db, id, input.credits, 'initial credits', now);
       await recordChange(db, 'project', id, now);
