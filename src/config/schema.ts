@@ -110,9 +110,40 @@ export const accessSchema = z.strictObject({
   keylessRateLimit: rateSchema.optional(),
 });
 
+export const cacheRuleSchema = z.strictObject({
+  /** JSON-RPC method name, or a prefix ending in `*` (`debug_*`). */
+  method: z.string().min(1),
+  /** `never` = not cached; `forever` = until evicted; else a TTL in ms. */
+  ttl: z.union([z.enum(['never', 'forever']), positiveInt]),
+});
+
+export const networkCacheSchema = z.strictObject({
+  enabled: flag().default(true),
+  /**
+   * How to tell final blocks: the chain's `finalized` tag, or `depth` confirmations below the
+   * head (for chains without the tag, and for anvil).
+   */
+  finality: z.enum(['tag', 'depth']).default('tag'),
+  /** Confirmations below the head that count as final with `finality: depth`. */
+  depth: nonNegativeInt.default(12),
+  /** TTL of answers that depend on blocks not yet final (they are also dropped on a reorg). */
+  unfinalizedTtlMs: positiveInt.default(5_000),
+  /** Cache `latest` / `pending` answers this long (0 = never). */
+  tipTtlMs: nonNegativeInt.default(0),
+  /** Cache empty results (`null`, `[]`, `0x`): off, since they are often "not yet". */
+  cacheEmpty: flag().default(false),
+  /** Answer `eth_blockNumber` from the chain tracker when its head is at most this old (0 = off). */
+  blockNumberMaxAgeMs: nonNegativeInt.default(0),
+  /** How often the chain tracker reads the head block (it follows parent hashes to see reorgs). */
+  headPollMs: positiveInt.default(2_000),
+  /** Overrides of the built-in rules, first match wins. */
+  rules: z.array(cacheRuleSchema).default([]),
+});
+
 export const networkSchema = z.strictObject({
   chainId: positiveInt.optional(),
   access: accessSchema.prefault({}),
+  cache: networkCacheSchema.prefault({}),
   /** Extra names that route to this network via the `Target-Service-Id` header. */
   serviceIds: z.array(z.string().min(1)).default([]),
   upstreams: z.array(upstreamSchema).min(1, 'expected at least one upstream'),
@@ -207,12 +238,26 @@ export const tenancySchema = z.strictObject({
   rateLimitFailure: z.enum(['open', 'closed']).default('open'),
 });
 
+export const cacheSchema = z.strictObject({
+  /** Bytes of `result` data the in-process LRU may hold per worker. */
+  memoryBytes: positiveInt.default(256 * 1024 * 1024),
+  /** Largest single value kept in memory (bigger ones go to Redis only, if configured). */
+  maxEntryBytes: positiveInt.default(8 * 1024 * 1024),
+  /** Use Redis (storage.redisUrl / REDIS_URL) as a shared second tier when it is configured. */
+  redis: flag().default(true),
+  /** Values at least this large are compressed in Redis. */
+  compressMinBytes: nonNegativeInt.default(1024),
+  /** How long one instance may hold the fill lock of a key before others call upstream too. */
+  fillLockMs: positiveInt.default(2_000),
+});
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.prefault({}),
     logging: loggingSchema.prefault({}),
     storage: storageSchema.prefault({}),
     tenancy: tenancySchema.prefault({}),
+    cache: cacheSchema.prefault({}),
     networks: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase network name'), networkSchema)
       .refine((networks) => Object.keys(networks).length > 0, 'expected at least one network'),
@@ -254,3 +299,6 @@ export type StorageConfig = z.output<typeof storageSchema>;
 export type TenancyConfig = z.output<typeof tenancySchema>;
 export type RateConfig = z.output<typeof rateSchema>;
 export type AccessConfig = z.output<typeof accessSchema>;
+export type CacheConfig = z.output<typeof cacheSchema>;
+export type NetworkCacheConfig = z.output<typeof networkCacheSchema>;
+export type CacheRuleConfig = z.output<typeof cacheRuleSchema>;
