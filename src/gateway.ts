@@ -3,6 +3,7 @@
  * HTTP handler, and `listen()` / `close()` with a draining shutdown.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CacheTiers, openCache } from './cache/open-cache.js';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
@@ -73,14 +74,33 @@ export function createGateway(
   const logger = options.logger ?? createLogger(config.logging.level);
   const networks = new Map<string, Network>();
   const serviceIds = new Map<string, Network>();
+  const anyCache = Object.values(config.networks).some((network) => network.cache.enabled);
+  const cache: CacheTiers | undefined = anyCache ? openCache(config, logger) : undefined;
   for (const [name, networkConfig] of Object.entries(config.networks)) {
     const publish = options.onProbeReport;
-    const network = new Network(name, networkConfig, logger, {
-      probes: options.probes ?? true,
-      ...(publish !== undefined && {
-        publish: (upstream: string, report: ProbeReport) => publish(name, upstream, report),
-      }),
-    });
+    const network = new Network(
+      name,
+      networkConfig,
+      logger,
+      {
+        probes: options.probes ?? true,
+        ...(publish !== undefined && {
+          publish: (upstream: string, report: ProbeReport) => publish(name, upstream, report),
+        }),
+      },
+      cache === undefined
+        ? undefined
+        : {
+            store: cache.store,
+            ...(cache.fillLock !== undefined && { fillLock: cache.fillLock }),
+            onReorg: (event, invalidated) =>
+              logger.warn(
+                { network: name, fromNumber: event.fromNumber, depth: event.depth, invalidated },
+                'reorg: dropped cached answers that depended on orphaned blocks',
+              ),
+            onTrackerError: (err) => logger.debug({ err, network: name }, 'chain tracker poll failed'),
+          },
+    );
     networks.set(name, network);
     for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
   }
@@ -89,6 +109,7 @@ export function createGateway(
     options.workerLabel ?? '0',
     () => inflight,
     () => tenancy,
+    cache,
   );
   const stopEventLog = logUpstreamEvents(logger, new Set(networks.values()));
   let draining = false;
@@ -218,6 +239,7 @@ export function createGateway(
       await Promise.all([...networks.values()].map((network) => network.close()));
       // After the last answer: the meter's final flush then covers every request served.
       await tenancy?.close();
+      await cache?.close();
       metrics.close();
       stopEventLog();
     },

@@ -6,9 +6,11 @@
 import type diagnostics from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { CacheTiers } from '../cache/open-cache.js';
 import type { Network } from '../network/network.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import type { Upstream } from '../upstream/upstream.js';
+import { registerCacheMetrics } from './cache-metrics.js';
 import {
   type BreakerEvent,
   breakerChannel,
@@ -41,6 +43,7 @@ export function createMetrics(
   readInflight: () => number,
   /** The tenancy layer, once opened. */
   readTenancy: () => Tenancy | undefined = () => undefined,
+  cache?: CacheTiers,
 ): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -103,6 +106,7 @@ export function createMetrics(
   registerUpstreamGauges(registry, networks);
   registerEventLoopGauge(registry, workerLabel);
   registerTenancyMetrics(registry, readTenancy);
+  registerCacheMetrics(registry, networks, cache);
 
   const onRequest = (message: unknown) => {
     const event = message as RequestEndEvent;

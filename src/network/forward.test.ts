@@ -56,7 +56,7 @@ function request(method: string, params: unknown[] = [], id: number | undefined 
 }
 
 function timing(): ForwardTiming {
-  return { selectMs: 0, upstreamMs: 0, attempts: 0, upstream: undefined };
+  return { selectMs: 0, upstreamMs: 0, attempts: 0, upstream: undefined, cacheMs: undefined };
 }
 
 function body(result: ForwardResult): { result?: unknown; error?: { code: number; message: string } } {

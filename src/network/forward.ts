@@ -20,11 +20,17 @@ export interface ForwardTiming {
   upstreamMs: number;
   attempts: number;
   upstream: string | undefined;
+  /** Time in cache lookups and coalescing waits; undefined until a cacheable item is seen. */
+  cacheMs: number | undefined;
 }
 
 export type ForwardResult =
-  /** `rpcError`: the upstream answered with a JSON-RPC error about the request (passed through). */
-  { ok: true; body: Buffer | string; rpcError: boolean } | { ok: false; error: GatewayError };
+  /**
+   * `rpcError`: the upstream answered with a JSON-RPC error about the request (passed through).
+   * `parsed`/`result`: the parsed result, when the body was small enough to be parsed.
+   */
+  | { ok: true; body: Buffer | string; rpcError: boolean; parsed?: boolean; result?: unknown }
+  | { ok: false; error: GatewayError };
 
 export interface ForwardContext {
   readonly network: string;
@@ -118,7 +124,7 @@ function finish(
   const { outcome, upstream } = result;
   if (outcome.kind === 'result') {
     if (outcome.parsed) ctx.onResult(upstream, rule, outcome.result, request);
-    return { ok: true, body: result.body, rpcError: false };
+    return { ok: true, body: result.body, rpcError: false, parsed: outcome.parsed, result: outcome.result };
   }
   if (rule.recover === undefined) return { ok: true, body: result.body, rpcError: true };
   return recover(ctx, request, rule, result, deadline);

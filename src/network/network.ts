@@ -1,4 +1,10 @@
 /** One configured network: its upstreams, health, and the forward pipeline for its requests. */
+import type { CacheStore } from '../cache/cache-store.js';
+import { ChainTracker } from '../cache/chain-tracker.js';
+import type { BlockHeader, ReorgEvent } from '../cache/chain-view.js';
+import type { FillLock } from '../cache/fill-lock.js';
+import { type CachedResult, NetworkCache } from '../cache/network-cache.js';
+import { METHOD_SPECS } from '../cache/policy-methods.js';
 import type { NetworkConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
@@ -14,9 +20,31 @@ import {
 import { Upstream } from '../upstream/upstream.js';
 import { type ForwardContext, type ForwardResult, type ForwardTiming, forward } from './forward.js';
 
+/** What a network needs to cache its answers (shared tiers, built by the gateway). */
+export interface NetworkCacheDeps {
+  readonly store: CacheStore;
+  readonly fillLock?: FillLock;
+  /** Told about every reorg after the orphaned entries were dropped (metrics, logs). */
+  readonly onReorg?: (event: ReorgEvent, invalidated: number) => void;
+  readonly onTrackerError?: (err: unknown) => void;
+}
+
+/** Stage timings of internal requests nobody reads (the chain tracker's block reads). */
+const UNTIMED: ForwardTiming = {
+  selectMs: 0,
+  upstreamMs: 0,
+  attempts: 0,
+  upstream: undefined,
+  cacheMs: undefined,
+};
+
 export class Network {
   readonly upstreams: readonly Upstream[];
   readonly health: HealthMonitor;
+  /** Undefined when the network's cache is off or the gateway has no cache. */
+  readonly cache: NetworkCache | undefined;
+  readonly tracker: ChainTracker | undefined;
+  private trackerStarted = false;
   private readonly forwardContext: ForwardContext;
 
   constructor(
@@ -24,6 +52,7 @@ export class Network {
     readonly config: NetworkConfig,
     log: HealthLogger,
     probing?: SharedProbing,
+    cacheDeps?: NetworkCacheDeps,
   ) {
     this.upstreams = config.upstreams.map(
       (upstream, index) => new Upstream(upstream, index, name, config, this),
@@ -44,6 +73,23 @@ export class Network {
       failsafe: config.failsafe,
       onResult: (upstream, rule, result, request) => this.learn(upstream, rule, result, request),
     };
+    if (cacheDeps !== undefined && config.cache.enabled) {
+      const cacheConfig = config.cache;
+      const tracker = new ChainTracker({
+        network: name,
+        fetchBlock: (ref) => this.fetchBlock(ref),
+        finality: cacheConfig.finality,
+        depth: cacheConfig.depth,
+        pollMs: cacheConfig.headPollMs,
+        onReorg: (event) => {
+          void cache.invalidate(event.orphaned).then((dropped) => cacheDeps.onReorg?.(event, dropped));
+        },
+        ...(cacheDeps.onTrackerError !== undefined && { onError: cacheDeps.onTrackerError }),
+      });
+      const cache = new NetworkCache(name, cacheConfig, cacheDeps.store, tracker, cacheDeps.fillLock);
+      this.tracker = tracker;
+      this.cache = cache;
+    }
   }
 
   /** What another cluster worker's probe learned about one of this network's upstreams. */
@@ -66,7 +112,7 @@ export class Network {
   }
 
   /** Forwards one request; the body is the exact bytes to send upstream. */
-  handle(request: RpcRequest, timing: ForwardTiming): Promise<ForwardResult> | ForwardResult {
+  handle(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> | CachedResult {
     const rule = ruleFor(request.method);
     if (rule.unsupported !== undefined) {
       return {
@@ -81,11 +127,61 @@ export class Network {
       const chainId = `0x${this.health.expectedChainId.toString(16)}`;
       return { ok: true, body: resultResponse(request.id ?? null, chainId), rpcError: false };
     }
+    const cache = this.cache;
+    if (cache !== undefined) {
+      if (request.method === 'eth_blockNumber') {
+        const head = this.freshHead();
+        if (head !== undefined)
+          return {
+            ok: true,
+            body: resultResponse(request.id ?? null, `0x${head.toString(16)}`),
+            rpcError: false,
+            cache: 'HIT',
+          };
+      }
+      // The tracker starts with the first request whose caching depends on the chain, so a
+      // gateway that is never asked such a thing sends no head polls at all. Until it knows
+      // the chain, the policy caches only what needs no block knowledge.
+      if (!this.trackerStarted && chainDependent(request, cache.config.tipTtlMs)) {
+        this.trackerStarted = true;
+        void this.tracker?.start().catch(() => undefined);
+      }
+      const plan = cache.plan(request);
+      if (plan !== undefined)
+        return cache.serve(request, plan, timing, () => this.forward(request, rule, timing));
+    }
+    return this.forward(request, rule, timing);
+  }
+
+  private forward(request: RpcRequest, rule: MethodRule, timing: ForwardTiming): Promise<ForwardResult> {
     // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
     // Ids like 2^64 get one too (many nodes reject them); rpc-route splices the original back.
     const body =
       request.id === undefined || request.rawId !== undefined ? withSyntheticId(request) : request.raw;
     return forward(this.forwardContext, request, body, rule, timing);
+  }
+
+  /** The tracker's head when it was read recently enough to answer eth_blockNumber. */
+  private freshHead(): number | undefined {
+    const tracker = this.tracker;
+    const maxAge = this.config.cache.blockNumberMaxAgeMs;
+    if (tracker === undefined || maxAge === 0 || tracker.head < 0) return undefined;
+    return Date.now() - tracker.lastHeadAt <= maxAge ? tracker.head : undefined;
+  }
+
+  /** One block header through this network's own pipeline (selection, retries, failover). */
+  private async fetchBlock(ref: 'latest' | 'finalized' | number): Promise<BlockHeader | undefined> {
+    const tag = typeof ref === 'number' ? `0x${ref.toString(16)}` : ref;
+    const params = [tag, false];
+    const raw = Buffer.from(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params }),
+    );
+    const request: RpcRequest = { id: 1, method: 'eth_getBlockByNumber', params, raw };
+    const result = await forward(this.forwardContext, request, raw, ruleFor(request.method), { ...UNTIMED });
+    if (!result.ok) throw result.error;
+    if (result.rpcError) throw new Error(`eth_getBlockByNumber(${tag}) answered an error`);
+    const block = result.parsed === true ? result.result : parseResult(result.body);
+    return blockHeader(block);
   }
 
   private learn(upstream: Upstream, rule: MethodRule, result: unknown, request: RpcRequest): void {
@@ -98,6 +194,7 @@ export class Network {
   }
 
   async close(): Promise<void> {
+    await this.tracker?.stop();
     this.health.stop();
     await Promise.all(this.upstreams.map((upstream) => upstream.close()));
   }
@@ -110,4 +207,50 @@ function withSyntheticId(request: RpcRequest): string {
     method: request.method,
     params: request.params,
   });
+}
+
+function parseResult(body: Buffer | string): unknown {
+  try {
+    return (JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { result?: unknown })
+      .result;
+  } catch {
+    return undefined;
+  }
+}
+
+function blockHeader(block: unknown): BlockHeader | undefined {
+  if (block === null || typeof block !== 'object') return undefined;
+  const { number, hash, parentHash } = block as { number?: unknown; hash?: unknown; parentHash?: unknown };
+  if (typeof number !== 'string' || typeof hash !== 'string' || typeof parentHash !== 'string')
+    return undefined;
+  const parsed = Number.parseInt(number, 16);
+  if (!Number.isSafeInteger(parsed)) return undefined;
+  return { number: parsed, hash: hash.toLowerCase(), parentHash: parentHash.toLowerCase() };
+}
+
+const TIP_TAGS = new Set(['latest', 'pending', 'safe', 'finalized']);
+
+/**
+ * Whether caching this request needs to know the head, finality or block hashes. Reads at
+ * `latest` (the bulk of traffic) do not when tip caching is off, so they never start the
+ * tracker's polling.
+ */
+function chainDependent(request: RpcRequest, tipTtlMs: number): boolean {
+  const spec = METHOD_SPECS.get(request.method);
+  if (spec === undefined || spec.kind === 'static') return false;
+  if (spec.kind === 'block-hash' || spec.kind === 'tx') return true;
+  const params = Array.isArray(request.params) ? (request.params as unknown[]) : [];
+  if (spec.kind === 'logs') {
+    const filter = params[0] as { blockHash?: unknown; fromBlock?: unknown; toBlock?: unknown } | undefined;
+    if (filter === undefined || filter === null || typeof filter !== 'object') return false;
+    if (filter.blockHash !== undefined) return true;
+    return !(isTip(filter.fromBlock) && isTip(filter.toBlock)) || tipTtlMs > 0;
+  }
+  const ref = params[spec.index ?? 0];
+  return !isTip(ref) || tipTtlMs > 0;
+}
+
+/** A missing block parameter means `latest`. */
+function isTip(ref: unknown): boolean {
+  return ref === undefined || (typeof ref === 'string' && TIP_TAGS.has(ref));
 }

@@ -18,7 +18,7 @@ export function corsHeaders(
     headers.vary = 'Origin';
   } else return false;
   headers['access-control-expose-headers'] =
-    'server-timing, x-request-id, x-turnpike-upstream, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after';
+    'server-timing, x-request-id, x-turnpike-upstream, x-cache, ratelimit-limit, ratelimit-remaining, ratelimit-reset, retry-after';
   return true;
 }
 

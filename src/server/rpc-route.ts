@@ -2,6 +2,8 @@
  * POST /{network}: read, parse, forward every request of a single or batch body through the
  * network pipeline, and answer with spec-exact JSON-RPC 2.0 responses.
  */
+
+import type { CacheStatus } from '../cache/network-cache.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
@@ -21,6 +23,8 @@ interface Entry {
   /** Response entry bytes, or undefined for a notification. */
   readonly body: Buffer | string | undefined;
   readonly status: number;
+  /** How the cache took part; undefined when the item was not cacheable. */
+  readonly cache?: CacheStatus | undefined;
 }
 
 /**
@@ -95,6 +99,8 @@ export async function handleRpc(
   }
 
   access?.writeHeaders(headers);
+  const cacheHeader = xCache(entries, batch);
+  if (cacheHeader !== undefined) headers['x-cache'] = cacheHeader;
   if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - started);
   if (ctx.config.exposeUpstream && timing.upstream !== undefined)
     headers['x-turnpike-upstream'] = timing.upstream;
@@ -132,7 +138,7 @@ async function runItem(
     }
     const result = await network.handle(request, timing);
     if (result.ok) {
-      entry = { body: result.body, status: 200 };
+      entry = { body: result.body, status: 200, cache: result.cache };
       outcome = result.rpcError ? 'rpc_error' : 'ok';
     } else {
       entry = { body: errorResponse(request.id ?? null, result.error), status: result.error.httpStatus };
@@ -154,14 +160,26 @@ async function runItem(
     };
     requestEndChannel.publish(event);
   }
-  if (request.id === undefined) return { body: undefined, status: 204 };
+  if (request.id === undefined) return { body: undefined, status: 204, cache: entry.cache };
   // The client's exact id text (2^64 and the like), whatever produced the entry.
   if (request.rawId !== undefined && entry.body !== undefined)
-    return { body: spliceRawId(entry.body, request.rawId), status: entry.status };
+    return { body: spliceRawId(entry.body, request.rawId), status: entry.status, cache: entry.cache };
   return entry;
 }
 
 function entryBytes(body: Buffer | string | undefined): number {
   if (body === undefined) return 0;
   return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+}
+
+/**
+ * `X-Cache`: HIT, MISS or COALESCED for a single cacheable request; for a batch, one status per
+ * item in order, BYPASS for items that are not cacheable. Absent when nothing was cacheable.
+ */
+function xCache(entries: readonly Entry[], batch: boolean): string | undefined {
+  if (!batch) return entries[0]?.cache;
+  let any = false;
+  for (const entry of entries) if (entry.cache !== undefined) any = true;
+  if (!any) return undefined;
+  return entries.map((entry) => entry.cache ?? 'BYPASS').join(', ');
 }

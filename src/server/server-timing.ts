@@ -10,10 +10,13 @@ export class StageTiming implements ForwardTiming {
   parseMs = 0;
   /** Key lookup and admission (tenancy on only). */
   authMs: number | undefined = undefined;
+  /** Cache lookups and coalescing waits (cacheable items only). */
+  cacheMs: number | undefined = undefined;
 
   header(totalMs: number): string {
     const auth = this.authMs === undefined ? '' : `auth;dur=${fmt(this.authMs)}, `;
-    return `read;dur=${fmt(this.readMs)}, parse;dur=${fmt(this.parseMs)}, ${auth}select;dur=${fmt(this.selectMs)}, upstream;dur=${fmt(this.upstreamMs)}, total;dur=${fmt(totalMs)}`;
+    const cache = this.cacheMs === undefined ? '' : `cache;dur=${fmt(this.cacheMs)}, `;
+    return `read;dur=${fmt(this.readMs)}, parse;dur=${fmt(this.parseMs)}, ${auth}${cache}select;dur=${fmt(this.selectMs)}, upstream;dur=${fmt(this.upstreamMs)}, total;dur=${fmt(totalMs)}`;
   }
 }
 
