@@ -105,6 +105,8 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   },
 });
 
+const INVALID_SCHEMA_NAME = '3F000';
+
 export async function migrateToLatest(store: StoreDatabase): Promise<string[]> {
   if (store.dialect === 'postgres') {
     // The pool's search_path names the schema; it must exist before anything goes in it.
@@ -117,9 +119,19 @@ export async function migrateToLatest(store: StoreDatabase): Promise<string[]> {
     // second schema in the same database (another deployment, a test run) would skip them.
     ...(store.dialect === 'postgres' && { migrationTableSchema: store.schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) throw error;
-  return (results ?? [])
-    .filter((result) => result.status === 'Success')
-    .map((result) => result.migrationName);
+  // Kysely's check for its own tables lists the tables of every schema; a schema another
+  // session drops at that moment fails the listing ("schema … does not exist"). That says
+  // nothing about ours, so look again.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined)
+      return (results ?? [])
+        .filter((result) => result.status === 'Success')
+        .map((result) => result.migrationName);
+    const otherSchemaVanished =
+      (error as { code?: unknown }).code === INVALID_SCHEMA_NAME &&
+      !String((error as Error).message).includes(`"${store.schema}"`);
+    if (!otherSchemaVanished || attempt === 5) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+  }
 }
