@@ -1,6 +1,6 @@
 /**
  * The shared Redis tier between two gateway instances: a miss on one is a hit on the other,
- * and Redis dying mid-run costs nothing but hits (requests keep being served, failures are
+ * identical requests at both make one upstream call, and Redis dying mid-run costs nothing but hits (requests keep being served, failures are
  * counted).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { REDIS_URL, randomName } from './support/databases.js';
+import { startFaultProxy } from './support/fault-proxy.js';
 import { getFreePort } from './support/free-port.js';
 import { rpc } from './support/rpc.js';
 
@@ -22,13 +23,17 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
-async function instance(redisUrl: string, prefix: string): Promise<{ gateway: Gateway; url: string }> {
+async function instance(
+  redisUrl: string,
+  prefix: string,
+  upstream = anvil.url,
+): Promise<{ gateway: Gateway; url: string }> {
   const gateway = createGateway({
     logging: { level: 'silent' },
     storage: { redisUrl, redisKeyPrefix: prefix },
     networks: {
       anvil: {
-        upstreams: [{ url: anvil.url }],
+        upstreams: [{ url: upstream }],
         cache: { finality: 'depth', depth: 5, headPollMs: 50 },
       },
     },
@@ -69,6 +74,30 @@ describe('two instances sharing the Redis tier', () => {
       expect(b.gateway.networks.get('anvil')!.cache!.stats.misses).toBe(0);
     } finally {
       await Promise.all([a.gateway.close(500), b.gateway.close(500)]);
+    }
+  });
+
+  it('a burst of identical requests at both instances makes one upstream call (fill lock)', async () => {
+    const prefix = `${randomName('tpcache')}:`;
+    // Slow the upstream a little so both instances' requests overlap the one call.
+    const proxy = await startFaultProxy(anvil.url);
+    const a = await instance(REDIS_URL, prefix, proxy.url);
+    const b = await instance(REDIS_URL, prefix, proxy.url);
+    try {
+      await cacheable(a.url, ['0x1', false]);
+      await cacheable(b.url, ['0x1', false]);
+      proxy.setFault({ kind: 'latency', ms: 150, methods: ['eth_getBalance'] });
+      const params = ['0x70997970c51812dc3a010c7d01b50e0d17dc79c8', '0x9'];
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => rpc(i % 2 === 0 ? a.url : b.url, 'eth_getBalance', params)),
+      );
+      const expected = (await rpc(anvil.url, 'eth_getBalance', params)).body;
+      for (const answer of answers)
+        expect((answer.body as { result: string }).result).toBe((expected as { result: string }).result);
+      expect(proxy.stats.byMethod.get('eth_getBalance')).toBe(1);
+    } finally {
+      await Promise.all([a.gateway.close(500), b.gateway.close(500)]);
+      await proxy.close();
     }
   });
 
