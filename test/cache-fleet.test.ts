@@ -1,7 +1,7 @@
 /**
  * The shared Redis tier between two gateway instances: a miss on one is a hit on the other,
- * identical requests at both make one upstream call, and Redis dying mid-run costs nothing but hits (requests keep being served, failures are
- * counted).
+ * identical requests at both make one upstream call, and Redis dying mid-run costs nothing but
+ * hits (requests keep being served, failures are counted).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -53,9 +53,21 @@ export class RedisFillLock implements FillLock {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       const value = await read();
       if (value !== undefined) return value;
-      // The holder may have failed and released without storing: stop waiting then.
+      // Released: the holder stored its answer (its write goes out just before the release,
+      // but may land a moment later than our read) or failed. Look a few more times, then go.
       const held = await this.client.exists(`${this.prefix}cl:${key}`).catch(() => 0);
-      if (held === 0) return undefined;
+      if (held === 0) return this.lastLook(read);
+    }
+    return undefined;
+  }
+
+  private async lastLook(
+    read: () => Buffer | undefined | Promise<Buffer | undefined>,
+  ): Promise<Buffer | undefined> {
+    for (let i = 0; i < 3; i++) {
+      const value = await read();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS / 2));
     }
     return undefined;
   }
