@@ -36,6 +36,8 @@ export async function runDev(args: string[]): Promise<number> {
           chainId: DEV_CHAIN_ID,
           health: { maxBlockLag: 0 },
           access: { keyless: true },
+          // anvil mines on every transaction: block numbers must not lag behind it.
+          cache: { blockNumberMaxAgeMs: 0 },
           upstreams: [{ id: 'anvil', url: anvil.url }],
         },
       },

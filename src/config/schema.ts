@@ -133,7 +133,7 @@ export const networkCacheSchema = z.strictObject({
   /** Cache empty results (`null`, `[]`, `0x`): off, since they are often "not yet". */
   cacheEmpty: flag().default(false),
   /** Answer `eth_blockNumber` from the chain tracker when its head is at most this old (0 = off). */
-  blockNumberMaxAgeMs: nonNegativeInt.default(0),
+  blockNumberMaxAgeMs: nonNegativeInt.default(2_000),
   /** How often the chain tracker reads the head block (it follows parent hashes to see reorgs). */
   headPollMs: positiveInt.default(2_000),
   /** Overrides of the built-in rules, first match wins. */
