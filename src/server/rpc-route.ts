@@ -51,7 +51,12 @@ export async function handleRpc(
   const started = req.receivedAt;
   const timing = new StageTiming();
   const contentType = req.headers['content-type'];
-  if (contentType !== undefined && contentType !== '' && !JSON_TYPE.test(contentType)) {
+  if (
+    contentType !== undefined &&
+    contentType !== '' &&
+    contentType !== 'application/json' &&
+    !JSON_TYPE.test(contentType)
+  ) {
     sendError(
       ctx,
       req,
