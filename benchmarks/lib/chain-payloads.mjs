@@ -45,7 +45,7 @@ const CALL_PLAN = [6, 8, 10, 14, 20, 30, 45, 60, 90, 130, 200, 300, 450, 700, 10
 const SYNTHETIC_BLOCK_TXS = 300;
 
 /** Where the platform's anvil binary is (the package `@foundry-rs/anvil` installs it). */
-function anvilBinary() {
+export function anvilBinary() {
   const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch] ?? process.arch;
   const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
   const require = createRequire(import.meta.url);

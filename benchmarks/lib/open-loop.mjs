@@ -7,6 +7,12 @@
 // Run as a child process (see load.mjs) so the parent's sampling never disturbs the schedule:
 //   node open-loop.mjs '{"url":"http://127.0.0.1:8545/","rate":2000,"seconds":10,...}'
 // It prints JSON lines: {"type":"interval",...} every intervalSeconds, then {"type":"result",...}.
+//
+// Option `bodiesFile` (a JSON file `{ "bodies": [...], "classes": [...] }`, classes optional):
+// request i sends bodies[i % bodies.length] instead of the one `body`, and with classes the
+// result also holds latency percentiles per class (`byClass`). A file, because a request mix of
+// thousands of bodies does not fit in one command-line argument.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
@@ -28,7 +34,9 @@ export async function runOpenLoop(options, onInterval = () => {}) {
     connections = 32,
     timeoutMs = 10_000,
     intervalSeconds = 0,
+    bodiesFile,
   } = options;
+  const mix = bodiesFile === undefined ? undefined : loadMix(bodiesFile);
   const target = new URL(url);
   const path = `${target.pathname}${target.search}`;
   const headers = { 'content-type': 'application/json' };
@@ -48,6 +56,8 @@ export async function runOpenLoop(options, onInterval = () => {}) {
   const corrected = new Float64Array(measured); // from intended send time
   const service = new Float64Array(measured); // from actual send time (what a closed loop would report)
   const sendLag = new Float64Array(measured);
+  // With a mix: the class (index into mix.classNames) of every kept sample.
+  const sampleClass = mix?.classOf ? new Uint8Array(measured) : undefined;
   let okCount = 0;
   const errors = { total: 0, warmup: 0, byKind: {} };
   let inFlight = 0;
@@ -83,8 +93,9 @@ export async function runOpenLoop(options, onInterval = () => {}) {
     if (index >= warmupCount) sendLag[index - warmupCount] = now - intended;
     inFlight++;
     if (inFlight > maxInFlight) maxInFlight = inFlight;
+    const slot = mix === undefined ? 0 : index % mix.bodies.length;
     pool
-      .request({ method: 'POST', path, headers, body })
+      .request({ method: 'POST', path, headers, body: mix === undefined ? body : mix.bodies[slot] })
       .then(async ({ statusCode, body: responseBody }) => {
         const text = await responseBody.text();
         const done = nowMs();
@@ -96,6 +107,7 @@ export async function runOpenLoop(options, onInterval = () => {}) {
         if (index < warmupCount) return;
         corrected[okCount] = done - intended;
         service[okCount] = done - now;
+        if (sampleClass !== undefined) sampleClass[okCount] = mix.classOf[slot];
         okCount++;
       })
       .catch((err) => countError(err.code ?? err.name ?? 'error', index))
@@ -169,7 +181,35 @@ export async function runOpenLoop(options, onInterval = () => {}) {
     maxInFlight,
     valid: invalid.length === 0,
     invalid,
+    ...(sampleClass !== undefined && {
+      byClass: byClass(corrected.subarray(0, okCount), sampleClass.subarray(0, okCount), mix.classNames),
+    }),
   };
+}
+
+/** Reads a request mix: bodies as Buffers (sent as is), classes as small integers. */
+function loadMix(file) {
+  const { bodies, classes } = JSON.parse(readFileSync(file, 'utf8'));
+  if (!Array.isArray(bodies) || bodies.length === 0) throw new Error(`${file}: no bodies`);
+  const mix = { bodies: bodies.map((b) => Buffer.from(b)), classNames: [], classOf: undefined };
+  if (Array.isArray(classes)) {
+    if (classes.length !== bodies.length) throw new Error(`${file}: one class per body expected`);
+    mix.classNames = [...new Set(classes)];
+    if (mix.classNames.length > 255) throw new Error(`${file}: too many classes`);
+    mix.classOf = Uint8Array.from(classes, (c) => mix.classNames.indexOf(c));
+  }
+  return mix;
+}
+
+/** Latency summary per class of request. */
+function byClass(latencies, classOf, names) {
+  const out = {};
+  names.forEach((name, c) => {
+    const picked = [];
+    for (let i = 0; i < latencies.length; i++) if (classOf[i] === c) picked.push(latencies[i]);
+    out[name] = summarize(picked);
+  });
+  return out;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

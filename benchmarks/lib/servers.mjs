@@ -10,6 +10,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXPRESS_PROXY = fileURLToPath(new URL('../servers/express-proxy.mjs', import.meta.url));
 const NODE_UNDICI_PROXY = fileURLToPath(new URL('../servers/node-undici-proxy.mjs', import.meta.url));
 const FLAPPING_STUB = fileURLToPath(new URL('../servers/flapping-stub.mjs', import.meta.url));
+const MEMORY_FLOOR = fileURLToPath(new URL('../servers/memory-floor.mjs', import.meta.url));
 const TURNPIKE_BIN = join(REPO_ROOT, 'bin/turnpike.js');
 const TURNPIKE_DIST = join(REPO_ROOT, 'dist/cli/main.js');
 const READY = /ready (http:\/\/\S+)/;
@@ -27,6 +28,20 @@ export async function startNodeUndiciProxy({ port, upstream, workers }) {
     'node-undici-proxy',
     process.execPath,
     [NODE_UNDICI_PROXY, String(port), upstream, String(workers)],
+    { ready: READY },
+  );
+  return { child, url: `http://127.0.0.1:${port}/` };
+}
+
+/**
+ * The runtime floor for answers from memory (see the server file): `answersFile` maps request
+ * bodies to response bodies.
+ */
+export async function startMemoryFloor({ port, answersFile, workers }) {
+  const child = await startChild(
+    'memory-floor',
+    process.execPath,
+    [MEMORY_FLOOR, String(port), answersFile, String(workers)],
     { ready: READY },
   );
   return { child, url: `http://127.0.0.1:${port}/` };
@@ -51,7 +66,8 @@ export function turnpikeMissing() {
  * Writes a one-network config and starts `turnpike start`; resolves once it prints its ready line.
  * `extraConfig` adds top-level sections or merges into them (e.g. `{ storage, tenancy }` for
  * tenancy on); `urlPath` is what the returned `url` points at (default `/<network>`, e.g.
- * `/<network>/<apiKey>` for keyed requests).
+ * `/<network>/<apiKey>` for keyed requests). `networkConfig` merges into the network's own
+ * section (e.g. `{ cache: {...} }`, or `{ health: {...} }` to replace the stub-friendly health).
  */
 export async function startTurnpike({
   dir,
@@ -62,6 +78,7 @@ export async function startTurnpike({
   nodeArgs = [],
   onLine,
   extraConfig = {},
+  networkConfig = {},
   urlPath = `/${network}`,
 }) {
   const missing = turnpikeMissing();
@@ -74,6 +91,7 @@ export async function startTurnpike({
         // The stubs answer "0x1" to everything: no chain id to check, no head to lag behind.
         health: { checkChainId: false, maxBlockLag: 0 },
         upstreams: upstreams.map((url) => ({ url })),
+        ...networkConfig,
       },
     },
   };
