@@ -1,7 +1,7 @@
 // A local anvil with history, for the cache benchmark: a few hundred blocks holding value
 // transfers and calls to a tiny contract, so historical reads (blocks, balances, eth_call,
 // receipts) have real content. A seeded PRNG makes the chain the same on every run.
-import { anvilBinary } from './chain-payloads.mjs';
+import { anvilBinary, rpc, rpcBatch } from './chain-payloads.mjs';
 import { startChild } from './children.mjs';
 import { assemble, deployCode } from './evm-asm.mjs';
 import { freePort } from './ports.mjs';
@@ -31,28 +31,6 @@ export function prng(seed) {
 }
 
 const hex = (n) => `0x${n.toString(16)}`;
-
-export async function rpcBatch(url, calls) {
-  const body = calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }));
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const replies = await response.json();
-  const results = new Array(calls.length);
-  for (const reply of replies) {
-    if (reply.error) throw new Error(`${calls[reply.id][0]}: ${JSON.stringify(reply.error)}`);
-    results[reply.id] = reply.result;
-  }
-  return results;
-}
-
-export async function rpc(url, method, params = []) {
-  const [result] = await rpcBatch(url, [[method, params]]);
-  return result;
-}
 
 /** Starts anvil on a free port (instant mining until told otherwise); resolves once it listens. */
 export async function startAnvil() {

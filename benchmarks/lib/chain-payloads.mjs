@@ -87,7 +87,8 @@ function makeRandom(seed) {
   return { next, int, hex, address, amountWord, word: (h) => h.padStart(64, '0') };
 }
 
-async function rpcBatch(url, calls) {
+/** JSON-RPC calls in one batch; results in call order, the first error thrown. */
+export async function rpcBatch(url, calls) {
   const body = calls.map(([method, params], id) => ({ jsonrpc: '2.0', id, method, params }));
   const response = await fetch(url, {
     method: 'POST',
@@ -104,7 +105,7 @@ async function rpcBatch(url, calls) {
   return results;
 }
 
-async function rpc(url, method, params) {
+export async function rpc(url, method, params = []) {
   const [result] = await rpcBatch(url, [[method, params]]);
   return result;
 }

@@ -4,9 +4,9 @@
 // What a cache hit in Turnpike costs above it is gateway work; what this floor costs is Node and
 // the kernel. Not a usable server: no chunked bodies, no limits, no errors beyond a 404.
 // Usage: node memory-floor.mjs <port> <answers.json: { "<body>": "<response body>" }> <workers>
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { announceReady, forkWorkers } from './fork-workers.mjs';
 
 const [port, answersFile, workersArg] = process.argv.slice(2);
 if (!port || !answersFile) {
@@ -15,18 +15,7 @@ if (!port || !answersFile) {
 }
 const workers = Math.max(1, Number(workersArg) || 1);
 
-if (cluster.isPrimary && workers > 1) {
-  let ready = 0;
-  for (let i = 0; i < workers; i++) {
-    cluster.fork().on('message', (message) => {
-      if (message === 'ready' && ++ready === workers) console.log(`ready http://127.0.0.1:${port}`);
-    });
-  }
-  process.on('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
-    process.exit(0);
-  });
-} else {
+if (!forkWorkers(port, workers)) {
   const responses = new Map();
   for (const [body, answer] of Object.entries(JSON.parse(readFileSync(answersFile, 'utf8')))) {
     const bytes = Buffer.from(answer);
@@ -58,8 +47,7 @@ if (cluster.isPrimary && workers > 1) {
     socket.on('error', () => socket.destroy());
   });
   server.listen(Number(port), '127.0.0.1', () => {
-    if (cluster.isWorker) process.send?.('ready');
-    else console.log(`ready http://127.0.0.1:${port}`);
+    announceReady(port);
   });
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }

@@ -3,9 +3,9 @@
 // issue's own yardstick ("node:http + undici ≈ 55 µs/req"); what Turnpike costs above it is
 // gateway work, what it costs below nginx is the runtime. Not a usable proxy: no limits, no errors.
 // Usage: node node-undici-proxy.mjs <port> <upstream-url> <workers>
-import cluster from 'node:cluster';
 import http from 'node:http';
 import { Pool } from 'undici';
+import { announceReady, forkWorkers } from './fork-workers.mjs';
 
 const [port, upstream, workersArg] = process.argv.slice(2);
 if (!port || !upstream) {
@@ -14,18 +14,7 @@ if (!port || !upstream) {
 }
 const workers = Math.max(1, Number(workersArg) || 1);
 
-if (cluster.isPrimary && workers > 1) {
-  let ready = 0;
-  for (let i = 0; i < workers; i++) {
-    cluster.fork().on('message', (message) => {
-      if (message === 'ready' && ++ready === workers) console.log(`ready http://127.0.0.1:${port}`);
-    });
-  }
-  process.on('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM');
-    process.exit(0);
-  });
-} else {
+if (!forkWorkers(port, workers)) {
   const url = new URL(upstream);
   const pool = new Pool(url.origin, { connections: 64 });
   const server = http.createServer((req, res) => {
@@ -51,8 +40,7 @@ if (cluster.isPrimary && workers > 1) {
   });
   server.keepAliveTimeout = 75_000;
   server.listen(Number(port), '127.0.0.1', () => {
-    if (cluster.isWorker) process.send?.('ready');
-    else console.log(`ready http://127.0.0.1:${port}`);
+    announceReady(port);
   });
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }
