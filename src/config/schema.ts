@@ -5,28 +5,8 @@
  */
 import { z } from 'zod';
 
-const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s/]+/i.test(value) && URL.canParse(value), {
-  message: 'expected an http(s) URL',
-});
-
-/**
- * `${ENV}` interpolation yields strings, so `port: ${PORT}` arrives as "8080". Numbers and
- * booleans accept their plain string spelling; anything else still fails with its path.
- */
-const NUMERIC = /^\s*-?\d+(?:\.\d+)?\s*$/;
-function numeric<T extends z.ZodNumber>(schema: T) {
-  return z.preprocess(
-    (value) => (typeof value === 'string' && NUMERIC.test(value) ? Number(value) : value),
-    schema,
-  );
-}
-function flag() {
-  return z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
-}
-
-const positiveInt = numeric(z.number().int().positive());
-const nonNegativeInt = numeric(z.number().int().nonnegative());
-const milliseconds = nonNegativeInt;
+import { flag, httpUrl, milliseconds, nonNegativeInt, numeric, positiveInt } from './primitives.js';
+import { relayerSchema } from './relayer-schema.js';
 
 export const poolSchema = z.strictObject({
   /** Keep-alive sockets per upstream per worker. */
@@ -258,11 +238,15 @@ export const configSchema = z
     storage: storageSchema.prefault({}),
     tenancy: tenancySchema.prefault({}),
     cache: cacheSchema.prefault({}),
+    relayer: relayerSchema.prefault({}),
     networks: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase network name'), networkSchema)
       .refine((networks) => Object.keys(networks).length > 0, 'expected at least one network'),
   })
   .superRefine((config, ctx) => {
+    const relayerNetwork = config.relayer.network;
+    if (config.relayer.enabled && relayerNetwork !== undefined && !(relayerNetwork in config.networks))
+      ctx.addIssue({ code: 'custom', path: ['relayer', 'network'], message: `no network "${relayerNetwork}"` });
     for (const [name, network] of Object.entries(config.networks)) {
       const seen = new Set<string>();
       network.upstreams.forEach((upstream, index) => {
@@ -301,4 +285,5 @@ export type RateConfig = z.output<typeof rateSchema>;
 export type AccessConfig = z.output<typeof accessSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;
 export type NetworkCacheConfig = z.output<typeof networkCacheSchema>;
+export type RelayerConfig = z.output<typeof relayerSchema>;
 export type CacheRuleConfig = z.output<typeof cacheRuleSchema>;

@@ -159,6 +159,55 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The change conflicts with existing data (a duplicate name, a plan still in use).',
   },
+  // Relayer: transfers API and engine.
+  ERR_RELAYER_INVALID: {
+    rpc: -32602,
+    http: 400,
+    retry: 'none',
+    summary: 'A transfer request is invalid; `data.issues` lists each field with its path.',
+  },
+  ERR_RELAYER_IDEMPOTENCY_CONFLICT: {
+    rpc: -32009,
+    http: 409,
+    retry: 'none',
+    summary: 'The idempotency key was used before with another body.',
+  },
+  ERR_RELAYER_NOT_FOUND: {
+    rpc: -32004,
+    http: 404,
+    retry: 'none',
+    summary: 'No transfer or job with that id (for this project).',
+  },
+  ERR_RELAYER_QUEUE_FULL: {
+    rpc: -32005,
+    http: 503,
+    retry: 'none',
+    summary: 'The relayer queue is at `relayer.maxQueueDepth`; retry after `Retry-After`.',
+  },
+  ERR_RELAYER_UNAVAILABLE: {
+    rpc: -32603,
+    http: 503,
+    retry: 'none',
+    summary: 'The relayer could not store the request (database down); nothing was accepted.',
+  },
+  ERR_RELAYER_TRANSFER_REVERTED: {
+    rpc: -32603,
+    http: 500,
+    retry: 'none',
+    summary: 'A transfer failed: alone in its batch, it reverted on chain or in gas estimation.',
+  },
+  ERR_RELAYER_PREFLIGHT: {
+    rpc: -32603,
+    http: 500,
+    retry: 'none',
+    summary: 'A transfer failed a pre-flight check that cannot pass later (no contract at the token).',
+  },
+  ERR_RELAYER_NONCE_GAP: {
+    rpc: -32603,
+    http: 500,
+    retry: 'none',
+    summary: 'A signing key had a nonce no stored transaction could fill; a no-op filled it.',
+  },
   // Pipeline / failsafe.
   ERR_DEADLINE_EXCEEDED: {
     rpc: -32603,

@@ -9,6 +9,7 @@ import type { NetworkConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
 import { ruleFor } from '../rpc/methods/rules.js';
+import { RpcAnswerError } from '../rpc/rpc-answer-error.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
 import {
@@ -159,6 +160,23 @@ export class Network {
     const body =
       request.id === undefined || request.rawId !== undefined ? withSyntheticId(request) : request.raw;
     return forward(this.forwardContext, request, body, rule, timing);
+  }
+
+  /**
+   * One JSON-RPC call made by Turnpike itself (the relayer), through this network's pipeline:
+   * selection, retries, failover, the cache. Resolves with the result; rejects with the
+   * GatewayError of a failed pipeline, or an RpcAnswerError when the node answered an error.
+   */
+  async call(method: string, params: readonly unknown[]): Promise<unknown> {
+    const raw = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
+    const request: RpcRequest = { id: 1, method, params: params as unknown[], raw };
+    const result = await this.handle(request, { ...UNTIMED });
+    if (!result.ok) throw result.error;
+    if (!result.rpcError && result.parsed === true) return result.result;
+    const text = typeof result.body === 'string' ? result.body : result.body.toString('utf8');
+    const answer = JSON.parse(text) as { result?: unknown; error?: { code?: unknown; message?: unknown } };
+    if (result.rpcError || answer.error !== undefined) throw new RpcAnswerError(method, answer.error ?? {});
+    return answer.result;
   }
 
   /** The tracker's head when it was read recently enough to answer eth_blockNumber. */

@@ -1,0 +1,82 @@
+/** The `relayer` section: token transfers accepted over HTTP and executed by a key pool. */
+import { z } from 'zod';
+import { flag, httpUrl, milliseconds, numeric, positiveInt } from './primitives.js';
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
+
+export const relayerKeysSchema = z.strictObject({
+  /** Environment variable holding the private keys (0x-hex, separated by commas or whitespace). */
+  env: z.string().default('TURNPIKE_RELAYER_KEYS'),
+  /** A file of private keys (one per line, or a JSON array); read at start, never logged. */
+  file: z.string().optional(),
+});
+
+export const relayerWebhookSchema = z.strictObject({
+  /** Where terminal states are POSTed (only from config, never from a request). */
+  url: httpUrl,
+  /** HMAC-SHA256 key for `Turnpike-Signature` (`TURNPIKE_WEBHOOK_SECRET` overrides). */
+  secret: z.string().min(16, 'expected at least 16 characters'),
+  /** Tries per delivery before it is given up (kept in the database, marked abandoned). */
+  maxAttempts: positiveInt.default(12),
+  /** First retry delay; doubles each try, capped at 10 minutes. */
+  retryBaseMs: positiveInt.default(1_000),
+  timeoutMs: positiveInt.default(5_000),
+});
+
+export const relayerSchema = z
+  .strictObject({
+    enabled: flag().default(false),
+    /** The network whose pipeline submits transactions and polls receipts. */
+    network: z.string().optional(),
+    /** Run the engine (key leases, signing, submission) in this process; false = accept only. */
+    engine: flag().default(true),
+    keys: relayerKeysSchema.prefault({}),
+    /** The Disperse-style batch contract (contracts/TurnpikeBatchTransfer.sol) on that network. */
+    batchContract: address.optional(),
+    /** Tokens a request may name, by name: `{ USDC: "0x…" }`. A request may also give the address. */
+    tokens: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected a short token name'), address)
+      .default({}),
+    /** The token of `/send-ft` requests (they name none). */
+    defaultToken: z.string().optional(),
+    maxTransfersPerRequest: positiveInt.default(1_000),
+    maxMemoBytes: positiveInt.default(256),
+    /** Open transfers (not yet confirmed or failed) above which new requests get 503. */
+    maxQueueDepth: positiveInt.default(200_000),
+    /** Requests arriving within this window are stored in one database commit. */
+    acceptFlushMs: milliseconds.default(2),
+    /** Most transfers in one batch transaction (the gas cap may lower it). */
+    maxBatchSize: positiveInt.default(250),
+    /** Most gas one batch transaction may use. */
+    gasCap: numeric(z.number().int().positive()).default(15_000_000),
+    /** Transactions a key may have in flight (signed, not yet mined) at once. */
+    maxInFlightPerKey: positiveInt.default(4),
+    /** How often receipts of in-flight transactions are polled. */
+    pollMs: positiveInt.default(500),
+    /** A key lease lasts this long unless renewed (renewed every third of it). */
+    leaseMs: positiveInt.default(15_000),
+    /** How often the reconciler compares each key's chain nonce and receipts with the store. */
+    reconcileMs: positiveInt.default(30_000),
+    /** A transaction not mined after this long is re-signed at the same nonce with higher fees. */
+    stuckAfterMs: positiveInt.default(30_000),
+    /** Fee increase of a replacement, in percent (nodes require at least 10). */
+    feeBumpPercent: numeric(z.number().min(10).max(1_000)).default(15),
+    webhook: relayerWebhookSchema.optional(),
+  })
+  .superRefine((relayer, ctx) => {
+    if (!relayer.enabled) return;
+    if (relayer.network === undefined)
+      ctx.addIssue({ code: 'custom', path: ['network'], message: 'required when the relayer is enabled' });
+    if (relayer.batchContract === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batchContract'],
+        message: 'required when the relayer is enabled',
+      });
+    if (relayer.defaultToken !== undefined && !(relayer.defaultToken in relayer.tokens))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultToken'],
+        message: 'must name an entry of relayer.tokens',
+      });
+  });

@@ -1,0 +1,136 @@
+/**
+ * What the relayer needs from its database. `SqlRelayerStore` implements it on the shared
+ * SQLite / PostgreSQL layer; the conformance suite (test/conformance/relayer-store.ts) runs
+ * against both.
+ *
+ * Exactly-once rests on three rules the store enforces, not the engine:
+ *  - every write made for a signing key checks the lease's fencing token, so a process that
+ *    lost its lease (paused, partitioned) cannot sign or settle anything afterwards;
+ *  - a nonce is handed out in the same transaction that stores the signed bytes of the
+ *    attempt using it, so no nonce is used twice and no transaction is broadcast unrecorded;
+ *  - a batch's transfers change state together with the batch, in one transaction.
+ */
+import type {
+  AcceptRequest,
+  AcceptResult,
+  Attempt,
+  AttemptOutcome,
+  Batch,
+  KeyLease,
+  NewAttempt,
+  TransferQuery,
+  TransferRecord,
+  TransferState,
+  WebhookDelivery,
+} from './model.js';
+
+/** The transfers a settle touched, for latency metrics. */
+export interface SettledTransfers {
+  readonly confirmed: readonly { readonly id: string; readonly createdAt: number }[];
+  readonly failed: readonly { readonly id: string; readonly createdAt: number }[];
+  /** New batches made when a reverted batch was bisected. */
+  readonly split: readonly Batch[];
+}
+
+export interface RelayerStore {
+  // ── Intake (API) ────────────────────────────────────────────────────────────
+  /**
+   * Stores many requests in ONE transaction (the API groups a tick's requests into one commit).
+   * Per request: new key → `created`; same key and hash → `replay` with the stored ids; same
+   * key, other hash → `conflict`. Keys are scoped to the project (null = keyless/dev).
+   * Two requests with the same key in one call: the first decides, the second is a replay or
+   * conflict of it.
+   */
+  acceptMany(requests: readonly AcceptRequest[], now: number): Promise<AcceptResult[]>;
+  getTransfer(id: string): Promise<TransferRecord | undefined>;
+  /** The transfers of one accepted request (a job of the `/send-ft` routes), in request order. */
+  getRequestTransfers(requestId: string): Promise<TransferRecord[]>;
+  listTransfers(query: TransferQuery): Promise<TransferRecord[]>;
+  /** Transfers not yet confirmed or failed (the queue depth back-pressure is measured on). */
+  countOpen(): Promise<number>;
+  countByState(): Promise<Record<TransferState, number>>;
+
+  // ── Signing keys ────────────────────────────────────────────────────────────
+  /** Adds keys not yet known (idempotent); never changes a known key's nonce or lease. */
+  registerKeys(addresses: readonly string[]): Promise<void>;
+  /**
+   * Takes the key if it is free, its lease expired, or `owner` already holds it; the fencing
+   * token grows by one on every change of hands. Undefined when another owner holds it.
+   */
+  acquireKey(address: string, owner: string, leaseMs: number, now: number): Promise<KeyLease | undefined>;
+  /** Extends the lease; undefined when it was lost (expired and taken, fencing token moved on). */
+  renewKey(lease: KeyLease, leaseMs: number, now: number): Promise<KeyLease | undefined>;
+  releaseKey(lease: KeyLease): Promise<void>;
+  /** Sets the next nonce (the reconciler, after reading the chain). False when the lease is lost. */
+  setNextNonce(lease: KeyLease, nextNonce: number): Promise<boolean>;
+
+  // ── Batches ─────────────────────────────────────────────────────────────────
+  /**
+   * Moves up to `maxSize` of the oldest accepted transfers of one token (the token of the
+   * oldest accepted transfer) into a new batch bound to the lease's key: state `batched`.
+   * PostgreSQL skips rows other processes are claiming (FOR UPDATE SKIP LOCKED).
+   * Undefined when nothing is accepted, or the lease is lost.
+   */
+  claimBatch(lease: KeyLease, maxSize: number, now: number): Promise<Batch | undefined>;
+  /** This key's batches still `batched` (no attempt signed yet): after a restart or a bisection. */
+  unsignedBatches(lease: KeyLease): Promise<Batch[]>;
+  /** Fails every transfer of an unsigned batch with `reason` (pre-flight said it can never go). */
+  failBatch(
+    lease: KeyLease,
+    batchId: string,
+    reason: string,
+    now: number,
+  ): Promise<SettledTransfers | undefined>;
+  /** Bisects an unsigned batch (gas estimate said it reverts): two new batches, same key. */
+  splitBatch(lease: KeyLease, batchId: string, now: number): Promise<Batch[] | undefined>;
+  /** Returns an unsigned batch's transfers to `accepted` (e.g. the key cannot pay for it now). */
+  releaseBatch(lease: KeyLease, batchId: string, now: number): Promise<boolean>;
+
+  // ── Attempts ────────────────────────────────────────────────────────────────
+  /**
+   * Stores a signed transaction at the key's next nonce and advances it, in one transaction;
+   * the batch and its transfers become `signed` with the attempt's hash. Refused (undefined)
+   * when the lease is lost or `attempt.nonce` is not the key's next nonce.
+   */
+  recordAttempt(lease: KeyLease, attempt: NewAttempt, now: number): Promise<Attempt | undefined>;
+  /** Stores a fee bump of `replaces` (same nonce, same batch, higher fees). */
+  recordReplacement(
+    lease: KeyLease,
+    replaces: string,
+    attempt: NewAttempt,
+    now: number,
+  ): Promise<Attempt | undefined>;
+  /** The broadcast went out (or the node already had it): attempt, batch and transfers `submitted`. */
+  markSubmitted(lease: KeyLease, attemptId: string, now: number): Promise<boolean>;
+  /** This key's attempts still `signed` or `submitted`, by nonce then age. */
+  openAttempts(lease: KeyLease): Promise<Attempt[]>;
+  /**
+   * A receipt for `attemptId` arrived. Success: the attempt is `confirmed`, the other attempts
+   * at its nonce `replaced`, the batch and its transfers `confirmed` with hash and block.
+   * Reverted: attempt `reverted`, siblings `replaced`; a batch of one fails with `reason`, a
+   * larger batch is bisected into two new unsigned batches (same key). Terminal transfers get
+   * their webhook queued in the same transaction when webhooks are on.
+   */
+  settleAttempt(
+    lease: KeyLease,
+    attemptId: string,
+    outcome: AttemptOutcome,
+    reason: string,
+    now: number,
+  ): Promise<SettledTransfers | undefined>;
+  /**
+   * The key's nonce moved past this attempt and no receipt names any attempt at that nonce
+   * (something else used it): every attempt at the nonce becomes `dropped` and the batch's
+   * transfers go back to `accepted`, to be batched again.
+   */
+  dropNonce(lease: KeyLease, nonce: number, now: number): Promise<boolean>;
+
+  // ── Webhooks (an outbox filled by settle/fail) ──────────────────────────────
+  /** Claims up to `limit` due deliveries for `claimMs` (other processes skip them meanwhile). */
+  claimWebhooks(now: number, limit: number, claimMs: number): Promise<WebhookDelivery[]>;
+  webhookDelivered(id: string, now: number): Promise<void>;
+  /** Schedules the next try; after `abandon` the delivery is given up (kept, marked). */
+  webhookFailed(id: string, nextAt: number, abandon: boolean): Promise<void>;
+
+  close(): Promise<void>;
+}
