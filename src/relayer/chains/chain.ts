@@ -63,6 +63,11 @@ export interface RelayerChain {
     token: string,
     transfers: readonly BatchTransfer[],
   ): Promise<SignedTransaction>;
+  /**
+   * The same transaction as `raw` (same nonce, call and gas) with new fees: a fee bump of a
+   * stuck transaction. The engine passes fees at least `feeBumpPercent` above the old ones.
+   */
+  resign(signer: string, raw: string, fees: FeeQuote): Promise<SignedTransaction>;
   /** A transaction that does nothing (0 value to itself), to fill a nonce gap. */
   signNoop(signer: string, nonce: number, fees: FeeQuote): Promise<SignedTransaction>;
   broadcast(raw: string): Promise<BroadcastResult>;
