@@ -1,0 +1,33 @@
+/** The engine's knobs, taken from the `relayer` config section (see docs/configuration.md). */
+import type { RelayerConfig } from '../../config/schema.js';
+
+export interface EngineSettings {
+  readonly maxBatchSize: number;
+  readonly maxInFlightPerKey: number;
+  readonly pollMs: number;
+  readonly leaseMs: number;
+  readonly reconcileMs: number;
+  readonly stuckAfterMs: number;
+  readonly feeBumpPercent: number;
+  /** How long a key waits after a pre-flight check said it cannot pay (balance, allowance). */
+  readonly holdMs: number;
+  /** A nonce the chain moved past with no receipt for any of our attempts is dropped only after it was seen so for this long (a lagging node may not have the receipt yet). */
+  readonly dropAfterMs: number;
+  /** Rebroadcasts a node refused before the nonce is filled with a no-op. */
+  readonly noopAfterRejections: number;
+}
+
+export function engineSettings(config: RelayerConfig, batchCap: number): EngineSettings {
+  return {
+    maxBatchSize: Math.max(1, Math.min(config.maxBatchSize, batchCap)),
+    maxInFlightPerKey: config.maxInFlightPerKey,
+    pollMs: config.pollMs,
+    leaseMs: config.leaseMs,
+    reconcileMs: config.reconcileMs,
+    stuckAfterMs: config.stuckAfterMs,
+    feeBumpPercent: config.feeBumpPercent,
+    holdMs: 5_000,
+    dropAfterMs: Math.max(5_000, 4 * config.pollMs),
+    noopAfterRejections: 3,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Plain counters the engine bumps; metrics/relayer-metrics.ts reads them at scrape time, so
+ * the engine's loops never touch prom-client.
+ */
+export type ReconcilerAction =
+  | 'resubmitted'
+  | 'confirmed'
+  | 'failed'
+  | 'dropped'
+  | 'noop'
+  | 'fee_bump'
+  | 'nonce_synced';
+
+export class EngineStats {
+  confirmed = 0;
+  failed = 0;
+  batchesSent = 0;
+  transfersSent = 0;
+  bisections = 0;
+  preflightHolds = 0;
+  nonceGaps = 0;
+  readonly reconcilerActions: Record<ReconcilerAction, number> = {
+    resubmitted: 0,
+    confirmed: 0,
+    failed: 0,
+    dropped: 0,
+    noop: 0,
+    fee_bump: 0,
+    nonce_synced: 0,
+  };
+  /** Batch sizes and confirmation latencies (seconds) since the last scrape. */
+  batchSizes: number[] = [];
+  confirmationSeconds: number[] = [];
+  /** Transactions signed and not yet settled, per key address. */
+  readonly inFlight = new Map<string, number>();
+
+  noteConfirmed(createdAt: readonly number[], now: number): void {
+    this.confirmed += createdAt.length;
+    // Bounded between scrapes: a long gap keeps only the newest samples.
+    if (this.confirmationSeconds.length > 100_000) this.confirmationSeconds = [];
+    for (const at of createdAt) this.confirmationSeconds.push((now - at) / 1000);
+  }
+
+  noteBatch(size: number): void {
+    this.batchesSent++;
+    this.transfersSent += size;
+    if (this.batchSizes.length > 100_000) this.batchSizes = [];
+    this.batchSizes.push(size);
+  }
+
+  /** Hands the samples gathered since the last call to the scrape, and starts afresh. */
+  drainSamples(): { batchSizes: number[]; confirmationSeconds: number[] } {
+    const drained = { batchSizes: this.batchSizes, confirmationSeconds: this.confirmationSeconds };
+    this.batchSizes = [];
+    this.confirmationSeconds = [];
+    return drained;
+  }
+}
