@@ -103,6 +103,123 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0002-relayer': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('relayer_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('transfer_count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addUniqueConstraint('relayer_requests_key', ['scope', 'idempotency_key'])
+        .execute();
+      await db.schema
+        .createTable('relayer_transfers')
+        .addColumn('seq', dialect === 'postgres' ? 'bigint' : 'integer', serialKey(dialect))
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('request_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('project_id', 'text')
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('to_address', 'text', (c) => c.notNull())
+        .addColumn('amount', 'text', (c) => c.notNull())
+        .addColumn('memo', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('batch_id', 'text')
+        .addColumn('tx_hash', 'text')
+        .addColumn('block_number', BIG)
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addColumn('updated_at', BIG, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('relayer_transfers_claim')
+        .on('relayer_transfers')
+        .columns(['state', 'token', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('relayer_transfers_project')
+        .on('relayer_transfers')
+        .columns(['project_id', 'state', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('relayer_transfers_request')
+        .on('relayer_transfers')
+        .columns(['request_id', 'position'])
+        .execute();
+      await db.schema
+        .createIndex('relayer_transfers_batch')
+        .on('relayer_transfers')
+        .column('batch_id')
+        .execute();
+      await db.schema
+        .createTable('relayer_batches')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_address', 'text', (c) => c.notNull())
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addColumn('updated_at', BIG, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('relayer_batches_key')
+        .on('relayer_batches')
+        .columns(['key_address', 'state'])
+        .execute();
+      await db.schema
+        .createTable('relayer_attempts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_address', 'text', (c) => c.notNull())
+        .addColumn('nonce', BIG, (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('batch_id', 'text')
+        .addColumn('raw', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('max_fee', 'text', (c) => c.notNull())
+        .addColumn('max_priority_fee', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('created_at', BIG, (c) => c.notNull())
+        .addColumn('submitted_at', BIG)
+        .execute();
+      await db.schema
+        .createIndex('relayer_attempts_key')
+        .on('relayer_attempts')
+        .columns(['key_address', 'state', 'nonce'])
+        .execute();
+      await db.schema
+        .createIndex('relayer_attempts_batch')
+        .on('relayer_attempts')
+        .column('batch_id')
+        .execute();
+      await db.schema
+        .createTable('relayer_keys')
+        .addColumn('address', 'text', (c) => c.primaryKey())
+        .addColumn('owner', 'text')
+        .addColumn('lease_expires_at', BIG, (c) => c.notNull().defaultTo(0))
+        .addColumn('fencing_token', BIG, (c) => c.notNull().defaultTo(0))
+        .addColumn('next_nonce', BIG)
+        .execute();
+      await db.schema
+        .createTable('relayer_webhooks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('transfer_id', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_at', BIG, (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('delivered_at', BIG)
+        .execute();
+      await db.schema
+        .createIndex('relayer_webhooks_due')
+        .on('relayer_webhooks')
+        .columns(['state', 'next_at'])
+        .execute();
+    },
+  },
 });
 
 const INVALID_SCHEMA_NAME = '3F000';

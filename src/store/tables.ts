@@ -86,6 +86,93 @@ export interface TenancyChangesTable {
   created_at: number;
 }
 
+/** One accepted relayer request (an idempotency key and the hash of its body). */
+export interface RelayerRequestsTable {
+  id: string;
+  project_id: string | null;
+  /** project_id, or '' for keyless requests: a unique index treats NULLs as all different. */
+  scope: string;
+  idempotency_key: string;
+  request_hash: string;
+  transfer_count: number;
+  created_at: number;
+}
+
+export interface RelayerTransfersTable {
+  /** Insertion order: claims take the lowest first (FIFO). */
+  seq: Generated<number>;
+  id: string;
+  request_id: string;
+  /** Index of the transfer in its request. */
+  position: number;
+  project_id: string | null;
+  token: string;
+  to_address: string;
+  /** Base units, decimal text (beyond 2^53). */
+  amount: string;
+  memo: string | null;
+  /** TransferState */
+  state: string;
+  error: string | null;
+  batch_id: string | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RelayerBatchesTable {
+  id: string;
+  key_address: string;
+  token: string;
+  /** BatchState */
+  state: string;
+  size: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RelayerAttemptsTable {
+  id: string;
+  key_address: string;
+  nonce: number;
+  /** AttemptKind */
+  kind: string;
+  batch_id: string | null;
+  raw: string;
+  hash: string;
+  /** Wei, decimal text. */
+  max_fee: string;
+  max_priority_fee: string;
+  /** AttemptState */
+  state: string;
+  created_at: number;
+  submitted_at: number | null;
+}
+
+/** Signing keys and their leases: every write made for a key checks fencing_token. */
+export interface RelayerKeysTable {
+  address: string;
+  owner: string | null;
+  /** 0 when free. */
+  lease_expires_at: number;
+  fencing_token: number;
+  /** Null until the reconciler first read the chain. */
+  next_nonce: number | null;
+}
+
+/** The webhook outbox, filled in the transaction that makes a transfer terminal. */
+export interface RelayerWebhooksTable {
+  id: string;
+  transfer_id: string;
+  payload: string;
+  attempts: number;
+  next_at: number;
+  /** 'pending' | 'delivered' | 'abandoned' */
+  state: string;
+  delivered_at: number | null;
+}
+
 export interface Database {
   plans: PlansTable;
   projects: ProjectsTable;
@@ -93,4 +180,10 @@ export interface Database {
   credit_entries: CreditEntriesTable;
   usage_daily: UsageDailyTable;
   tenancy_changes: TenancyChangesTable;
+  relayer_requests: RelayerRequestsTable;
+  relayer_transfers: RelayerTransfersTable;
+  relayer_batches: RelayerBatchesTable;
+  relayer_attempts: RelayerAttemptsTable;
+  relayer_keys: RelayerKeysTable;
+  relayer_webhooks: RelayerWebhooksTable;
 }

@@ -1,0 +1,126 @@
+/**
+ * SqlRelayerStore against real databases: the conformance suite on SQLite and PostgreSQL, and
+ * two PostgreSQL pools (as two processes would have) racing to claim transfers and to hand
+ * out the same key's nonce.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Batch, KeyLease, NewAttempt } from '../src/relayer/model.js';
+import { SqlRelayerStore } from '../src/relayer/sql-relayer-store.js';
+import { openDatabase } from '../src/store/database.js';
+import { describeRelayerStore, type RelayerStoreHarness } from './conformance/relayer-store.js';
+import { createTestDatabase, type TestDatabase, type TestDialect } from './support/databases.js';
+
+async function openSqlStore(dialect: TestDialect, webhooks: boolean): Promise<RelayerStoreHarness> {
+  const testDb = await createTestDatabase(dialect);
+  const store = new SqlRelayerStore(testDb.store, { webhooks });
+  return {
+    store,
+    async drop() {
+      await store.close();
+      await testDb.drop();
+    },
+  };
+}
+
+describeRelayerStore('SqlRelayerStore on SQLite', ({ webhooks }) => openSqlStore('sqlite', webhooks));
+describeRelayerStore('SqlRelayerStore on PostgreSQL', ({ webhooks }) => openSqlStore('postgres', webhooks));
+
+const T0 = Date.UTC(2024, 2, 20, 12, 0, 0);
+const TOKEN = `0x${'a'.repeat(40)}`;
+
+/** Two stores on one PostgreSQL schema through separate pools, as two processes would be. */
+async function twoPools(run: (first: SqlRelayerStore, second: SqlRelayerStore) => Promise<void>) {
+  const testDb: TestDatabase = await createTestDatabase('postgres');
+  const other = await openDatabase(testDb.options);
+  try {
+    await run(
+      new SqlRelayerStore(testDb.store, { webhooks: true }),
+      new SqlRelayerStore(other, { webhooks: true }),
+    );
+  } finally {
+    await other.close();
+    await testDb.drop();
+  }
+}
+
+function attempt(lease: KeyLease, batch: Batch | null, nonce: number, tag: string): NewAttempt {
+  return {
+    keyAddress: lease.address,
+    nonce,
+    kind: batch === null ? 'noop' : 'batch',
+    batchId: batch?.id ?? null,
+    raw: '0x02',
+    hash: `0x${Buffer.from(tag).toString('hex').padStart(64, '0')}`,
+    maxFeePerGas: 10n,
+    maxPriorityFeePerGas: 1n,
+  };
+}
+
+describe('SqlRelayerStore on PostgreSQL from two pools', () => {
+  it('concurrent claimers on two keys never put one transfer in two batches', async () => {
+    await twoPools(async (first, second) => {
+      const total = 600;
+      await first.acceptMany(
+        Array.from({ length: total }, (_, i) => ({
+          projectId: null,
+          idempotencyKey: `k${i}`,
+          requestHash: `h${i}`,
+          transfers: [{ token: TOKEN, to: `0x${i.toString(16).padStart(40, '0')}`, amount: 1n }],
+        })),
+        T0,
+      );
+      const keys = [`0x${'1'.repeat(40)}`, `0x${'2'.repeat(40)}`];
+      await first.registerKeys(keys);
+      const leaseOne = (await first.acquireKey(keys[0]!, 'p1', 60_000, T0))!;
+      const leaseTwo = (await second.acquireKey(keys[1]!, 'p2', 60_000, T0))!;
+
+      const claims = Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0 ? first.claimBatch(leaseOne, 9, T0) : second.claimBatch(leaseTwo, 9, T0),
+      );
+      const batches = (await Promise.all(claims)).filter((batch) => batch !== undefined);
+      const claimed = batches.flatMap((batch) => batch.transfers.map((t) => t.id));
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(new Set(batches.map((b) => b.keyAddress))).toStrictEqual(new Set(keys));
+
+      // Every claimed transfer points at the batch that claimed it.
+      const owner = new Map(batches.flatMap((b) => b.transfers.map((t) => [t.id, b.id] as const)));
+      for (const id of claimed.slice(0, 50))
+        expect((await second.getTransfer(id))?.batchId).toBe(owner.get(id));
+      const counts = await second.countByState();
+      expect(counts.batched).toBe(claimed.length);
+      expect(counts.accepted).toBe(total - claimed.length);
+    });
+  });
+
+  it('two processes racing to sign with one key cannot use a nonce twice', async () => {
+    await twoPools(async (first, second) => {
+      const key = `0x${'3'.repeat(40)}`;
+      await first.registerKeys([key]);
+      const lease = (await first.acquireKey(key, 'p1', 60_000, T0))!;
+      expect(await first.setNextNonce(lease, 10)).toBe(true);
+      const synced = (await first.renewKey(lease, 60_000, T0))!;
+
+      // The same lease in both (a process and its paused double): each nonce 10..14 is tried
+      // six times, three through each pool, all at once.
+      const tries = [];
+      for (let nonce = 10; nonce < 15; nonce++)
+        for (let i = 0; i < 6; i++)
+          tries.push(
+            (i % 2 === 0 ? first : second).recordAttempt(
+              synced,
+              attempt(synced, null, nonce, `${nonce}-${i}`),
+              T0,
+            ),
+          );
+      const stored = (await Promise.all(tries)).filter((a) => a !== undefined);
+      const nonces = stored.map((a) => a.nonce);
+      expect(new Set(nonces).size).toBe(nonces.length);
+      expect(nonces.length).toBeGreaterThanOrEqual(1);
+      const open = await second.openAttempts(synced);
+      expect(open.map((a) => a.nonce)).toStrictEqual([...nonces].sort((a, b) => a - b));
+      // No gap: the stored nonces run from 10 without a hole, and next_nonce follows them.
+      expect(open.map((a) => a.nonce)).toStrictEqual(open.map((_, i) => 10 + i));
+      expect((await second.renewKey(synced, 60_000, T0))?.nextNonce).toBe(10 + open.length);
+    });
+  });
+});
