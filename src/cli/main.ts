@@ -15,6 +15,7 @@ Commands:
   credits add <project> <amount>                    prepaid compute units (negative to correct)
   keys create|list|rotate|revoke                    API keys (a secret is shown once)
   usage [--project P] [--group-by day,method]       metered usage
+  bench <scenario.yaml> [--json F] [--html F]       open-model load test with a bottleneck verdict
   help                                              this text
 
 Tenancy commands take --database <file | postgres://…> (else DATABASE_URL, else the storage
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return (await import('./tenancy/keys.js')).runKeys(rest);
     case 'usage':
       return (await import('./tenancy/usage.js')).runUsage(rest);
+    case 'bench':
+      return (await import('./bench.js')).runBench(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,311 @@
+/**
+ * One open-model generator: sends its slice of the schedule at the due times whatever the
+ * target does, through one keep-alive undici Pool of an explicit size, and records intended,
+ * sent (written to a socket), first byte and end of every request. In-flight is bounded: at the
+ * bound a request waits in a FIFO (`queue`, latency still counted from its intended time) or is
+ * counted as `dropped` (`drop`). Runs on the main thread or inside a worker_threads worker.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type Dispatcher, Pool } from 'undici';
+import { errorKind } from './error-kind.js';
+import { encodeHistogram, newHistogram, recordMs } from './histogram.js';
+import { Recorder, type RecorderSnapshot } from './recorder.js';
+import { checkResponse, compileMix, type RequestKind, type RequestMix } from './request-mix.js';
+import type { Scenario } from './scenario-schema.js';
+import { type Arrival, ScheduleSlice } from './schedule.js';
+import { readServerTiming } from './server-timing-header.js';
+import { monotonicMs, Ticker } from './ticker.js';
+
+export interface GeneratorOptions {
+  scenario: Scenario;
+  worker: number;
+  workers: number;
+  /** About once a second: what happened since the previous call. */
+  onLive?: (live: LiveStats) => void;
+}
+
+export interface LiveStats {
+  worker: number;
+  /** Milliseconds since t0. */
+  at: number;
+  /** Written to a socket. */
+  sent: number;
+  ok: number;
+  errors: number;
+  /** In flight plus waiting at the in-flight bound. */
+  outstanding: number;
+  /** Corrected latency of the requests that ended in the interval (encoded HDR histogram). */
+  corrected: string;
+}
+
+export interface GeneratorSelf {
+  worker: number;
+  /** Event-loop utilization of the generator thread while it sent (0–1). */
+  elu: number;
+  delayP99Ms: number;
+  delayMaxMs: number;
+  /** Requests still unanswered when the drain deadline passed. */
+  abandoned: number;
+}
+
+export interface GeneratorResult {
+  snapshot: RecorderSnapshot;
+  self: GeneratorSelf;
+}
+
+interface Queued {
+  arrival: Arrival;
+  kind: RequestKind;
+  intended: number;
+}
+
+/** Keeps the timings of one request; undici calls it as the request moves along. */
+class Exchange implements Dispatcher.DispatchHandler {
+  sent = Number.NaN;
+  firstByte = Number.NaN;
+  status = 0;
+  chunks: Buffer[] | undefined;
+  serverTiming: string | undefined;
+
+  constructor(
+    readonly generator: LoadGenerator,
+    readonly arrival: Arrival,
+    readonly kind: RequestKind,
+    readonly intended: number,
+  ) {}
+
+  onRequestStart(): void {
+    this.sent = this.generator.now();
+    this.generator.markSent(this.intended, this.sent);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.firstByte = this.generator.now();
+    this.status = statusCode;
+    const timing = headers['server-timing'];
+    if (timing !== undefined) this.serverTiming = Array.isArray(timing) ? timing.join(', ') : timing;
+    if (this.kind.rpc || this.kind.jsonChecks.length > 0 || this.kind.existsChecks.length > 0)
+      this.chunks = [];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.generator.settle(this, undefined);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.generator.settle(this, error);
+  }
+}
+
+export class LoadGenerator {
+  readonly recorder: Recorder;
+  private readonly mix: RequestMix;
+  private readonly slice: ScheduleSlice;
+  private readonly pool: Pool;
+  private readonly ticker = new Ticker();
+  private readonly bound: number;
+  private readonly drop: boolean;
+  private readonly timeoutMs: number;
+  private readonly queue: Queued[] = [];
+  private queueHead = 0;
+  private inflight = 0;
+  private pending: Arrival | undefined;
+  private live = { sent: 0, ok: 0, errors: 0, corrected: newHistogram() };
+  private drained: (() => void) | undefined;
+  /** Monotonic milliseconds (see ticker.ts) of the schedule's start, shared by all workers. */
+  private t0 = Number.NaN;
+
+  constructor(private readonly options: GeneratorOptions) {
+    const { scenario, workers } = options;
+    this.mix = compileMix(scenario);
+    this.recorder = new Recorder(scenario.phases.length, this.mix.kinds.length);
+    this.slice = new ScheduleSlice({
+      phases: scenario.phases.map((p) => ({
+        name: p.name,
+        duration: p.duration,
+        from: p.rate ?? p.from ?? 0,
+        to: p.rate ?? p.to ?? 0,
+      })),
+      arrivals: scenario.arrivals,
+      worker: options.worker,
+      workers,
+      seed: scenario.seed,
+    });
+    this.timeoutMs = scenario.timeout * 1000;
+    const connections = Math.max(1, Math.ceil(scenario.connections / workers));
+    this.bound = Math.max(1, Math.ceil((scenario.inflight.max ?? scenario.connections) / workers));
+    this.drop = scenario.inflight.policy === 'drop';
+    this.pool = new Pool(new URL(scenario.target).origin, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      connectTimeout: Math.min(this.timeoutMs, 10_000),
+    });
+  }
+
+  /** Milliseconds since t0. */
+  now(): number {
+    return monotonicMs() - this.t0;
+  }
+
+  /** Resolves when the generator can keep a schedule (its ticker thread runs). */
+  async prepare(): Promise<void> {
+    await this.ticker.ready();
+  }
+
+  /** Sends the slice on the schedule that starts at `t0` (monotonic ms). */
+  async run(t0: number): Promise<GeneratorResult> {
+    this.t0 = t0;
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    let eluStart: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+    // Live figures on whole seconds of the schedule, so every thread reports the same interval.
+    let liveTimer: NodeJS.Timeout | undefined;
+    const liveStart = setTimeout(
+      () => {
+        liveTimer = setInterval(() => this.emitLive(), 1000);
+      },
+      Math.max(0, t0 - monotonicMs()),
+    );
+    try {
+      this.pending = this.slice.next();
+      while (this.pending !== undefined) {
+        await this.ticker.waitUntil(this.t0 + this.pending.at * 1000);
+        if (eluStart === undefined) {
+          eluStart = performance.eventLoopUtilization();
+          delay.enable();
+        }
+        this.pump();
+      }
+      const elu = eluStart === undefined ? 0 : performance.eventLoopUtilization(eluStart).utilization;
+      delay.disable();
+      const abandoned = await this.drain();
+      return {
+        snapshot: this.recorder.snapshot(),
+        self: {
+          worker: this.options.worker,
+          elu,
+          delayP99Ms: delay.count > 0 ? delay.percentile(99) / 1e6 : 0,
+          delayMaxMs: delay.count > 0 ? delay.max / 1e6 : 0,
+          abandoned,
+        },
+      };
+    } finally {
+      clearTimeout(liveStart);
+      clearInterval(liveTimer);
+      await this.ticker.stop();
+      await this.pool.destroy().catch(() => undefined);
+    }
+  }
+
+  /** Sends every arrival that has come due. */
+  private pump(): void {
+    const now = this.now();
+    let arrival = this.pending;
+    while (arrival !== undefined && arrival.at * 1000 <= now) {
+      const intended = arrival.at * 1000;
+      this.recorder.arrival(intended, now - intended, this.inflight + this.queue.length - this.queueHead);
+      const kind = this.mix.pick(arrival.seq);
+      if (this.inflight < this.bound) this.send(arrival, kind, intended);
+      else if (this.drop) {
+        this.recorder.error(arrival.phase, kind.index, intended, 'dropped', undefined);
+        this.live.errors++;
+      } else this.queue.push({ arrival, kind, intended });
+      arrival = this.slice.next();
+    }
+    this.pending = arrival;
+  }
+
+  private send(arrival: Arrival, kind: RequestKind, intended: number): void {
+    this.inflight++;
+    const exchange = new Exchange(this, arrival, kind, intended);
+    this.pool.dispatch(
+      {
+        path: kind.path,
+        method: kind.method as Dispatcher.HttpMethod,
+        headers: kind.headers,
+        body: this.mix.body(kind, arrival.seq) ?? null,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      },
+      exchange,
+    );
+  }
+
+  /** The request was written to a socket. */
+  markSent(intended: number, sent: number): void {
+    this.recorder.sent(intended, sent);
+    this.live.sent++;
+  }
+
+  /** Called once per request by its Exchange. */
+  settle(exchange: Exchange, error: Error | undefined): void {
+    const end = this.now();
+    const { arrival, kind, intended } = exchange;
+    this.inflight--;
+    let failure: string | undefined;
+    if (error !== undefined) failure = errorKind(error);
+    else {
+      const body = exchange.chunks === undefined ? '' : Buffer.concat(exchange.chunks).toString('utf8');
+      failure = checkResponse(kind, exchange.status, body);
+      if (exchange.serverTiming !== undefined)
+        readServerTiming(exchange.serverTiming, (stage, ms) => this.recorder.stage(arrival.phase, stage, ms));
+    }
+    if (failure === undefined) {
+      this.recorder.ok(arrival.phase, kind.index, intended, exchange.sent, exchange.firstByte, end);
+      this.live.ok++;
+      recordMs(this.live.corrected, end - intended);
+    } else {
+      this.recorder.error(arrival.phase, kind.index, intended, failure, end);
+      this.live.errors++;
+    }
+    if (this.queueHead < this.queue.length) {
+      const next = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as Queued;
+      if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      this.send(next.arrival, next.kind, next.intended);
+    }
+    if (this.drained !== undefined && this.inflight === 0 && this.queueHead >= this.queue.length)
+      this.drained();
+  }
+
+  /** Waits for the answers still out, at most the request timeout (+1 s); returns how many never came. */
+  private async drain(): Promise<number> {
+    if (this.inflight === 0 && this.queueHead >= this.queue.length) return 0;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      timer = setTimeout(resolve, this.timeoutMs + 1000);
+    });
+    clearTimeout(timer);
+    return this.inflight + this.queue.length - this.queueHead;
+  }
+
+  private emitLive(): void {
+    const { onLive } = this.options;
+    if (onLive === undefined) return;
+    onLive({
+      worker: this.options.worker,
+      at: this.now(),
+      sent: this.live.sent,
+      ok: this.live.ok,
+      errors: this.live.errors,
+      outstanding: this.inflight + this.queue.length - this.queueHead,
+      corrected: encodeHistogram(this.live.corrected),
+    });
+    this.live = { sent: 0, ok: 0, errors: 0, corrected: newHistogram() };
+  }
+}
