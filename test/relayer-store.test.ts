@@ -92,6 +92,49 @@ describe('SqlRelayerStore on PostgreSQL from two pools', () => {
     });
   });
 
+  it('overlapping intake from both stores each key once, without deadlocks', async () => {
+    await twoPools(async (first, second) => {
+      const call = (store: SqlRelayerStore, order: readonly string[]) =>
+        store.acceptMany(
+          order.map((key) => ({
+            projectId: 'prj_acme',
+            idempotencyKey: key,
+            requestHash: `h-${key}`,
+            transfers: [{ token: TOKEN, to: `0x${'9'.repeat(40)}`, amount: 5n }],
+          })),
+          T0,
+        );
+      // Warm both pools so the calls really overlap.
+      await Promise.all([first.countOpen(), second.countOpen(), first.countOpen(), second.countOpen()]);
+      const rounds = 4;
+      const perRound = 1_500;
+      for (let round = 0; round < rounds; round++) {
+        const keys = Array.from({ length: perRound }, (_, i) => `order-${round}-${i}`);
+        const reversed = [...keys].reverse();
+        // Opposite orders: without a shared lock order, each waits on the other's index entries.
+        const orders = [keys, reversed, reversed, keys];
+        const answers = await Promise.all(
+          orders.map((order, i) => call(i % 2 === 0 ? first : second, order)),
+        );
+        const idsByKey = new Map<string, string>();
+        let created = 0;
+        for (const [i, answer] of answers.entries()) {
+          for (const [j, result] of answer.entries()) {
+            expect(result.kind).not.toBe('conflict');
+            if (result.kind === 'conflict') continue;
+            if (result.kind === 'created') created += 1;
+            const key = orders[i]![j]!;
+            const seen = idsByKey.get(key);
+            if (seen === undefined) idsByKey.set(key, result.ids[0]!);
+            else expect(result.ids[0]).toBe(seen);
+          }
+        }
+        expect(created).toBe(perRound);
+      }
+      expect(await first.countOpen()).toBe(rounds * perRound);
+    });
+  });
+
   it('two processes racing to sign with one key cannot use a nonce twice', async () => {
     await twoPools(async (first, second) => {
       const key = `0x${'3'.repeat(40)}`;

@@ -55,7 +55,8 @@ export interface RelayerStore {
   registerKeys(addresses: readonly string[]): Promise<void>;
   /**
    * Takes the key if it is free, its lease expired, or `owner` already holds it; the fencing
-   * token grows by one on every change of hands. Undefined when another owner holds it.
+   * token grows by one on every change of hands. Undefined when another owner holds it (or the
+   * key was never registered).
    */
   acquireKey(address: string, owner: string, leaseMs: number, now: number): Promise<KeyLease | undefined>;
   /** Extends the lease; undefined when it was lost (expired and taken, fencing token moved on). */
@@ -81,7 +82,10 @@ export interface RelayerStore {
     reason: string,
     now: number,
   ): Promise<SettledTransfers | undefined>;
-  /** Bisects an unsigned batch (gas estimate said it reverts): two new batches, same key. */
+  /**
+   * Bisects an unsigned batch (gas estimate said it reverts): two new batches, same key; the old
+   * one becomes `failed`. Undefined for a batch of one (nothing to bisect).
+   */
   splitBatch(lease: KeyLease, batchId: string, now: number): Promise<Batch[] | undefined>;
   /** Returns an unsigned batch's transfers to `accepted` (e.g. the key cannot pay for it now). */
   releaseBatch(lease: KeyLease, batchId: string, now: number): Promise<boolean>;
@@ -100,7 +104,10 @@ export interface RelayerStore {
     attempt: NewAttempt,
     now: number,
   ): Promise<Attempt | undefined>;
-  /** The broadcast went out (or the node already had it): attempt, batch and transfers `submitted`. */
+  /**
+   * The broadcast went out (or the node already had it): attempt, batch and transfers `submitted`.
+   * True again for an attempt already submitted; false once it is settled or dropped.
+   */
   markSubmitted(lease: KeyLease, attemptId: string, now: number): Promise<boolean>;
   /** This key's attempts still `signed` or `submitted`, by nonce then age. */
   openAttempts(lease: KeyLease): Promise<Attempt[]>;
@@ -109,7 +116,9 @@ export interface RelayerStore {
    * at its nonce `replaced`, the batch and its transfers `confirmed` with hash and block.
    * Reverted: attempt `reverted`, siblings `replaced`; a batch of one fails with `reason`, a
    * larger batch is bisected into two new unsigned batches (same key). Terminal transfers get
-   * their webhook queued in the same transaction when webhooks are on.
+   * their webhook queued in the same transaction when webhooks are on. Undefined only when the
+   * lease is lost; an attempt no longer open settles nothing (empty lists). A no-op that
+   * replaced a batch's attempt returns that batch's transfers to `accepted`.
    */
   settleAttempt(
     lease: KeyLease,
@@ -121,12 +130,16 @@ export interface RelayerStore {
   /**
    * The key's nonce moved past this attempt and no receipt names any attempt at that nonce
    * (something else used it): every attempt at the nonce becomes `dropped` and the batch's
-   * transfers go back to `accepted`, to be batched again.
+   * transfers go back to `accepted`, to be batched again. The next nonce is left to
+   * `setNextNonce`. False only when the lease is lost (nothing open at the nonce: true, no-op).
    */
   dropNonce(lease: KeyLease, nonce: number, now: number): Promise<boolean>;
 
   // ── Webhooks (an outbox filled by settle/fail) ──────────────────────────────
-  /** Claims up to `limit` due deliveries for `claimMs` (other processes skip them meanwhile). */
+  /**
+   * Claims up to `limit` due deliveries for `claimMs` (other processes skip them meanwhile);
+   * each one's `nextAt` is the end of its claim.
+   */
   claimWebhooks(now: number, limit: number, claimMs: number): Promise<WebhookDelivery[]>;
   webhookDelivered(id: string, now: number): Promise<void>;
   /** Schedules the next try; after `abandon` the delivery is given up (kept, marked). */

@@ -175,7 +175,10 @@ export async function openAttempts(store: StoreDatabase, lease: KeyLease): Promi
   return rows.map(attemptFromRow);
 }
 
-/** Undefined when the lease is lost or the attempt is not open (already settled, dropped). */
+/**
+ * Undefined only when the lease is lost (callers read undefined as that). An attempt no longer
+ * open (settled, replaced, dropped) or not this key's settles nothing: all lists empty.
+ */
 export async function settleAttempt(
   store: StoreDatabase,
   options: BatchWriteOptions,
@@ -187,8 +190,9 @@ export async function settleAttempt(
 ): Promise<SettledTransfers | undefined> {
   return writeTransaction(store, async (db) => {
     if ((await fence(db, store, lease)) === undefined) return undefined;
+    const settled: SettledTransfers = { confirmed: [], failed: [], split: [] };
     const attempt = await openAttempt(db, lease, attemptId);
-    if (attempt === undefined) return undefined;
+    if (attempt === undefined) return settled;
     const success = outcome.status === 'success';
     await db
       .updateTable('relayer_attempts')
@@ -203,9 +207,14 @@ export async function settleAttempt(
       .where('id', '!=', attemptId)
       .where('state', 'in', OPEN)
       .execute();
-    const settled: SettledTransfers = { confirmed: [], failed: [], split: [] };
     const batchId = attempt.batch_id;
     if (batchId === null) return settled;
+    if (attempt.kind === 'noop') {
+      // A no-op that replaced a batch's attempt took its nonce: the batch did not happen.
+      await setBatchState(db, batchId, 'failed', now);
+      await returnTransfers(db, batchId, now);
+      return settled;
+    }
     const mined = { txHash: attempt.hash, blockNumber: outcome.blockNumber };
     if (success) {
       await setBatchState(db, batchId, 'confirmed', now);
@@ -231,7 +240,7 @@ export async function settleAttempt(
   });
 }
 
-/** False when the lease is lost or no attempt at that nonce is open. */
+/** False only when the lease is lost; a nonce with nothing open is already dropped (true). */
 export async function dropNonce(
   store: StoreDatabase,
   lease: KeyLease,
@@ -248,7 +257,6 @@ export async function dropNonce(
       .where('state', 'in', OPEN)
       .returning('batch_id')
       .execute();
-    if (dropped.length === 0) return false;
     for (const batchId of new Set(dropped.map((row) => row.batch_id))) {
       if (batchId === null) continue;
       await setBatchState(db, batchId, 'failed', now);

@@ -48,11 +48,14 @@ export async function acceptMany(
     if (!firsts.has(key))
       firsts.set(key, { request, id: relayerId('rq'), ids: request.transfers.map(() => relayerId('tr')) });
   }
+  // In key order, so two concurrent calls with overlapping keys wait on each other's unique
+  // index entries in the same order instead of deadlocking (PostgreSQL).
   const candidates = [...firsts.values()];
+  const lockOrder = [...firsts.keys()].sort().map((key) => firsts.get(key)!);
 
   return writeTransaction(store, async (db) => {
     const inserted = new Set<string>();
-    for (const chunk of chunks(candidates, rowsPerStatement(REQUEST_COLUMNS))) {
+    for (const chunk of chunks(lockOrder, rowsPerStatement(REQUEST_COLUMNS))) {
       const rows = await db
         .insertInto('relayer_requests')
         .values(

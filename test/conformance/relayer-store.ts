@@ -230,6 +230,11 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           results.map((r) => (r.kind === 'created' ? r.ids : [])),
         );
         expect((await store.countByState()).accepted).toBe(4_000);
+        // FIFO follows the order of the call, not the order of the keys ('bulk-10' < 'bulk-2').
+        const batch = (await store.claimBatch(await lease(), 60, T0 + 2))!;
+        expect(batch.transfers.map((t) => t.id)).toStrictEqual(
+          results.slice(0, 15).flatMap((r) => (r.kind === 'created' ? r.ids : [])),
+        );
       });
 
       it('lists newest first, by project and state, in pages; counts every state', async () => {
@@ -483,8 +488,10 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         });
         expect(await store.openAttempts(key)).toStrictEqual([]);
         // Settled once: a second receipt changes nothing; the replaced one cannot settle either.
-        expect(await store.settleAttempt(key, original.id, SUCCESS, '', T0 + 3)).toBeUndefined();
-        expect(await store.settleAttempt(key, bump.id, SUCCESS, '', T0 + 3)).toBeUndefined();
+        const nothing = { confirmed: [], failed: [], split: [] };
+        expect(await store.settleAttempt(key, original.id, SUCCESS, '', T0 + 3)).toStrictEqual(nothing);
+        expect(await store.settleAttempt(key, bump.id, SUCCESS, '', T0 + 3)).toStrictEqual(nothing);
+        expect((await store.getTransfer(ids[0]!))?.txHash).toBe(original.hash);
         expect(
           await store.recordReplacement(key, original.id, attemptFor(key, batch, 0, 300n), T0),
         ).toBeUndefined();
@@ -539,10 +546,17 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const attempt = (await store.recordAttempt(key, attemptFor(key, batch, 0), T0))!;
         await store.recordReplacement(key, attempt.id, attemptFor(key, batch, 0, 500n), T0);
         await store.markSubmitted(key, attempt.id, T0);
-        expect(await store.dropNonce(key, 3, T0 + 1)).toBe(false);
+        // Nothing open at nonce 3: nothing to do, and the lease still holds.
+        expect(await store.dropNonce(key, 3, T0 + 1)).toBe(true);
+        expect(await store.getTransfer(ids[0]!)).toMatchObject({ state: 'submitted', batchId: batch.id });
+        expect(await store.dropNonce(key, 0, T0 + 1)).toBe(true);
         expect(await store.dropNonce(key, 0, T0 + 1)).toBe(true);
         expect(await store.openAttempts(key)).toStrictEqual([]);
-        expect(await store.settleAttempt(key, attempt.id, SUCCESS, '', T0 + 2)).toBeUndefined();
+        expect(await store.settleAttempt(key, attempt.id, SUCCESS, '', T0 + 2)).toStrictEqual({
+          confirmed: [],
+          failed: [],
+          split: [],
+        });
         for (const id of ids)
           expect(await store.getTransfer(id)).toMatchObject({
             state: 'accepted',
@@ -555,6 +569,25 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         // The next nonce is the reconciler's to set; a drop leaves it.
         expect((await store.renewKey(key, LEASE_MS, T0 + 3))?.nextNonce).toBe(1);
         expect(await store.recordAttempt(key, attemptFor(key, again, 1), T0 + 4)).toBeDefined();
+      });
+
+      it('a no-op that took the nonce of a batch sends the batch back to the queue', async () => {
+        const ids = await acceptSome(2);
+        const key = await lease();
+        const batch = (await store.claimBatch(key, 2, T0))!;
+        const stuck = (await store.recordAttempt(key, attemptFor(key, batch, 0), T0))!;
+        const noop = (await store.recordReplacement(
+          key,
+          stuck.id,
+          { ...attemptFor(key, batch, 0, 200n), kind: 'noop' },
+          T0 + 1,
+        ))!;
+        const settled = await store.settleAttempt(key, noop.id, SUCCESS, '', T0 + 2);
+        expect(settled).toStrictEqual({ confirmed: [], failed: [], split: [] });
+        expect(await states(ids)).toStrictEqual(['accepted', 'accepted']);
+        expect(await store.openAttempts(key)).toStrictEqual([]);
+        expect(await store.claimWebhooks(T0 + 1_000_000, 10, 1_000)).toStrictEqual([]);
+        expect((await store.claimBatch(key, 5, T0 + 3))?.transfers.map((t) => t.id)).toStrictEqual(ids);
       });
     });
 
