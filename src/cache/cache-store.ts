@@ -17,6 +17,11 @@ export interface CacheWrite {
 export interface CacheStore {
   /** The value, or undefined on a miss (a tier that fails answers undefined, never throws). */
   get(key: string): Buffer | undefined | Promise<Buffer | undefined>;
+  /**
+   * The value from the in-process tier only, synchronously (no Redis round trip); absent when the
+   * store has no such tier.
+   */
+  getLocal?(key: string): Buffer | undefined;
   set(key: string, write: CacheWrite): void | Promise<void>;
   /** Drops every entry tagged with any of `tags`; returns how many were dropped. */
   invalidateTags(tags: readonly string[]): number | Promise<number>;

@@ -56,6 +56,10 @@ export class MemoryCacheStore implements CacheStore {
     return value;
   }
 
+  getLocal(key: string): Buffer | undefined {
+    return this.get(key);
+  }
+
   set(key: string, write: CacheWrite): void {
     const { value, ttlMs, tags } = write;
     // A value too big for this tier still replaces the key: the older value is outdated now.

@@ -16,8 +16,24 @@ import { buildResponse, extractResultBytes } from './result-bytes.js';
 
 export type CacheStatus = 'HIT' | 'MISS' | 'COALESCED' | 'BYPASS';
 
-/** A forward result plus how the cache took part. */
-export type CachedResult = ForwardResult & { cache?: CacheStatus };
+/**
+ * A forward result plus how the cache took part; `finalKey` is the cache key of a hit whose plan
+ * is final, which the request's shape may be mapped to (`learnShape`).
+ */
+export type CachedResult = ForwardResult & { cache?: CacheStatus; finalKey?: string | undefined };
+
+/** What a request shape (rpc/request-shape.ts) is known to stand for. */
+export interface KnownShape {
+  /** The cache key its final plan had. */
+  readonly key: string;
+  readonly method: string;
+}
+
+/**
+ * Shapes remembered per network and worker; when full, the oldest is forgotten. Bodies are at most
+ * MAX_SHAPE_BYTES (2 KiB), so the map holds at most ≈ 8 MiB of keys.
+ */
+export const MAX_SHAPES = 4096;
 
 export interface NetworkCacheStats {
   hits: number;
@@ -26,13 +42,24 @@ export interface NetworkCacheStats {
   stored: number;
   /** Entries dropped because a reorg orphaned their block. */
   invalidated: number;
+  /** Hits served from a known request shape, without parsing or planning (also in `hits`). */
+  shapeHits: number;
 }
 
 type Forward = () => ForwardResult | Promise<ForwardResult>;
 
 export class NetworkCache {
   private readonly inflight = new Map<string, Promise<ForwardResult>>();
-  readonly stats: NetworkCacheStats = { hits: 0, misses: 0, coalesced: 0, stored: 0, invalidated: 0 };
+  /** Request shape → the final plan it had: lets a repeat skip parsing and planning. */
+  private readonly shapes = new Map<string, KnownShape>();
+  readonly stats: NetworkCacheStats = {
+    hits: 0,
+    misses: 0,
+    coalesced: 0,
+    stored: 0,
+    invalidated: 0,
+    shapeHits: 0,
+  };
 
   constructor(
     readonly network: string,
@@ -62,7 +89,9 @@ export class NetworkCache {
       if (value !== undefined) {
         this.stats.hits++;
         timing.cacheMs = (timing.cacheMs ?? 0) + performance.now() - started;
-        return { ok: true, body: buildResponse(idText(request), value), rpcError: false, cache: 'HIT' };
+        const body = buildResponse(idText(request), value);
+        const finalKey = plan.final ? plan.key : undefined;
+        return { ok: true, body, rpcError: false, cache: 'HIT', finalKey };
       }
     }
     const leader = this.inflight.get(plan.key);
@@ -77,6 +106,39 @@ export class NetworkCache {
     const filling = this.fill(request, plan, forward).finally(() => this.inflight.delete(plan.key));
     this.inflight.set(plan.key, filling);
     return { ...(await filling), cache: 'MISS' };
+  }
+
+  /**
+   * Remembers that requests of this shape have a final plan keyed `key` (called after a hit with
+   * `finalKey`). Needs a store with a synchronous in-process tier.
+   */
+  learnShape(shape: string, key: string, method: string): void {
+    if (this.store.getLocal === undefined || this.shapes.has(shape)) return;
+    if (this.shapes.size >= MAX_SHAPES) this.shapes.delete(this.shapes.keys().next().value as string);
+    this.shapes.set(shape, { key, method });
+  }
+
+  /** Whether any shape is known (else there is no point in finding a request's shape). */
+  get hasShapes(): boolean {
+    return this.shapes.size > 0;
+  }
+
+  /** What a shape stands for, when a hit of it was seen. */
+  knownShape(shape: string): KnownShape | undefined {
+    return this.shapes.get(shape);
+  }
+
+  /**
+   * The stored result of a known shape from the in-process tier; undefined when it is gone
+   * (evicted, expired): then the request takes the usual path. Count the hit when serving it.
+   */
+  peekKnown(known: KnownShape): Buffer | undefined {
+    return this.store.getLocal?.(known.key);
+  }
+
+  countKnownHit(): void {
+    this.stats.hits++;
+    this.stats.shapeHits++;
   }
 
   /** Drops entries that depend on orphaned blocks, in every tier (and every instance). */

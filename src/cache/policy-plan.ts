@@ -28,6 +28,11 @@ export interface CachePlan {
   readonly key: string;
   /** Whether a stored entry may be served for this request. */
   readonly lookup: boolean;
+  /**
+   * The key is a function of the request alone, now and forever (static data, final blocks):
+   * a later identical request is planned to the same key, so it may skip planning.
+   */
+  readonly final: boolean;
   /** Whether and how to store this answer; undefined = do not store. */
   decide(result: ResultInfo): CacheDecision | undefined;
 }
@@ -73,15 +78,19 @@ export class Plan implements CachePlan {
     this.ruleTtl = context.ruleTtl;
   }
 
+  get final(): boolean {
+    return this.binding === 'static' || this.binding === 'final';
+  }
+
   decide(info: ResultInfo): CacheDecision | undefined {
     const empty = info.parsed && isEmptyResult(info.result);
     if (empty && !this.config.cacheEmpty) return undefined;
     if (this.spec.mustExist === true && info.parsed && info.result === null) return undefined;
     switch (this.binding) {
       case 'static':
-        return this.final();
+        return this.finalDecision();
       case 'final':
-        return this.resultMatches(info, this.number, undefined) ? this.final() : undefined;
+        return this.resultMatches(info, this.number, undefined) ? this.finalDecision() : undefined;
       case 'block':
         if (this.chain.hashAt(this.number) !== this.hash) return undefined; // reorg during the call
         return this.resultMatches(info, this.number, this.hash) ? this.unfinal([this.hash]) : undefined;
@@ -98,7 +107,7 @@ export class Plan implements CachePlan {
     }
   }
 
-  private final(): CacheDecision {
+  private finalDecision(): CacheDecision {
     return { ttlMs: this.ruleTtl ?? Number.POSITIVE_INFINITY, tags: NO_TAGS };
   }
 
@@ -148,10 +157,12 @@ export class Plan implements CachePlan {
       if (block.hash !== this.hash) return undefined;
       const known = this.chain.hashAt(block.number);
       const final = block.number <= this.chain.finalized && (known === undefined || known === this.hash);
-      return final ? this.final() : this.unfinal([this.hash]);
+      return final ? this.finalDecision() : this.unfinal([this.hash]);
     }
     const height = heightOfHash(this.chain, this.hash);
-    return height !== undefined && height <= this.chain.finalized ? this.final() : this.unfinal([this.hash]);
+    return height !== undefined && height <= this.chain.finalized
+      ? this.finalDecision()
+      : this.unfinal([this.hash]);
   }
 
   /** A transaction's block is known only from the result, and must be canonical to be stored. */
@@ -162,7 +173,7 @@ export class Plan implements CachePlan {
     if (block === undefined || block === null) return undefined; // pending, or no block named
     const known = this.chain.hashAt(block.number);
     if (block.number <= this.chain.finalized) {
-      return known === undefined || known === block.hash ? this.final() : undefined;
+      return known === undefined || known === block.hash ? this.finalDecision() : undefined;
     }
     return known === block.hash ? this.unfinal([block.hash]) : undefined;
   }

@@ -89,6 +89,10 @@ export class TieredCacheStore implements CacheStore {
     return hit !== undefined ? hit : this.#readThrough(key);
   }
 
+  getLocal(key: string): Buffer | undefined {
+    return this.#memory.get(key);
+  }
+
   set(key: string, write: CacheWrite): void {
     this.#memory.set(key, write);
     // RedisCacheStore.set never rejects; failures go to its onFailure.

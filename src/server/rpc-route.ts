@@ -3,12 +3,14 @@
  * network pipeline, and answer with spec-exact JSON-RPC 2.0 responses.
  */
 
-import type { CacheStatus } from '../cache/network-cache.js';
+import type { CacheStatus, KnownShape, NetworkCache } from '../cache/network-cache.js';
+import { buildResponse } from '../cache/result-bytes.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
 import { parseBody } from '../rpc/parse.js';
 import { spliceRawId } from '../rpc/raw-id.js';
+import { type RequestShape, requestShape } from '../rpc/request-shape.js';
 import { errorResponse, joinBatch } from '../rpc/serialize.js';
 import type { RpcItem } from '../rpc/types.js';
 import type { Access } from '../tenancy/access.js';
@@ -25,6 +27,8 @@ interface Entry {
   readonly status: number;
   /** How the cache took part; undefined when the item was not cacheable. */
   readonly cache?: CacheStatus | undefined;
+  /** The cache key of a hit with a final plan (the request's shape may be mapped to it). */
+  readonly finalKey?: string | undefined;
 }
 
 /**
@@ -85,14 +89,28 @@ export async function handleRpc(
     const body = encoding === undefined ? req.body : await decodeBody(req.body, encoding, maxBodyBytes);
     const parsedAt = performance.now();
     timing.readMs = parsedAt - started;
-    const parsed = parseBody(body, { maxBatchSize });
-    timing.parseMs = performance.now() - parsedAt;
-    if (parsed.kind === 'single') {
+    // A repeat of a request seen with a final plan: no JSON.parse, no planning (request-shape.ts).
+    const cache = network.cache;
+    const shape = cache?.hasShapes === true ? requestShape(body) : undefined;
+    const known = shape === undefined ? undefined : cache!.knownShape(shape.key);
+    const value = known === undefined ? undefined : cache!.peekKnown(known);
+    if (value !== undefined) {
       batch = false;
-      entries = [await runItem(network, parsed.item, timing, access)];
+      const entry = runKnown(network, cache!, known!, value, shape!.idText, timing, access, parsedAt);
+      entries = [entry instanceof Promise ? await entry : entry];
     } else {
-      batch = true;
-      entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
+      const parsed = parseBody(body, { maxBatchSize });
+      timing.parseMs = performance.now() - parsedAt;
+      if (parsed.kind === 'single') {
+        batch = false;
+        const entry = await runItem(network, parsed.item, timing, access);
+        entries = [entry];
+        if (entry.finalKey !== undefined && parsed.item.ok)
+          learn(cache!, shape ?? requestShape(body), entry.finalKey, parsed.item.request.method);
+      } else {
+        batch = true;
+        entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
+      }
     }
   } catch (err) {
     const error = toGatewayError(err);
@@ -143,7 +161,7 @@ async function runItem(
     }
     const result = await network.handle(request, timing);
     if (result.ok) {
-      entry = { body: result.body, status: 200, cache: result.cache };
+      entry = { body: result.body, status: 200, cache: result.cache, finalKey: result.finalKey };
       outcome = result.rpcError ? 'rpc_error' : 'ok';
     } else {
       entry = { body: errorResponse(request.id ?? null, result.error), status: result.error.httpStatus };
@@ -168,7 +186,79 @@ async function runItem(
   if (request.id === undefined) return { body: undefined, status: 204, cache: entry.cache };
   // The client's exact id text (2^64 and the like), whatever produced the entry.
   if (request.rawId !== undefined && entry.body !== undefined)
-    return { body: spliceRawId(entry.body, request.rawId), status: entry.status, cache: entry.cache };
+    return {
+      body: spliceRawId(entry.body, request.rawId),
+      status: entry.status,
+      cache: entry.cache,
+      finalKey: entry.finalKey,
+    };
+  return entry;
+}
+
+function learn(cache: NetworkCache, shape: RequestShape | undefined, key: string, method: string): void {
+  if (shape !== undefined) cache.learnShape(shape.key, key, method);
+}
+
+/**
+ * A known shape's answer from the in-process tier: what runItem would give for a hit, with the
+ * same admission, metering and request event, minus the parsing and planning.
+ */
+function runKnown(
+  network: Network,
+  cache: NetworkCache,
+  known: KnownShape,
+  value: Buffer,
+  idText: string,
+  timing: StageTiming,
+  access: Access | undefined,
+  started: number,
+): Entry | Promise<Entry> {
+  if (access !== undefined) {
+    const admitted = access.admit(known.method);
+    if (admitted instanceof Promise)
+      return admitted.then((refusal) =>
+        knownEntry(network, cache, known, value, idText, timing, access, started, refusal),
+      );
+    return knownEntry(network, cache, known, value, idText, timing, access, started, admitted);
+  }
+  return knownEntry(network, cache, known, value, idText, timing, undefined, started, undefined);
+}
+
+function knownEntry(
+  network: Network,
+  cache: NetworkCache,
+  known: KnownShape,
+  value: Buffer,
+  idText: string,
+  timing: StageTiming,
+  access: Access | undefined,
+  started: number,
+  refusal: GatewayError | undefined,
+): Entry {
+  const { method } = known;
+  let entry: Entry;
+  let outcome: string;
+  if (refusal === undefined) {
+    cache.countKnownHit();
+    entry = { body: buildResponse(idText, value), status: 200, cache: 'HIT', finalKey: undefined };
+    outcome = 'ok';
+    timing.cacheMs = performance.now() - started;
+  } else {
+    // The error entry of runItem, with the id exactly as sent.
+    entry = { body: spliceRawId(errorResponse(null, refusal), idText), status: refusal.httpStatus };
+    outcome = refusal.code;
+  }
+  if (access !== undefined) access.record(method, outcome, entryBytes(entry.body));
+  if (requestEndChannel.hasSubscribers) {
+    const event: RequestEndEvent = {
+      owner: network,
+      network: network.name,
+      method,
+      outcome,
+      durationMs: performance.now() - started,
+    };
+    requestEndChannel.publish(event);
+  }
   return entry;
 }
 

@@ -1,0 +1,172 @@
+/**
+ * The shape of a single JSON-RPC request body: its bytes with the id's value cut out. Repeats of
+ * one request with any id have one shape, so the cache can map a shape it has seen to its cache
+ * key and answer a repeat without JSON.parse or planning (rpc-fast-hit.ts).
+ *
+ * Safe by construction: a shape is found only when the body is one JSON object whose top-level
+ * keys are written without escapes and hold exactly one `"id"`, whose value is a string of
+ * printable ASCII without escapes, a canonical integer or `null` — ids whose text the slow path
+ * sends back unchanged. The key marks the cut with a NUL byte, which valid JSON never contains, so
+ * two bodies share a key only when they are equal outside their id. Anything else has no shape
+ * and takes the slow path.
+ */
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  isSpace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes.js';
+
+/** Larger bodies take the slow path (and keep the shape map small). */
+export const MAX_SHAPE_BYTES = 2048;
+/** Longer integer ids parse to Infinity, which is no valid id. */
+const MAX_ID_DIGITS = 300;
+const I = 0x69;
+const D = 0x64;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+export interface RequestShape {
+  /** Latin-1 text of the body with the id's value replaced by a NUL character. */
+  readonly key: string;
+  /** The id's JSON text exactly as sent (and as the answer must carry it). */
+  readonly idText: string;
+}
+
+/** The body's shape, or undefined when it must take the slow path. */
+export function requestShape(body: Buffer): RequestShape | undefined {
+  const length = body.length;
+  if (length > MAX_SHAPE_BYTES) return undefined;
+  let i = skipSpace(body, 0);
+  if (body[i] !== OPEN_BRACE) return undefined;
+  i = skipSpace(body, i + 1);
+  let idStart = -1;
+  let idEnd = -1;
+  for (;;) {
+    if (body[i] !== QUOTE) return undefined;
+    const keyStart = i;
+    const keyEnd = plainStringEnd(body, i);
+    if (keyEnd === -1) return undefined;
+    const colon = skipSpace(body, keyEnd + 1);
+    if (body[colon] !== COLON) return undefined;
+    const valueStart = skipSpace(body, colon + 1);
+    let valueEnd: number;
+    if (keyEnd - keyStart === 3 && body[keyStart + 1] === I && body[keyStart + 2] === D) {
+      if (idStart !== -1) return undefined; // a repeated id: JSON.parse would keep the last
+      valueEnd = idTokenEnd(body, valueStart);
+      if (valueEnd === -1) return undefined;
+      idStart = valueStart;
+      idEnd = valueEnd;
+    } else {
+      valueEnd = valueEndAt(body, valueStart);
+      if (valueEnd === -1) return undefined;
+    }
+    i = skipSpace(body, valueEnd);
+    if (body[i] === COMMA) {
+      i = skipSpace(body, i + 1);
+      continue;
+    }
+    if (body[i] !== CLOSE_BRACE) return undefined;
+    break;
+  }
+  if (idStart === -1 || skipSpace(body, i + 1) !== length) return undefined;
+  return {
+    key: `${body.toString('latin1', 0, idStart)}\u0000${body.toString('latin1', idEnd, length)}`,
+    idText: body.toString('latin1', idStart, idEnd),
+  };
+}
+
+function skipSpace(json: Buffer, i: number): number {
+  while (isSpace(json[i])) i++;
+  return i;
+}
+
+/** The closing quote of a string without escapes or control bytes, or -1. */
+function plainStringEnd(json: Buffer, open: number): number {
+  for (let i = open + 1; i < json.length; i++) {
+    const byte = json[i]!;
+    if (byte === QUOTE) return i;
+    if (byte === BACKSLASH || byte < 0x20) return -1;
+  }
+  return -1;
+}
+
+/**
+ * End of an id the slow path would echo byte for byte: `null`, a string of printable ASCII
+ * without escapes, or an integer without leading zeros (not `-0`). -1 for anything else.
+ */
+function idTokenEnd(json: Buffer, start: number): number {
+  const first = json[start];
+  if (first === QUOTE) {
+    for (let i = start + 1; i < json.length; i++) {
+      const byte = json[i]!;
+      if (byte === QUOTE) return i + 1;
+      if (byte === BACKSLASH || byte < 0x20 || byte > 0x7e) return -1;
+    }
+    return -1;
+  }
+  if (first === 0x6e)
+    return json[start + 1] === 0x75 && json[start + 2] === 0x6c && json[start + 3] === 0x6c ? start + 4 : -1;
+  let i = first === MINUS ? start + 1 : start;
+  const digitsStart = i;
+  while (i < json.length && json[i]! >= ZERO && json[i]! <= NINE) i++;
+  const digits = i - digitsStart;
+  if (digits === 0 || digits > MAX_ID_DIGITS) return -1;
+  if (json[digitsStart] === ZERO && (digits > 1 || first === MINUS)) return -1;
+  // A fraction or exponent follows: not canonical.
+  const next = json[i];
+  if (next === 0x2e || next === 0x65 || next === 0x45) return -1;
+  return i;
+}
+
+/** Index just past the JSON value starting at `i`, or -1 when it is malformed or truncated. */
+function valueEndAt(json: Buffer, i: number): number {
+  const first = json[i];
+  if (first === undefined) return -1;
+  if (first === QUOTE) {
+    const close = stringEnd(json, i);
+    return close === -1 ? -1 : close + 1;
+  }
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) return containerEnd(json, i);
+  let end = i;
+  while (end < json.length) {
+    const byte = json[end]!;
+    if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || isSpace(byte)) break;
+    end++;
+  }
+  return end === i ? -1 : end;
+}
+
+function stringEnd(json: Buffer, open: number): number {
+  for (let i = open + 1; i < json.length; i++) {
+    const byte = json[i]!;
+    if (byte === BACKSLASH) i++;
+    else if (byte === QUOTE) return i;
+  }
+  return -1;
+}
+
+/** Skips a nested object or array, checking that every bracket closes the one it should. */
+function containerEnd(json: Buffer, open: number): number {
+  let depth = 0;
+  const closers: number[] = [];
+  for (let i = open; i < json.length; i++) {
+    const byte = json[i]!;
+    if (byte === QUOTE) {
+      i = stringEnd(json, i);
+      if (i === -1) return -1;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      closers[depth++] = byte === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      if (depth === 0 || closers[--depth] !== byte) return -1;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
