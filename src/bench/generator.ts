@@ -120,6 +120,8 @@ export class LoadGenerator {
   private pending: Arrival | undefined;
   private live = { sent: 0, ok: 0, errors: 0, corrected: newHistogram() };
   private drained: (() => void) | undefined;
+  private refilling = false;
+  private closing = false;
   /** Monotonic milliseconds (see ticker.ts) of the schedule's start, shared by all workers. */
   private t0 = Number.NaN;
 
@@ -269,17 +271,33 @@ export class LoadGenerator {
       this.recorder.error(arrival.phase, kind.index, intended, failure, end);
       this.live.errors++;
     }
-    if (this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = undefined as unknown as Queued;
+    this.refill();
+    if (this.drained !== undefined && this.inflight === 0 && this.queueHead >= this.queue.length)
+      this.drained();
+  }
+
+  /**
+   * Sends queued requests while there is room. A loop, not recursion: a dispatch can fail
+   * synchronously (closed pool) and settle at once. Once closing, what is left is unanswered.
+   */
+  private refill(): void {
+    if (this.refilling) return;
+    this.refilling = true;
+    try {
+      while (this.queueHead < this.queue.length && (this.closing || this.inflight < this.bound)) {
+        const next = this.queue[this.queueHead]!;
+        this.queue[this.queueHead++] = undefined as unknown as Queued;
+        if (this.closing)
+          this.recorder.error(next.arrival.phase, next.kind.index, next.intended, 'unanswered', undefined);
+        else this.send(next.arrival, next.kind, next.intended);
+      }
       if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);
         this.queueHead = 0;
       }
-      this.send(next.arrival, next.kind, next.intended);
+    } finally {
+      this.refilling = false;
     }
-    if (this.drained !== undefined && this.inflight === 0 && this.queueHead >= this.queue.length)
-      this.drained();
   }
 
   /** Waits for the answers still out, at most the request timeout (+1 s); returns how many never came. */
@@ -291,7 +309,10 @@ export class LoadGenerator {
       timer = setTimeout(resolve, this.timeoutMs + 1000);
     });
     clearTimeout(timer);
-    return this.inflight + this.queue.length - this.queueHead;
+    const left = this.inflight + this.queue.length - this.queueHead;
+    this.closing = true;
+    this.refill();
+    return left;
   }
 
   private emitLive(): void {

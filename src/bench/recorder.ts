@@ -34,6 +34,8 @@ export interface SecondStats {
   sent: number;
   /** Responses that ended in this second, successful or not. */
   okEnded: number;
+  /** okEnded by the phase the request was intended in (achieved rate of a phase counts only its own). */
+  okEndedByPhase: Record<number, number>;
   errorEnded: number;
   /** Client in-flight seen by each arrival (time average for Poisson arrivals). */
   inflightSum: number;
@@ -92,6 +94,7 @@ export class Recorder {
         scheduled: 0,
         sent: 0,
         okEnded: 0,
+        okEndedByPhase: {},
         errorEnded: 0,
         inflightSum: 0,
         inflightSamples: 0,
@@ -139,7 +142,9 @@ export class Recorder {
       this.firstByte.set(key, firstByte);
     }
     recordMs(firstByte, firstByteMs - sentMs);
-    this.second(Math.floor(endMs / 1000)).okEnded++;
+    const ended = this.second(Math.floor(endMs / 1000));
+    ended.okEnded++;
+    ended.okEndedByPhase[phase] = (ended.okEndedByPhase[phase] ?? 0) + 1;
   }
 
   /** A failed request; `endMs` is undefined for one that never went out (dropped). */
@@ -201,6 +206,8 @@ export class Recorder {
       stats.scheduled += s.scheduled;
       stats.sent += s.sent;
       stats.okEnded += s.okEnded;
+      for (const [phase, n] of Object.entries(s.okEndedByPhase))
+        stats.okEndedByPhase[Number(phase)] = (stats.okEndedByPhase[Number(phase)] ?? 0) + n;
       stats.errorEnded += s.errorEnded;
       stats.inflightSum += s.inflightSum;
       stats.inflightSamples += s.inflightSamples;

@@ -109,18 +109,14 @@ export class RunFigures implements ThresholdSource {
     const duration = phases.reduce((sum, w) => sum + w.duration, 0);
     const target =
       duration > 0 ? phases.reduce((sum, w) => sum + w.countEnd - w.countStart, 0) / duration : 0;
-    // Whole seconds inside the scope: responses that ended in them, per second.
+    // Successful answers to the scope's own requests that ended inside the scope, per second:
+    // a backlog from an earlier phase does not inflate it, answers after the end do not count.
     let ended = 0;
-    let seconds = 0;
     for (const stats of this.recorder.seconds.values()) {
-      const phase = this.phaseAt(stats.second);
-      if (phase === undefined || !scope.phases.includes(phase) || stats.second + 1 > scope.end + 1e-9)
-        continue;
-      if (stats.second < scope.start - 1e-9) continue;
-      ended += stats.okEnded;
-      seconds++;
+      if (stats.second < Math.floor(scope.start) || stats.second >= scope.end) continue;
+      for (const phase of scope.phases) ended += stats.okEndedByPhase[phase] ?? 0;
     }
-    const achieved = seconds > 0 ? ended / seconds : duration > 0 ? scope.ok / duration : 0;
+    const achieved = duration > 0 ? ended / duration : 0;
     return { achieved, target };
   }
 
