@@ -12,12 +12,16 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { Network } from './network/network.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
+import { createRelayerApi, type RelayerApi } from './relayer/api/relayer-api.js';
+import type { RelayerStore } from './relayer/relayer-store.js';
+import { openRelayerStore } from './relayer/sql-relayer-store.js';
 import { createAdminRoute } from './server/admin/admin-route.js';
 import { nodeHttpHandler } from './server/http1/node-adapter.js';
 import { Http1Server } from './server/http1/server.js';
 import { sendError } from './server/respond.js';
 import type { AdminHandler } from './server/router.js';
 import { createRouter } from './server/router.js';
+import { databaseLocation } from './store/database.js';
 import { needsTenancy, openTenancy } from './tenancy/open-tenancy.js';
 import type { Tenancy } from './tenancy/tenancy.js';
 import type { ProbeReport } from './upstream/health.js';
@@ -43,6 +47,11 @@ export interface GatewayOptions {
   rateLimiter?: RateLimiter;
   /** Run database migrations in `start()` (the cluster primary has done it). @default true */
   migrate?: boolean;
+  /**
+   * The relayer's store (tests wrap one to count commits). Default with `relayer.enabled`: a
+   * SqlRelayerStore on `storage`, opened in `start()` and closed in `close()`.
+   */
+  relayerStore?: RelayerStore;
 }
 
 export interface Gateway {
@@ -119,6 +128,8 @@ export function createGateway(
   let idle: (() => void) | undefined;
   let tenancy: Tenancy | undefined;
   let admin: AdminHandler | undefined;
+  let relayerStore: RelayerStore | undefined;
+  let relayerApi: RelayerApi | undefined;
 
   const isReady = () => [...networks.values()].every((network) => network.isReady());
   const route = createRouter({
@@ -149,6 +160,20 @@ export function createGateway(
       );
       return undefined;
     },
+    ...(config.relayer.enabled && {
+      relayer: (req, res, headers, path) => {
+        if (relayerApi !== undefined) return relayerApi.handle(req, res, headers, path);
+        sendError(
+          { config: config.server, draining: () => draining },
+          req,
+          res,
+          new GatewayError('ERR_RELAYER_UNAVAILABLE', 'the relayer is starting; retry shortly'),
+          null,
+          headers,
+        );
+        return undefined;
+      },
+    }),
     inflight: {
       inc: () => {
         inflight++;
@@ -186,6 +211,22 @@ export function createGateway(
             { config: config.server, draining: () => draining },
             { log: logger },
           );
+        }
+        if (config.relayer.enabled) {
+          relayerStore =
+            options.relayerStore ??
+            (await openRelayerStore(
+              { ...config.storage, database: databaseLocation(config.storage) },
+              { webhooks: config.relayer.webhook !== undefined },
+            ));
+          relayerApi = createRelayerApi({
+            config,
+            store: relayerStore,
+            tenancy,
+            log: logger,
+            metrics,
+            draining: () => draining,
+          });
         }
         await Promise.all([...networks.values()].map((network) => network.start()));
       })();
@@ -236,6 +277,8 @@ export function createGateway(
       clearTimeout(timer);
       server?.destroyAll();
       await closing;
+      await relayerApi?.close();
+      if (options.relayerStore === undefined) await relayerStore?.close();
       await Promise.all([...networks.values()].map((network) => network.close()));
       // After the last answer: the meter's final flush then covers every request served.
       await tenancy?.close();

@@ -32,4 +32,8 @@ export const METRIC = {
   reorgInvalidated: 'turnpike_reorg_invalidated_entries_total',
   chainHead: 'turnpike_chain_head_block',
   chainFinalized: 'turnpike_chain_finalized_block',
+  relayerAccepted: 'turnpike_relayer_accepted_transfers_total',
+  relayerAcceptDuration: 'turnpike_relayer_accept_duration_seconds',
+  relayerIntakeCommits: 'turnpike_relayer_intake_commits_total',
+  relayerRefused: 'turnpike_relayer_refused_requests_total',
 } as const;

@@ -6,6 +6,7 @@ import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/logger.js';
 import { redactTarget } from '../logging/redact.js';
 import type { Network } from '../network/network.js';
+import { isRelayerPath } from '../relayer/api/relayer-paths.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { requestId } from './request-id.js';
@@ -24,6 +25,9 @@ export type AdminHandler = (
   path: string,
 ) => Promise<void> | undefined;
 
+/** Serves the relayer API (`/v1/transfers…`, `/send-ft`, `/transfer/…`); same contract as AdminHandler. */
+export type RelayerHandler = AdminHandler;
+
 export interface RouterContext extends RpcRouteContext {
   readonly networks: ReadonlyMap<string, Network>;
   readonly serviceIds: ReadonlyMap<string, Network>;
@@ -35,6 +39,8 @@ export interface RouterContext extends RpcRouteContext {
   readonly logRequests: boolean;
   /** Set when the admin API is on (tenancy enabled and an admin token configured). */
   readonly admin?: AdminHandler;
+  /** Set when the relayer is enabled; its paths then win over networks of the same name. */
+  readonly relayer?: RelayerHandler;
 }
 
 export function createRouter(ctx: RouterContext) {
@@ -112,6 +118,7 @@ function dispatch(
     }
   }
   if (path.startsWith('/admin/') && ctx.admin !== undefined) return ctx.admin(req, res, headers, path);
+  if (ctx.relayer !== undefined && isRelayerPath(path)) return ctx.relayer(req, res, headers, path);
   const network = resolveNetwork(ctx, path, req);
   if (method === 'OPTIONS') {
     preflightHeaders(ctx.config.cors, req, headers);

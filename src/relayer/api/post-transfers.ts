@@ -1,0 +1,150 @@
+/**
+ * `POST /v1/transfers` and `POST /send-ft`: validate, check the queue depth, admit, then wait
+ * for the intake commit that stores the request, and only then answer. 202 for a new request;
+ * 200 with `Idempotent-Replayed: true` and the first answer's ids for the same key and body;
+ * 409 for the same key and another body.
+ */
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '../../errors/gateway-error.js';
+import type { HttpRequest } from '../../server/http1/exchange.js';
+import type { AcceptResult } from '../model.js';
+import type { IntakeBuffer } from './intake-buffer.js';
+import type { QueueDepth } from './queue-depth.js';
+import { admitTransfers, type RelayerCaller, recordTransfers } from './relayer-access.js';
+import type { RelayerApiMetrics } from './relayer-api-metrics.js';
+import { requestHash } from './request-hash.js';
+import {
+  invalidRelayerRequest,
+  type ParsedTransfers,
+  parseSendFtBody,
+  parseTransfersBody,
+  type RelayerIssue,
+} from './transfer-body.js';
+import { checkIdempotencyKey, type TransferRules } from './transfer-fields.js';
+
+export interface IntakeParts {
+  readonly rules: TransferRules;
+  readonly defaultToken: string | undefined;
+  readonly buffer: IntakeBuffer;
+  readonly queue: QueueDepth;
+  readonly metrics: RelayerApiMetrics;
+}
+
+export type IntakeRoute = 'v1' | 'send-ft';
+
+export interface IntakeAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+}
+
+/** Validates and stores one POST; throws a GatewayError for every refusal. */
+export async function postTransfers(
+  parts: IntakeParts,
+  route: IntakeRoute,
+  caller: RelayerCaller,
+  req: HttpRequest,
+  body: unknown,
+): Promise<IntakeAnswer> {
+  const { parsed, idempotencyKey } = validate(parts, route, req, body);
+  const count = parsed.transfers.length;
+  await parts.queue.reserve(count);
+  let result: AcceptResult;
+  try {
+    await admitTransfers(caller, req.body.length);
+    result = await parts.buffer.submit({
+      projectId: caller.projectId,
+      idempotencyKey,
+      requestHash: requestHash(parsed.form, parsed.transfers),
+      transfers: parsed.transfers,
+    });
+  } catch (err) {
+    parts.queue.release(count);
+    // A refusal by admission was metered there; a failed commit is metered here.
+    if (err instanceof GatewayError && err.code === 'ERR_RELAYER_UNAVAILABLE')
+      recordTransfers(caller, err.code, 0, 0);
+    throw err;
+  }
+  if (result.kind === 'conflict') {
+    parts.queue.release(count);
+    recordTransfers(caller, 'ERR_RELAYER_IDEMPOTENCY_CONFLICT', 0, 0);
+    throw new GatewayError(
+      'ERR_RELAYER_IDEMPOTENCY_CONFLICT',
+      'this Idempotency-Key was used before with a different body; use a new key for a new request',
+    );
+  }
+  const created = result.kind === 'created';
+  if (created) {
+    parts.queue.stored(count);
+    parts.metrics.accepted(count);
+  } else parts.queue.release(count);
+  const answer = answerOf(parsed, route, result.requestId, result.ids, created);
+  recordTransfers(caller, 'ok', created ? count : 0, JSON.stringify(answer.body).length);
+  parts.metrics.acceptDuration((performance.now() - req.receivedAt) / 1000);
+  return answer;
+}
+
+function validate(
+  parts: IntakeParts,
+  route: IntakeRoute,
+  req: HttpRequest,
+  body: unknown,
+): { parsed: ParsedTransfers; idempotencyKey: string } {
+  const issues: RelayerIssue[] = [];
+  const header = req.headers['idempotency-key'];
+  let headerKey: string | undefined;
+  if (header !== undefined) {
+    const checked = checkIdempotencyKey(header);
+    if (checked.ok) headerKey = checked.value;
+    else issues.push({ path: 'Idempotency-Key', message: checked.message });
+  }
+  let parsed: ParsedTransfers | undefined;
+  try {
+    if (route === 'v1') parsed = parseTransfersBody(body, parts.rules);
+    else {
+      if (parts.defaultToken === undefined)
+        throw new GatewayError('ERR_ROUTE_NOT_FOUND', '/send-ft needs relayer.defaultToken in the config');
+      parsed = parseSendFtBody(body, parts.rules, parts.defaultToken);
+    }
+  } catch (err) {
+    const data = err instanceof GatewayError && err.code === 'ERR_RELAYER_INVALID' ? err.data : undefined;
+    if (data === undefined) throw err;
+    issues.push(...(data as { issues: RelayerIssue[] }).issues);
+  }
+  const bodyKey = parsed?.idempotencyKey;
+  if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey)
+    issues.push({
+      path: 'idempotencyKey',
+      message: 'differs from the Idempotency-Key header; send one of them',
+    });
+  const key = headerKey ?? bodyKey;
+  const keyInBody = body !== null && typeof body === 'object' && 'idempotencyKey' in body;
+  if (key === undefined && route === 'v1' && header === undefined && !keyInBody)
+    issues.push({
+      path: 'Idempotency-Key',
+      message: 'required: send an Idempotency-Key header (or an idempotencyKey field)',
+    });
+  if (issues.length > 0 || parsed === undefined) throw invalidRelayerRequest(issues);
+  // The NEAR service had no keys: without one, every call is a new job.
+  return { parsed, idempotencyKey: key ?? `send-ft:${randomUUID()}` };
+}
+
+function answerOf(
+  parsed: ParsedTransfers,
+  route: IntakeRoute,
+  requestId: string,
+  ids: readonly string[],
+  created: boolean,
+): IntakeAnswer {
+  const headers: Record<string, string> = created ? {} : { 'idempotent-replayed': 'true' };
+  const status = created ? 202 : 200;
+  if (route === 'send-ft') {
+    headers.location = `/transfer/${requestId}`;
+    return { status, headers, body: { jobId: requestId, status: 'queued', transferIds: ids } };
+  }
+  if (parsed.form === 'single') {
+    headers.location = `/v1/transfers/${ids[0]}`;
+    return { status, headers, body: { id: ids[0], requestId, status: 'accepted' } };
+  }
+  return { status, headers, body: { ids, requestId, status: 'accepted' } };
+}

@@ -1,0 +1,142 @@
+/**
+ * The relayer's HTTP API: `POST /v1/transfers`, `GET /v1/transfers[/{id}]`, and the routes of
+ * the NEAR token service teams migrate from, `POST /send-ft` and `GET /transfer/{jobId}`.
+ * The router hands every request under those paths here; `gateway.ts` builds it when the
+ * relayer is enabled and has a store. See docs/relayer.md#http-api.
+ */
+import type { Registry } from 'prom-client';
+import type { TurnpikeConfig } from '../../config/schema.js';
+import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
+import type { Logger } from '../../logging/logger.js';
+import { clientIp } from '../../server/client-ip.js';
+import { preflightHeaders } from '../../server/cors.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../server/http1/exchange.js';
+import { type ResponseContext, sendNoContent } from '../../server/respond.js';
+import type { Tenancy } from '../../tenancy/tenancy.js';
+import type { RelayerStore } from '../relayer-store.js';
+import { IntakeBuffer } from './intake-buffer.js';
+import { type IntakeParts, type IntakeRoute, postTransfers } from './post-transfers.js';
+import { QueueDepth } from './queue-depth.js';
+import { authenticateCaller } from './relayer-access.js';
+import { relayerApiMetrics } from './relayer-api-metrics.js';
+import { readJson, sendJson, sendRelayerError } from './relayer-io.js';
+import { transferRules } from './transfer-fields.js';
+import { getJob, getTransfer, listTransfers } from './transfer-reads.js';
+
+export interface RelayerApiOptions {
+  readonly config: TurnpikeConfig;
+  readonly store: RelayerStore;
+  /** The tenancy layer; keys are required when it is enabled. */
+  readonly tenancy?: Tenancy | undefined;
+  readonly log: Logger;
+  /** Registers the relayer's intake metrics here. */
+  readonly metrics?: { readonly registry: Registry } | undefined;
+  /** Set while the gateway drains (answers then close their connection). */
+  readonly draining?: () => boolean;
+}
+
+export interface RelayerApi {
+  /** Serves one request under the relayer's paths; `path` has no query string. Always answers. */
+  handle(req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders, path: string): Promise<void>;
+  /** Stores what is waiting for a commit and refuses new requests. */
+  close(): Promise<void>;
+}
+
+type Route =
+  | { readonly kind: 'post'; readonly intake: IntakeRoute }
+  | { readonly kind: 'list' }
+  | { readonly kind: 'transfer'; readonly id: string }
+  | { readonly kind: 'job'; readonly id: string };
+
+export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
+  const { config, store, tenancy, log } = options;
+  const relayer = config.relayer;
+  const network = relayer.network ?? '';
+  const metrics = relayerApiMetrics(options.metrics?.registry);
+  const response: ResponseContext = { config: config.server, draining: options.draining ?? (() => false) };
+  const trustedProxies = new Set(config.server.trustedProxies);
+  const parts: IntakeParts = {
+    rules: transferRules(relayer),
+    defaultToken: relayer.defaultToken,
+    buffer: new IntakeBuffer(store, {
+      flushMs: relayer.acceptFlushMs,
+      onCommit: (_requests, _ms, ok) => metrics.commit(ok),
+    }),
+    queue: new QueueDepth(store, { max: relayer.maxQueueDepth }),
+    metrics,
+  };
+
+  async function serve(route: Route, req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders) {
+    const caller = await authenticateCaller(tenancy, network, req, clientIp(req, trustedProxies));
+    switch (route.kind) {
+      case 'post': {
+        const body = await readJson(req, config.server.maxBodyBytes);
+        const answer = await postTransfers(parts, route.intake, caller, req, body);
+        Object.assign(headers, answer.headers);
+        sendJson(response, req, res, answer.status, answer.body, headers);
+        return;
+      }
+      case 'list':
+        sendJson(response, req, res, 200, await listTransfers(store, caller, req.url), headers);
+        return;
+      case 'transfer':
+        sendJson(response, req, res, 200, await getTransfer(store, caller, route.id), headers);
+        return;
+      case 'job':
+        sendJson(response, req, res, 200, await getJob(store, caller, route.id), headers);
+        return;
+    }
+  }
+
+  return {
+    async handle(req, res, headers, path) {
+      headers['cache-control'] = 'no-store';
+      const method = req.method;
+      try {
+        const match = matchRoute(method, path);
+        if (method === 'OPTIONS') {
+          preflightHeaders(config.server.cors, req, headers);
+          sendNoContent(response, res, headers);
+          return;
+        }
+        await serve(match, req, res, headers);
+      } catch (err) {
+        const error = toGatewayError(err);
+        metrics.refused(error.code);
+        if (error.httpStatus >= 500 && error.code !== 'ERR_RELAYER_QUEUE_FULL')
+          log.error({ err, requestId: headers['x-request-id'], path }, 'relayer API request failed');
+        if (error.code === 'ERR_HTTP_METHOD') headers.allow = allowedMethods(path);
+        sendRelayerError(response, req, res, error, headers);
+      }
+    },
+    close: () => parts.buffer.close(),
+  };
+}
+
+function matchRoute(method: string, path: string): Route {
+  const allow = allowedMethods(path);
+  if (allow === undefined) throw new GatewayError('ERR_ROUTE_NOT_FOUND', `no route for ${method} ${path}`);
+  if (method !== 'OPTIONS' && !allow.split(', ').includes(method))
+    throw new GatewayError('ERR_HTTP_METHOD', `${method} is not allowed on ${path}; use ${allow}`);
+  if (path === '/v1/transfers') return method === 'POST' ? { kind: 'post', intake: 'v1' } : { kind: 'list' };
+  if (path === '/send-ft') return { kind: 'post', intake: 'send-ft' };
+  const id = safeDecode(path.slice(path.lastIndexOf('/') + 1));
+  return path.startsWith('/transfer/') ? { kind: 'job', id } : { kind: 'transfer', id };
+}
+
+/** The methods of a path (GET implies HEAD), or undefined when no route has it. */
+function allowedMethods(path: string): string | undefined {
+  if (path === '/v1/transfers') return 'GET, HEAD, POST, OPTIONS';
+  if (path === '/send-ft') return 'POST, OPTIONS';
+  const single = /^\/(?:v1\/transfers|transfer)\/[^/]+$/;
+  return single.test(path) ? 'GET, HEAD, OPTIONS' : undefined;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // Not a valid escape, so not an id we ever handed out: the lookup answers 404.
+    return segment;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What the API shows of stored transfers: the `/v1/transfers` record, and the job of the
+ * NEAR-service-compatible `/transfer/{jobId}` route (one accepted request = one job).
+ */
+import type { TransferRecord, TransferState } from '../model.js';
+
+export interface TransferView {
+  readonly id: string;
+  readonly requestId: string;
+  readonly status: TransferState;
+  readonly token: string;
+  readonly to: string;
+  readonly amount: string;
+  readonly memo: string | null;
+  readonly txHash: string | null;
+  readonly blockNumber: number | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function transferView(record: TransferRecord): TransferView {
+  return {
+    id: record.id,
+    requestId: record.requestId,
+    status: record.state,
+    token: record.token,
+    to: record.to,
+    amount: record.amount.toString(),
+    memo: record.memo,
+    txHash: record.txHash,
+    blockNumber: record.blockNumber,
+    error: record.error,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+  };
+}
+
+/** A job's status, from its transfers' states. */
+export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'partially_failed';
+
+export function jobStatus(states: readonly TransferState[]): JobStatus {
+  let accepted = 0;
+  let confirmed = 0;
+  let failed = 0;
+  for (const state of states) {
+    if (state === 'accepted') accepted++;
+    else if (state === 'confirmed') confirmed++;
+    else if (state === 'failed') failed++;
+  }
+  if (accepted === states.length) return 'queued';
+  if (confirmed + failed < states.length) return 'processing';
+  if (failed === 0) return 'completed';
+  return confirmed === 0 ? 'failed' : 'partially_failed';
+}
+
+export function jobView(jobId: string, records: readonly TransferRecord[]) {
+  const first = records[0];
+  return {
+    jobId,
+    status: jobStatus(records.map((record) => record.state)),
+    createdAt: first === undefined ? null : new Date(first.createdAt).toISOString(),
+    transfers: records.map((record) => ({
+      id: record.id,
+      receiverId: record.to,
+      amount: record.amount.toString(),
+      memo: record.memo,
+      status: record.state,
+      transactionHash: record.txHash,
+      blockNumber: record.blockNumber,
+      error: record.error,
+    })),
+  };
+}
