@@ -13,6 +13,8 @@ import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { Network } from './network/network.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import { createRelayerApi, type RelayerApi } from './relayer/api/relayer-api.js';
+import type { RelayerEngine } from './relayer/engine/engine.js';
+import { openRelayerEngine } from './relayer/open-relayer-engine.js';
 import type { RelayerStore } from './relayer/relayer-store.js';
 import { openRelayerStore } from './relayer/sql-relayer-store.js';
 import { createAdminRoute } from './server/admin/admin-route.js';
@@ -52,6 +54,8 @@ export interface GatewayOptions {
    * SqlRelayerStore on `storage`, opened in `start()` and closed in `close()`.
    */
   relayerStore?: RelayerStore;
+  /** This process's place among the cluster's workers, so each takes its share of the relayer keys first. */
+  relayerShare?: { readonly index: number; readonly count: number };
 }
 
 export interface Gateway {
@@ -119,6 +123,7 @@ export function createGateway(
     () => inflight,
     () => tenancy,
     cache,
+    { engine: () => relayerEngine, store: () => relayerStore },
   );
   const stopEventLog = logUpstreamEvents(logger, new Set(networks.values()));
   let draining = false;
@@ -130,6 +135,7 @@ export function createGateway(
   let admin: AdminHandler | undefined;
   let relayerStore: RelayerStore | undefined;
   let relayerApi: RelayerApi | undefined;
+  let relayerEngine: RelayerEngine | undefined;
 
   const isReady = () => [...networks.values()].every((network) => network.isReady());
   const route = createRouter({
@@ -226,9 +232,19 @@ export function createGateway(
             log: logger,
             metrics,
             draining: () => draining,
+            onStored: () => relayerEngine?.poke(),
           });
         }
         await Promise.all([...networks.values()].map((network) => network.start()));
+        if (config.relayer.enabled && config.relayer.engine && relayerStore !== undefined) {
+          relayerEngine = await openRelayerEngine({
+            config,
+            networks,
+            store: relayerStore,
+            log: logger,
+            ...(options.relayerShare !== undefined && { share: options.relayerShare }),
+          });
+        }
       })();
       return started;
     },
@@ -278,6 +294,7 @@ export function createGateway(
       server?.destroyAll();
       await closing;
       await relayerApi?.close();
+      await relayerEngine?.close();
       if (options.relayerStore === undefined) await relayerStore?.close();
       await Promise.all([...networks.values()].map((network) => network.close()));
       // After the last answer: the meter's final flush then covers every request served.

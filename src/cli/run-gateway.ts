@@ -27,7 +27,7 @@ export async function runGateway(config: TurnpikeConfig): Promise<RunningGateway
   }
   const log = createLogger(config.logging.level);
   // Migrate once here, so workers starting together do not race for the migration lock.
-  if (config.tenancy.enabled) {
+  if (config.tenancy.enabled || config.relayer.enabled) {
     const database = await openDatabase({ ...config.storage, database: databaseLocation(config.storage) });
     await database.close();
   }

@@ -8,6 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CacheTiers } from '../cache/open-cache.js';
 import type { Network } from '../network/network.js';
+import type { RelayerEngine } from '../relayer/engine/engine.js';
+import type { RelayerStore } from '../relayer/relayer-store.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { registerCacheMetrics } from './cache-metrics.js';
@@ -26,6 +28,7 @@ import {
 import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { MethodLabels } from './method-labels.js';
 import { METRIC } from './names.js';
+import { registerRelayerEngineMetrics } from './relayer-engine-metrics.js';
 import { registerTenancyMetrics } from './tenancy-metrics.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,6 +47,7 @@ export function createMetrics(
   /** The tenancy layer, once opened. */
   readTenancy: () => Tenancy | undefined = () => undefined,
   cache?: CacheTiers,
+  relayer?: { engine: () => RelayerEngine | undefined; store: () => RelayerStore | undefined },
 ): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -107,6 +111,7 @@ export function createMetrics(
   registerEventLoopGauge(registry, workerLabel);
   registerTenancyMetrics(registry, readTenancy);
   registerCacheMetrics(registry, networks, cache);
+  if (relayer !== undefined) registerRelayerEngineMetrics(registry, relayer.engine, relayer.store);
 
   const onRequest = (message: unknown) => {
     const event = message as RequestEndEvent;

@@ -1,4 +1,5 @@
 /** Entry point of a cluster worker: one gateway, metrics answered through the primary. */
+import { availableParallelism } from 'node:os';
 import { resolveConfig } from '../config/load.js';
 import { createGateway } from '../gateway.js';
 import type { LeaseGrant } from '../ratelimit/lease-authority.js';
@@ -46,6 +47,10 @@ const gateway = createGateway(config, {
   // The primary has migrated the database before forking.
   migrate: false,
   workerLabel,
+  relayerShare: {
+    index: Number(workerLabel),
+    count: config.server.workers > 0 ? config.server.workers : availableParallelism(),
+  },
   // One worker probes idle upstreams for all (the first; a replacement takes its index).
   probes: workerLabel === '0',
   onProbeReport: (network, upstream, report) =>

@@ -33,6 +33,8 @@ export interface RelayerApiOptions {
   readonly metrics?: { readonly registry: Registry } | undefined;
   /** Set while the gateway drains (answers then close their connection). */
   readonly draining?: () => boolean;
+  /** Called after each commit that stored transfers (wakes the engine's idle key workers). */
+  readonly onStored?: () => void;
 }
 
 export interface RelayerApi {
@@ -60,7 +62,10 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
     defaultToken: relayer.defaultToken,
     buffer: new IntakeBuffer(store, {
       flushMs: relayer.acceptFlushMs,
-      onCommit: (_requests, _ms, ok) => metrics.commit(ok),
+      onCommit: (_requests, _ms, ok) => {
+        metrics.commit(ok);
+        if (ok) options.onStored?.();
+      },
     }),
     queue: new QueueDepth(store, { max: relayer.maxQueueDepth }),
     metrics,
