@@ -27,6 +27,8 @@ export interface RelayerFixtureOptions {
   readonly blockTime?: number;
   /** Start the gateway in this process. @default true */
   readonly gateway?: boolean;
+  /** The upstream URL the gateway uses for the anvil (e.g. a fault proxy in front of it). */
+  readonly upstreamUrl?: (anvilUrl: string) => Promise<string>;
 }
 
 export interface RelayerFixture {
@@ -77,7 +79,9 @@ export async function startRelayerFixture(options: RelayerFixtureOptions): Promi
     const config: TurnpikeConfigInput = {
       logging: { level: 'silent' },
       storage: { database: database.options.database, schema: database.options.schema },
-      networks: { anvil: { upstreams: [{ id: 'anvil', url: anvil.url }] } },
+      networks: {
+        anvil: { upstreams: [{ id: 'anvil', url: (await options.upstreamUrl?.(anvil.url)) ?? anvil.url }] },
+      },
       relayer: {
         enabled: true,
         network: 'anvil',
