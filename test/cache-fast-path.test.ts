@@ -4,6 +4,8 @@
  * form, never for blocks that are not final (a reorg still wins), batches untouched, and with
  * tenancy on still 401 without a key, 429 over the limit, and metered.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkCache } from '../src/cache/network-cache.js';
@@ -132,6 +134,24 @@ describe('known-shape fast path', () => {
     expect(
       JSON.parse((await post(openUrl, body('1', 'eth_getBlockByNumber', params, ' '))).text).result,
     ).toEqual(await direct('eth_getBlockByNumber', params));
+  });
+
+  it('answers the same bytes through a node:http server (gateway.handler)', async () => {
+    const server = createServer(open.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/anvil`;
+      const cache = cacheOf(open);
+      const read = body('"via-node"', 'eth_getBlockByNumber', ['0x3', false], '\t');
+      const usual = await post(url, read);
+      const before = cache.stats.shapeHits;
+      const fast = await post(url, read);
+      expect(cache.stats.shapeHits).toBe(before + 1);
+      expect(fast.xCache).toBe('HIT');
+      expect(fast.text).toBe(usual.text);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('takes the usual path for ids it would not echo byte for byte, with the usual answers', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildResponse, extractResultBytes } from './result-bytes.js';
+import { buildResponse, extractResultBytes, ResultResponse } from './result-bytes.js';
 
 const extract = (body: string) => extractResultBytes(Buffer.from(body))?.toString('utf8');
 
@@ -138,4 +138,23 @@ describe('buildResponse', () => {
     expect(JSON.parse(out.toString('utf8'))).toEqual({ jsonrpc: '2.0', id: 7, result: { x: '"}' } });
     expect(extractResultBytes(out)?.toString()).toBe('{"x":"\\"}"}');
   });
+});
+
+describe('ResultResponse', () => {
+  it.each(['1', '"abc"', 'null', '18446744073709551616', '-3'])(
+    'writes the bytes buildResponse makes, at any offset (id %s)',
+    (id) => {
+      const request = Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"m"}`);
+      const idStart = request.indexOf(id, 20);
+      const result = Buffer.from('{"number":"0x1","hash":"0xab"}');
+      const response = new ResultResponse(request, idStart, idStart + id.length, result);
+      const expected = buildResponse(id, result);
+      expect(response.byteLength).toBe(expected.length);
+      const target = Buffer.alloc(response.byteLength + 10, 0x2a);
+      response.writeInto(target, 7);
+      expect(target.subarray(7, 7 + response.byteLength).equals(expected)).toBe(true);
+      expect(target.subarray(0, 7).toString()).toBe('*******');
+      expect(target.subarray(7 + response.byteLength).toString()).toBe('***');
+    },
+  );
 });

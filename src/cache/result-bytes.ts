@@ -81,6 +81,35 @@ export function buildResponse(idText: string, result: Buffer): Buffer {
   return out;
 }
 
+/**
+ * The same response, written straight into the buffer that carries the HTTP head (a
+ * `BodyWriter`, server/http1/exchange.ts): one copy of the stored result per hit. The id is
+ * bytes `idStart`–`idEnd` of `source` (the request), exactly as the client sent them.
+ */
+export class ResultResponse {
+  readonly byteLength: number;
+
+  constructor(
+    private readonly source: Buffer,
+    private readonly idStart: number,
+    private readonly idEnd: number,
+    private readonly result: Buffer,
+  ) {
+    this.byteLength = HEAD.length + (idEnd - idStart) + MIDDLE.length + result.length + 1;
+  }
+
+  writeInto(target: Buffer, offset: number): void {
+    target.set(HEAD, offset);
+    let at = offset + HEAD.length;
+    const { source, idEnd } = this;
+    for (let i = this.idStart; i < idEnd; i++) target[at++] = source[i]!;
+    target.set(MIDDLE, at);
+    at += MIDDLE.length;
+    target.set(this.result, at);
+    target[at + this.result.length] = TAIL;
+  }
+}
+
 function skipSpace(json: Buffer, i: number): number {
   while (isSpace(json[i])) i++;
   return i;

@@ -5,7 +5,13 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { RpcId } from '../rpc/types.js';
 import { chooseEncoding } from './accept-encoding.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
+import {
+  type HttpRequest,
+  plainBody,
+  type ResponseBody,
+  type ResponseHeaders,
+  type ResponseWriter,
+} from './http1/exchange.js';
 
 export interface ResponseContext {
   readonly config: ServerConfig;
@@ -18,22 +24,23 @@ export function send(
   req: HttpRequest,
   res: ResponseWriter,
   status: number,
-  body: Buffer | string,
+  body: ResponseBody,
   headers: ResponseHeaders = {},
 ): void {
   headers['content-type'] ??= 'application/json';
   if (ctx.draining()) headers.connection = 'close';
   const compression = ctx.config.compression;
-  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
   if (compression.enabled && length >= compression.minBytes) {
     // The answer depends on Accept-Encoding whether or not this client gets it compressed.
     headers.vary = headers.vary === undefined ? 'Accept-Encoding' : `${headers.vary}, Accept-Encoding`;
     const encoding = chooseEncoding(req.headers['accept-encoding']);
     if (encoding !== undefined) {
       const compress = encoding === 'gzip' ? zlib.gzip : zlib.deflate;
-      compress(body, { level: 4 }, (err, compressed) => {
+      const plain = plainBody(body);
+      compress(plain, { level: 4 }, (err, compressed) => {
         if (err !== null) {
-          res.end(status, headers, body);
+          res.end(status, headers, plain);
           return;
         }
         headers['content-encoding'] = encoding;

@@ -8,7 +8,7 @@ import { redactTarget } from '../logging/redact.js';
 import type { Network } from '../network/network.js';
 import { isRelayerPath } from '../relayer/api/relayer-paths.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
+import type { HttpRequest, ResponseBody, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
 import { requestId } from './request-id.js';
 import { send, sendError, sendNoContent } from './respond.js';
 import { handleRpc, type RpcRouteContext } from './rpc-route.js';
@@ -75,7 +75,7 @@ class TrackedWriter implements ResponseWriter {
     private readonly writer: ResponseWriter,
   ) {}
 
-  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
+  end(status: number, headers: ResponseHeaders, body?: ResponseBody): void {
     if (this.done) return;
     this.done = true;
     this.ctx.inflight.dec();

@@ -4,7 +4,7 @@
  */
 
 import type { CacheStatus, KnownShape, NetworkCache } from '../cache/network-cache.js';
-import { buildResponse } from '../cache/result-bytes.js';
+import { ResultResponse } from '../cache/result-bytes.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
@@ -17,13 +17,19 @@ import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { clientIp } from './client-ip.js';
 import { decodeBody } from './decode-body.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
+import {
+  type HttpRequest,
+  plainBody,
+  type ResponseBody,
+  type ResponseHeaders,
+  type ResponseWriter,
+} from './http1/exchange.js';
 import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
 import { StageTiming } from './server-timing.js';
 
 interface Entry {
   /** Response entry bytes, or undefined for a notification. */
-  readonly body: Buffer | string | undefined;
+  readonly body: ResponseBody | undefined;
   readonly status: number;
   /** How the cache took part; undefined when the item was not cacheable. */
   readonly cache?: CacheStatus | undefined;
@@ -96,7 +102,7 @@ export async function handleRpc(
     const value = known === undefined ? undefined : cache!.peekKnown(known);
     if (value !== undefined) {
       batch = false;
-      const entry = runKnown(network, cache!, known!, value, shape!.idText, timing, access, parsedAt);
+      const entry = runKnown(network, cache!, known!, value, shape!, timing, access, parsedAt);
       entries = [entry instanceof Promise ? await entry : entry];
     } else {
       const parsed = parseBody(body, { maxBatchSize });
@@ -135,8 +141,9 @@ export async function handleRpc(
   }
   const bodies: Buffer[] = [];
   for (const entry of entries) {
-    if (entry.body !== undefined)
-      bodies.push(typeof entry.body === 'string' ? Buffer.from(entry.body) : entry.body);
+    if (entry.body === undefined) continue;
+    const plain = plainBody(entry.body);
+    bodies.push(typeof plain === 'string' ? Buffer.from(plain) : plain);
   }
   if (bodies.length === 0) sendNoContent(ctx, res, headers);
   else send(ctx, req, res, 200, joinBatch(bodies), headers);
@@ -187,7 +194,7 @@ async function runItem(
   // The client's exact id text (2^64 and the like), whatever produced the entry.
   if (request.rawId !== undefined && entry.body !== undefined)
     return {
-      body: spliceRawId(entry.body, request.rawId),
+      body: spliceRawId(plainBody(entry.body), request.rawId),
       status: entry.status,
       cache: entry.cache,
       finalKey: entry.finalKey,
@@ -208,7 +215,7 @@ function runKnown(
   cache: NetworkCache,
   known: KnownShape,
   value: Buffer,
-  idText: string,
+  shape: RequestShape,
   timing: StageTiming,
   access: Access | undefined,
   started: number,
@@ -217,11 +224,11 @@ function runKnown(
     const admitted = access.admit(known.method);
     if (admitted instanceof Promise)
       return admitted.then((refusal) =>
-        knownEntry(network, cache, known, value, idText, timing, access, started, refusal),
+        knownEntry(network, cache, known, value, shape, timing, access, started, refusal),
       );
-    return knownEntry(network, cache, known, value, idText, timing, access, started, admitted);
+    return knownEntry(network, cache, known, value, shape, timing, access, started, admitted);
   }
-  return knownEntry(network, cache, known, value, idText, timing, undefined, started, undefined);
+  return knownEntry(network, cache, known, value, shape, timing, undefined, started, undefined);
 }
 
 function knownEntry(
@@ -229,7 +236,7 @@ function knownEntry(
   cache: NetworkCache,
   known: KnownShape,
   value: Buffer,
-  idText: string,
+  shape: RequestShape,
   timing: StageTiming,
   access: Access | undefined,
   started: number,
@@ -240,12 +247,13 @@ function knownEntry(
   let outcome: string;
   if (refusal === undefined) {
     cache.countKnownHit();
-    entry = { body: buildResponse(idText, value), status: 200, cache: 'HIT', finalKey: undefined };
+    const body = new ResultResponse(shape.body, shape.idStart, shape.idEnd, value);
+    entry = { body, status: 200, cache: 'HIT', finalKey: undefined };
     outcome = 'ok';
     timing.cacheMs = performance.now() - started;
   } else {
     // The error entry of runItem, with the id exactly as sent.
-    entry = { body: spliceRawId(errorResponse(null, refusal), idText), status: refusal.httpStatus };
+    entry = { body: spliceRawId(errorResponse(null, refusal), shape.idText), status: refusal.httpStatus };
     outcome = refusal.code;
   }
   if (access !== undefined) access.record(method, outcome, entryBytes(entry.body));
@@ -262,9 +270,9 @@ function knownEntry(
   return entry;
 }
 
-function entryBytes(body: Buffer | string | undefined): number {
+function entryBytes(body: ResponseBody | undefined): number {
   if (body === undefined) return 0;
-  return typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 }
 
 /**

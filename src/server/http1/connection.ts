@@ -9,7 +9,7 @@ import { toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
 import { totalOnlyHeader } from '../server-timing.js';
 import { requestTimeout } from './errors.js';
-import type { ExchangeHandler, ResponseHeaders, ResponseWriter } from './exchange.js';
+import type { ExchangeHandler, ResponseBody, ResponseHeaders, ResponseWriter } from './exchange.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
 import { responseBody, serializeHead, writeResponse } from './response-bytes.js';
 
@@ -190,7 +190,7 @@ export class Http1Connection {
     request: ParsedRequest,
     status: number,
     headers: ResponseHeaders,
-    body: Buffer | string | undefined,
+    body: ResponseBody | undefined,
   ): void {
     this.current = undefined;
     if (this.closed) return;
@@ -199,7 +199,7 @@ export class Http1Connection {
     const head = serializeHead({
       status,
       headers,
-      bodyLength: bytes?.length ?? 0,
+      bodyLength: bytes?.byteLength ?? 0,
       keepAlive,
       minorVersion: request.minorVersion,
       date: this.host.date,
@@ -264,7 +264,7 @@ class Exchange implements ResponseWriter {
     private readonly request: ParsedRequest,
   ) {}
 
-  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
+  end(status: number, headers: ResponseHeaders, body?: ResponseBody): void {
     if (this.done) return;
     this.done = true;
     this.connection.respond(this.request, status, headers, body);

@@ -24,12 +24,32 @@ export interface HttpRequest {
   readonly completeAt: number;
 }
 
+/**
+ * A body that writes itself behind the head into the response's one buffer: a cache hit (the
+ * JSON-RPC envelope around the stored result bytes) is then allocated and copied once.
+ */
+export interface BodyWriter {
+  readonly byteLength: number;
+  /** Writes the body at `offset` of `target`, which has room for `byteLength` bytes there. */
+  writeInto(target: Buffer, offset: number): void;
+}
+
+export type ResponseBody = Buffer | string | BodyWriter;
+
+/** A body as bytes or text (for compression, node:http, batches). */
+export function plainBody(body: ResponseBody): Buffer | string {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  const bytes = Buffer.allocUnsafe(body.byteLength);
+  body.writeInto(bytes, 0);
+  return bytes;
+}
+
 export interface ResponseWriter {
   /**
    * Sends the whole response. Only the first call counts. A `connection: close` header closes
    * the connection after the response; `content-length` is added from the body.
    */
-  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void;
+  end(status: number, headers: ResponseHeaders, body?: ResponseBody): void;
 }
 
 /** Handles one complete request; it must call `writer.end` exactly once, even on failure. */

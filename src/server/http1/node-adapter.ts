@@ -6,7 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
 import { bodyTooLarge } from './errors.js';
-import type { ExchangeHandler, RequestHeaders, ResponseHeaders, ResponseWriter } from './exchange.js';
+import {
+  type ExchangeHandler,
+  plainBody,
+  type RequestHeaders,
+  type ResponseBody,
+  type ResponseHeaders,
+  type ResponseWriter,
+} from './exchange.js';
 
 export function nodeHttpHandler(
   handler: ExchangeHandler,
@@ -46,8 +53,9 @@ export function nodeHttpHandler(
 class NodeWriter implements ResponseWriter {
   constructor(private readonly res: ServerResponse) {}
 
-  end(status: number, headers: ResponseHeaders, body?: Buffer | string): void {
+  end(status: number, headers: ResponseHeaders, response?: ResponseBody): void {
     const res = this.res;
+    const body = response === undefined ? undefined : plainBody(response);
     if (res.headersSent || res.destroyed) return;
     for (const name in headers) {
       const value = headers[name];

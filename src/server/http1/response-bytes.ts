@@ -1,7 +1,7 @@
 /** Serializes a response into as few socket writes as possible (one for bodies up to 16 KiB). */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ResponseHeaders } from './exchange.js';
+import type { BodyWriter, ResponseBody, ResponseHeaders } from './exchange.js';
 
 /** Above this a body is written on its own (writev) instead of being copied behind the head. */
 const COPY_LIMIT = 16 * 1024;
@@ -35,9 +35,16 @@ export function serializeHead(options: HeadOptions): string {
 }
 
 /** Writes head and body; returns false when the socket's buffer is full (pause reading). */
-export function writeResponse(socket: Socket, head: string, body: Buffer | undefined): boolean {
-  if (body === undefined || body.length === 0) return socket.write(head, 'latin1');
+export function writeResponse(socket: Socket, head: string, body: Buffer | BodyWriter | undefined): boolean {
+  if (body === undefined || body.byteLength === 0) return socket.write(head, 'latin1');
   const headLength = head.length;
+  if (!(body instanceof Uint8Array)) {
+    // One allocation, one copy of the body, one write.
+    const bytes = Buffer.allocUnsafe(headLength + body.byteLength);
+    bytes.write(head, 0, headLength, 'latin1');
+    body.writeInto(bytes, headLength);
+    return socket.write(bytes);
+  }
   if (body.length <= COPY_LIMIT) {
     const bytes = Buffer.allocUnsafe(headLength + body.length);
     bytes.write(head, 0, headLength, 'latin1');
@@ -51,7 +58,10 @@ export function writeResponse(socket: Socket, head: string, body: Buffer | undef
   return flushed;
 }
 
-export function responseBody(status: number, body: Buffer | string | undefined): Buffer | undefined {
+export function responseBody(
+  status: number,
+  body: ResponseBody | undefined,
+): Buffer | BodyWriter | undefined {
   if (body === undefined || bodyless(status)) return undefined;
   return typeof body === 'string' ? Buffer.from(body) : body;
 }
