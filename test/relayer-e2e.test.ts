@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlRelayerStore } from '../src/relayer/sql-relayer-store.js';
-import { randomAddress, type RelayerFixture, startRelayerFixture } from './support/relayer-fixture.js';
+import { type RelayerFixture, randomAddress, startRelayerFixture } from './support/relayer-fixture.js';
 
 const TRANSFERS = 10_000;
 const PER_REQUEST = 100;
@@ -43,7 +43,13 @@ describe.each(['sqlite', 'postgres'] as const)('relayer on %s: 10,000 transfers 
       const answers = await Promise.all(
         requests
           .slice(i, i + 10)
-          .map((request) => fixture.post('/v1/transfers', { transfers: request.transfers }, { 'idempotency-key': request.key })),
+          .map((request) =>
+            fixture.post(
+              '/v1/transfers',
+              { transfers: request.transfers },
+              { 'idempotency-key': request.key },
+            ),
+          ),
       );
       for (const answer of answers) {
         expect(answer.status).toBe(202);
