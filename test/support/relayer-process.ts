@@ -298,3 +298,38 @@ export async function checkExactlyOnce(
     confirmedPerKey: new Map([...noncesPerKey].map(([key, nonces]) => [key, nonces.length])),
   };
 }
+
+/** Sum of a metric's samples (every label set) in a Prometheus text exposition; 0 when absent. */
+export function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** The `key` labels of `turnpike_relayer_key_inflight`: the keys this process runs a worker for. */
+export function inflightKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  for (const match of text.matchAll(/^turnpike_relayer_key_inflight\{[^}]*key="(0x[0-9a-fA-F]{40})"/gm))
+    keys.add((match[1] as string).toLowerCase());
+  return keys;
+}
+
+/** Pairs (key, nonce) whose attempts carry more than one batch (a nonce reused for other work). */
+export async function noncesWithTwoBatches(fixture: RelayerFixture): Promise<string[]> {
+  const rows = await fixture.database.store.db
+    .selectFrom('relayer_attempts')
+    .select(['key_address', 'nonce', 'batch_id'])
+    .where('kind', '=', 'batch')
+    .execute();
+  const batches = new Map<string, Set<string | null>>();
+  for (const row of rows) {
+    const pair = `${row.key_address.toLowerCase()}@${row.nonce}`;
+    const set = batches.get(pair) ?? new Set();
+    set.add(row.batch_id);
+    batches.set(pair, set);
+  }
+  return [...batches].filter(([, set]) => set.size > 1).map(([pair]) => pair);
+}
