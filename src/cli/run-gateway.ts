@@ -22,8 +22,15 @@ export async function runGateway(config: TurnpikeConfig): Promise<RunningGateway
   const workers = workerCount(config.server.workers);
   if (workers === 1) {
     const gateway = createGateway(config);
-    const { url } = await gateway.listen();
-    return { url, stop: () => gateway.close() };
+    try {
+      const { url } = await gateway.listen();
+      return { url, stop: () => gateway.close() };
+    } catch (err) {
+      // start() ran before the bind failed: its timers and relayer key workers would keep the
+      // process alive, so close what it opened.
+      await gateway.close(0).catch(() => undefined);
+      throw err;
+    }
   }
   const log = createLogger(config.logging.level);
   // Migrate once here, so workers starting together do not race for the migration lock.
