@@ -110,6 +110,8 @@ export function registerRelayerEngineMetrics(
     help: 'Transfers by state in the shared store (all processes): the queue depth and its stages.',
     labelNames: ['state'],
     registers: [registry],
+    // Every cluster worker counts the same shared store: merge by max, not the default sum.
+    aggregator: 'max',
     async collect(this: Gauge<'state'>) {
       const store = readStore();
       if (store === undefined) return;
