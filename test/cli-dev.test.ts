@@ -1,8 +1,11 @@
 /**
  * `turnpike dev` through the real binary: it starts its own anvil node, serves it at /local, and on
- * SIGTERM or Ctrl-C exits 0 leaving no anvil and no worker process behind.
+ * SIGTERM or Ctrl-C exits 0 leaving no anvil and no worker process behind. Its relayer moves DEMO
+ * tokens with the printed API key, as the README shows.
  */
+import { decodeFunctionResult, encodeFunctionData, type Hex } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
+import { erc20Abi } from '../src/relayer/chains/evm/abi.js';
 import {
   childPids,
   commandLine,
@@ -93,6 +96,61 @@ describe('turnpike dev', () => {
         { timeout: 10_000 },
       )
       .toBe(1);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it('relays a DEMO transfer made with the printed key: confirmed, and the balance on chain', async () => {
+    const cli = startCli(['dev', '--port', '0', '--workers', '2']);
+    const rpcUrl = (await cli.waitForLine(/^ready /)).slice('ready '.length);
+    const base = new URL(rpcUrl).origin;
+    const key = /^api key (\S+)/.exec(await cli.waitForLine(/^api key /))![1]!;
+    const line = await cli.waitForLine(/^relayer /);
+    const [, postUrl, token, batchContract] =
+      /^relayer POST (\S+) {2}\(token DEMO (0x[0-9a-f]{40}), batch contract (0x[0-9a-f]{40})\)$/.exec(line)!;
+    expect(postUrl).toBe(`${base}/v1/transfers`);
+    expect(batchContract).not.toBe(token);
+    // No signing key is ever printed.
+    expect(cli.stdout() + cli.stderr()).not.toMatch(/0x[0-9a-f]{64}/i);
+
+    const to = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+    const amount = 2_500_000_000_000_000_000n;
+    const headers = { 'content-type': 'application/json', 'x-api-key': key, 'idempotency-key': 'cli-dev-1' };
+    const body = JSON.stringify({ token: 'DEMO', to, amount: amount.toString() });
+    // The relayer routes need the key even though the RPC network is keyless.
+    expect(
+      (await fetch(postUrl!, { method: 'POST', headers: { 'content-type': 'application/json' }, body }))
+        .status,
+    ).toBe(401);
+    const posted = await fetch(postUrl!, { method: 'POST', headers, body });
+    expect(posted.status).toBe(202);
+    const { id } = (await posted.json()) as { id: string };
+
+    let transfer: { status: string; txHash: string | null; blockNumber: number | null } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`${base}/v1/transfers/${id}`, { headers: { 'x-api-key': key } });
+          transfer = (await res.json()) as typeof transfer;
+          return transfer?.status;
+        },
+        { timeout: 15_000, interval: 100 },
+      )
+      .toBe('confirmed');
+    expect(transfer).toMatchObject({
+      txHash: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+      blockNumber: expect.any(Number),
+    });
+
+    const data = encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [to as Hex] });
+    const call = await rpc(rpcUrl, 'eth_call', [{ to: token, data }, 'latest']);
+    const result = (call.body as { result: Hex }).result;
+    expect(decodeFunctionResult({ abi: erc20Abi, functionName: 'balanceOf', data: result })).toBe(amount);
+
+    // Both workers read the same store: the gauge says one confirmed transfer, not one per worker.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^turnpike_relayer_transfers\{state="confirmed"\} 1$/m);
+
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);
   });

@@ -1,11 +1,14 @@
 /**
  * `turnpike dev`: a local anvil node (chain id 31337) and a gateway serving it as network
  * `local`, with tenancy on (a throwaway SQLite database, one API key, an admin token; the
- * network stays keyless too). Needs no services. Prints `ready <url>` once /readyz is green,
- * then the key and admin token; stops every child on Ctrl-C or SIGTERM.
+ * network stays keyless too) and the relayer on (a demo token DEMO and the batch contract
+ * deployed on anvil, fresh signing keys). Needs no services. Prints `ready <url>` once /readyz
+ * is green, then the key, the admin token and the relayer's URL; stops every child on Ctrl-C
+ * or SIGTERM.
  */
 import { resolveConfig } from '../config/load.js';
 import { type AnvilNode, startAnvil } from '../dev/anvil.js';
+import { DEV_TOKEN_NAME, type DevRelayer, setUpDevRelayer } from '../dev/dev-relayer.js';
 import { createDevTenancy, type DevTenancy } from '../dev/dev-tenancy.js';
 import { parseCommon } from './args.js';
 import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js';
@@ -17,6 +20,7 @@ export async function runDev(args: string[]): Promise<number> {
   const anvil = await startAnvil({ chainId: DEV_CHAIN_ID });
   let gateway: RunningGateway | undefined;
   let tenancy: DevTenancy | undefined;
+  let relayer: DevRelayer;
   const stop = async () => {
     await gateway?.stop();
     await anvil.stop();
@@ -25,7 +29,10 @@ export async function runDev(args: string[]): Promise<number> {
   try {
     // dev needs no services: a shell's DATABASE_URL / REDIS_URL must not point it at real ones.
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'TURNPIKE_ADMIN_TOKEN']) delete process.env[name];
+    // Deploying costs ~1 s; compiling the contracts with solc-js ~5 s more on the first run
+    // only (cached on disk in the OS temp folder).
     tenancy = await createDevTenancy();
+    relayer = await setUpDevRelayer({ rpcUrl: anvil.url, network: 'local' });
     const config = resolveConfig({
       server: { port: options.port ?? 4000, workers: options.workers ?? 0 },
       logging: { level: 'warn' },
@@ -41,6 +48,7 @@ export async function runDev(args: string[]): Promise<number> {
           upstreams: [{ id: 'anvil', url: anvil.url }],
         },
       },
+      relayer: relayer.config,
     });
     gateway = await runGateway(config);
     await waitReady(gateway.url, anvil);
@@ -51,6 +59,9 @@ export async function runDev(args: string[]): Promise<number> {
   process.stdout.write(`ready ${gateway.url}/local\n`);
   process.stdout.write(`api key ${tenancy.apiKey}   (metered: POST ${gateway.url}/local/<key>)\n`);
   process.stdout.write(`admin token ${tenancy.adminToken}   (GET ${gateway.url}/admin/v1/usage)\n`);
+  process.stdout.write(
+    `relayer POST ${gateway.url}/v1/transfers  (token ${DEV_TOKEN_NAME} ${relayer.token}, batch contract ${relayer.batchContract})\n`,
+  );
   await stopOnSignals(stop);
   return 0;
 }
