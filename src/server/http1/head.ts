@@ -17,25 +17,72 @@ export interface RequestHead {
   readonly expectContinue: boolean;
 }
 
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([!-~\u0080-\u00ff]+) HTTP\/1\.([01])$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Control bytes other than HTAB are never valid in a field value (CR and LF included). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are exactly what it must find
-const INVALID_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Bytes allowed in a token (RFC 9110 §5.6.2): method and field names. */
+const TOKEN = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+  TOKEN[c.charCodeAt(0)] = 1;
 const DIGITS = /^\d{1,15}$/;
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
+const HTTP_1 = Buffer.from(' HTTP/1.');
 
-/** `text` is the head decoded as latin1, without its final CRLFCRLF. */
-export function parseHead(text: string, maxBodyBytes: number): RequestHead {
-  const lines = text.split('\r\n');
-  const match = REQUEST_LINE.exec(lines[0]!);
-  if (match === null) throw malformed('invalid request line');
-  const minorVersion = match[3] === '1' ? 1 : 0;
+/** Field names clients send on nearly every request: matched by bytes, no string built. */
+const COMMON_NAMES = new Map<number, string[]>();
+for (const name of [
+  'host',
+  'content-type',
+  'content-length',
+  'connection',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'content-encoding',
+  'transfer-encoding',
+  'expect',
+  'origin',
+  'authorization',
+  'x-api-key',
+  'x-request-id',
+  'x-forwarded-for',
+  'target-service-id',
+]) {
+  const list = COMMON_NAMES.get(name.length) ?? [];
+  list.push(name);
+  COMMON_NAMES.set(name.length, list);
+}
+
+/**
+ * Parses the head in `buf` from `start` to `end` (without its final CRLFCRLF), straight from the
+ * bytes: one pass, no split lines, no regular expressions per field (they were a fifth of the
+ * CPU of a cache hit).
+ */
+export function parseHead(buf: Buffer, start: number, end: number, maxBodyBytes: number): RequestHead {
+  // Request line: token SP target SP "HTTP/1." digit, then CRLF or the end of the head.
+  let i = start;
+  while (i < end && TOKEN[buf[i]!] === 1) i++;
+  if (i === start || i === end || buf[i] !== SPACE) throw malformed('invalid request line');
+  const method = buf.toString('latin1', start, i);
+  const targetStart = ++i;
+  // Visible ASCII and obs-text: no controls, no spaces, no DEL.
+  while (i < end && buf[i]! > SPACE && buf[i] !== 0x7f) i++;
+  const targetEnd = i;
+  if (targetEnd === targetStart || end - i < HTTP_1.length + 1) throw malformed('invalid request line');
+  if (buf.compare(HTTP_1, 0, HTTP_1.length, i, i + HTTP_1.length) !== 0)
+    throw malformed('invalid request line');
+  i += HTTP_1.length;
+  const version = buf[i++];
+  if (version !== 0x30 && version !== 0x31) throw malformed('invalid request line');
+  if (i !== end && (buf[i] !== CR || buf[i + 1] !== LF)) throw malformed('invalid request line');
+  const minorVersion = version === 0x31 ? 1 : 0;
   const headers: Record<string, string> = {};
-  for (let i = 1; i < lines.length; i++) addField(headers, lines[i]!);
+  for (i += 2; i < end; ) i = addField(headers, buf, i, end);
   if (minorVersion === 1 && headers.host === undefined) throw malformed('missing Host header');
   return {
-    method: match[1]!,
-    url: match[2]!,
+    method,
+    url: buf.toString('latin1', targetStart, targetEnd),
     minorVersion,
     headers,
     contentLength: bodyLength(headers, minorVersion, maxBodyBytes),
@@ -44,35 +91,57 @@ export function parseHead(text: string, maxBodyBytes: number): RequestHead {
   };
 }
 
-function addField(headers: Record<string, string>, line: string): void {
-  const colon = line.indexOf(':');
-  // A leading space or tab is obs-fold; a name with whitespace before the colon fails TOKEN.
-  if (colon <= 0) throw malformed('invalid header line');
-  const name = line.slice(0, colon);
-  if (!TOKEN.test(name)) throw malformed('invalid header name');
-  const raw = line.slice(colon + 1);
-  if (INVALID_VALUE.test(raw)) throw malformed(`invalid value in header ${name}`);
-  const value = trimOws(raw);
-  const key = name.toLowerCase();
-  if (key === '__proto__') return;
+/** Adds the field line starting at `start`; returns where the next line starts. */
+function addField(headers: Record<string, string>, buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && TOKEN[buf[i]!] === 1) i++;
+  // A leading space or tab is obs-fold; whitespace before the colon is not a token byte either.
+  if (i === start || i === end || buf[i] !== COLON) {
+    const byte = buf[i];
+    throw malformed(
+      i === start || byte === CR || byte === LF || i === end ? 'invalid header line' : 'invalid header name',
+    );
+  }
+  const nameEnd = i;
+  let valueStart = i + 1;
+  // Control bytes other than HTAB are never valid in a field value (a bare CR or LF included).
+  for (i = valueStart; i < end; i++) {
+    const byte = buf[i]!;
+    if (byte < SPACE ? byte !== TAB : byte === 0x7f) {
+      if (byte === CR && buf[i + 1] === LF) break;
+      throw malformed(`invalid value in header ${buf.toString('latin1', start, nameEnd)}`);
+    }
+  }
+  const next = i + 2;
+  let valueEnd = i;
+  // Optional whitespace: spaces and tabs only (RFC 9110 §5.6.3).
+  while (valueStart < valueEnd && (buf[valueStart] === SPACE || buf[valueStart] === TAB)) valueStart++;
+  while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) valueEnd--;
+  const key = fieldName(buf, start, nameEnd);
+  if (key === '__proto__') return next;
+  const value = buf.toString('latin1', valueStart, valueEnd);
   // hasOwn: a field named like an Object.prototype member ("constructor") must not merge with it.
   const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (previous === undefined) headers[key] = value;
-  else if (key === 'content-length' || key === 'host') throw malformed(`repeated ${name} header`);
+  else if (key === 'content-length' || key === 'host')
+    throw malformed(`repeated ${buf.toString('latin1', start, nameEnd)} header`);
   else headers[key] = `${previous}, ${value}`;
+  return next;
 }
 
-/** Strips optional whitespace (spaces and tabs only, RFC 9110 §5.6.3; `trim()` strips more). */
-function trimOws(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && isOws(text.charCodeAt(start))) start++;
-  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
+/** The lowercase name; common names come from a table instead of a new string. */
+function fieldName(buf: Buffer, start: number, end: number): string {
+  const candidates = COMMON_NAMES.get(end - start);
+  if (candidates !== undefined) {
+    for (const name of candidates) if (sameLowercase(buf, start, name)) return name;
+  }
+  return buf.toString('latin1', start, end).toLowerCase();
 }
 
-function isOws(code: number): boolean {
-  return code === 0x20 || code === 0x09;
+/** Whether the token bytes at `start` spell `name` (lowercase letters, digits, '-') in any case. */
+function sameLowercase(buf: Buffer, start: number, name: string): boolean {
+  for (let j = 0; j < name.length; j++) if ((buf[start + j]! | 0x20) !== name.charCodeAt(j)) return false;
+  return true;
 }
 
 function bodyLength(headers: Record<string, string>, minorVersion: number, maxBodyBytes: number): number {

@@ -147,6 +147,19 @@ describe('RequestParser: connection semantics', () => {
     expect((request!.headers as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('lowercases field names in any case, common or not, with values trimmed of OWS only', () => {
+    const [request] = parse([
+      'GET / HTTP/1.1\r\nHOST: a\r\ncOnTeNt-TyPe: \t x/y \t\r\nX-Api-Kez: 1\r\nX-API-KEY: 2\r\nUser-Agent:\r\n\r\n',
+    ]);
+    expect(request!.headers).toEqual({
+      host: 'a',
+      'content-type': 'x/y',
+      'x-api-kez': '1',
+      'x-api-key': '2',
+      'user-agent': '',
+    });
+  });
+
   it('stores a header named like an Object.prototype member as sent', () => {
     const [request] = parse(['GET / HTTP/1.1\r\nHost: a\r\nConstructor: x\r\n\r\n']);
     expect(request!.headers.constructor).toBe('x');

@@ -99,7 +99,7 @@ export class RequestParser {
       this.scannedTo = this.pending.length;
       return -1;
     }
-    const head = parseHead(buf.toString('latin1', pos, end), maxBodyBytes);
+    const head = parseHead(buf, pos, end, maxBodyBytes);
     this.head = head;
     this.scannedTo = 0;
     if (head.contentLength === -1) this.chunked = new ChunkedBody(maxBodyBytes, maxHeaderBytes);
