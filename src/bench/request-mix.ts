@@ -21,6 +21,8 @@ export interface RequestKind {
   /** Body bytes, or template parts to join with the sequence number. */
   readonly body: Buffer | undefined;
   readonly template: readonly string[] | undefined;
+  /** Bodies sent in turn (`bodies` requests). */
+  readonly rotation: readonly Buffer[] | undefined;
   /** JSON-RPC answers: an `error` member counts as an error of kind `rpc_<code>`. */
   readonly rpc: boolean;
   readonly statuses: readonly number[] | undefined;
@@ -53,6 +55,7 @@ export function compileMix(scenario: Scenario): RequestMix {
     cumulative.push(running);
   }
   const last = kinds[kinds.length - 1]!;
+  const turns = kinds.map(() => 0);
   return {
     kinds,
     pick(seq) {
@@ -62,6 +65,11 @@ export function compileMix(scenario: Scenario): RequestMix {
       return last;
     },
     body(kind, seq) {
+      if (kind.rotation !== undefined) {
+        const turn = turns[kind.index]!;
+        turns[kind.index] = turn + 1;
+        return kind.rotation[turn % kind.rotation.length];
+      }
       if (kind.template === undefined) return kind.body;
       return kind.template.join(String(seq));
     },
@@ -76,6 +84,7 @@ function defaultName(spec: RequestSpec): string {
   if (spec.rpc) return spec.rpc.method;
   if (spec.batch) return `batch[${spec.batch.length}]`;
   if (spec.transfer) return 'transfer';
+  if (spec.bodies) return 'bodies';
   return `${spec.http?.method ?? 'GET'}:${spec.path ?? '/'}`;
 }
 
@@ -90,7 +99,7 @@ function compileKind(
   let method = 'POST';
   let text: string | undefined;
   let path = spec.path ?? `${target.pathname}${target.search}`;
-  const rpc = spec.rpc !== undefined || spec.batch !== undefined;
+  const rpc = spec.rpc !== undefined || spec.batch !== undefined || spec.bodies !== undefined;
   if (spec.rpc) text = JSON.stringify({ jsonrpc: '2.0', id: 1, ...spec.rpc });
   else if (spec.batch)
     text = JSON.stringify(spec.batch.map((call, id) => ({ jsonrpc: '2.0', id: id + 1, ...call })));
@@ -105,7 +114,7 @@ function compileKind(
     if (spec.http.json === undefined && spec.http.body !== undefined)
       headers['content-type'] ??= 'text/plain';
   }
-  if (text !== undefined) headers['content-type'] ??= 'application/json';
+  if (text !== undefined || spec.bodies) headers['content-type'] ??= 'application/json';
   const template = text?.includes(SEQ) ? text.split(SEQ) : undefined;
   const expect = spec.expect;
   return {
@@ -116,6 +125,7 @@ function compileKind(
     headers,
     body: text === undefined || template !== undefined ? undefined : Buffer.from(text),
     template,
+    rotation: spec.bodies?.map((body) => Buffer.from(body)),
     rpc,
     statuses: expect?.status === undefined ? undefined : [expect.status].flat(),
     jsonChecks: Object.entries(expect?.json ?? {}).map(([p, equals]) => ({

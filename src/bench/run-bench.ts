@@ -15,7 +15,7 @@ import { runGenerators } from './run-workers.js';
 import type { Scenario } from './scenario-schema.js';
 import { rateAt } from './schedule.js';
 import { selfCheck } from './self-check.js';
-import { formatLive } from './terminal.js';
+import { formatLive, type LiveLine } from './terminal.js';
 import { evaluateThreshold, parseThreshold } from './thresholds.js';
 import { monotonicMs } from './ticker.js';
 import { decideVerdict, littlesLaw } from './verdict.js';
@@ -27,6 +27,8 @@ export interface BenchRunOptions {
   inProcess?: boolean;
   /** Receives the live line every second; nothing printed when absent. */
   onLiveLine?: (line: string) => void;
+  /** The same figures, structured (for scripts). */
+  onLive?: (live: LiveLine) => void;
 }
 
 export function metricsUrlOf(scenario: Scenario): string | undefined {
@@ -66,19 +68,19 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     const t = Math.round((monotonicMs() - t0) / 1000);
     const phase = figuresForLive.phaseAt(Math.max(0, t - 0.5));
     if (phase === undefined && live.sent + live.ok + live.errors === 0) return;
-    options.onLiveLine?.(
-      formatLive({
-        t,
-        phase: phase === undefined ? 'drain' : scenario.phases[phase]!.name,
-        targetRps: rateAt(figuresForLive.windows, Math.max(0, t - 0.5)),
-        sentRps: live.sent,
-        okRps: live.ok,
-        errorRps: live.errors,
-        outstanding: [...live.outstanding.values()].reduce((a, b) => a + b, 0),
-        p50: percentileMs(live.corrected, 50),
-        p99: percentileMs(live.corrected, 99),
-      }),
-    );
+    const line: LiveLine = {
+      t,
+      phase: phase === undefined ? 'drain' : scenario.phases[phase]!.name,
+      targetRps: rateAt(figuresForLive.windows, Math.max(0, t - 0.5)),
+      sentRps: live.sent,
+      okRps: live.ok,
+      errorRps: live.errors,
+      outstanding: [...live.outstanding.values()].reduce((a, b) => a + b, 0),
+      p50: percentileMs(live.corrected, 50),
+      p99: percentileMs(live.corrected, 99),
+    };
+    options.onLive?.(line);
+    options.onLiveLine?.(formatLive(line));
     live.sent = live.ok = live.errors = 0;
     live.corrected = newHistogram();
   };
@@ -94,9 +96,10 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
         t0 = start;
         if (scraper && scenario.metrics !== false) scraper.start(scenario.metrics.interval * 1000);
         // A quarter second after each whole second, when every thread has reported it.
-        if (options.onLiveLine)
+        if (options.onLiveLine || options.onLive)
           printer = setTimeout(
             () => {
+              print();
               printer = setInterval(print, 1000);
             },
             start - monotonicMs() + 1250,

@@ -101,6 +101,8 @@ export const requestSchema = z
     batch: z.array(rpcCall).min(1).optional(),
     /** A relayer transfer: POST of `json` (default path /relayer/transfers), `{{seq}}` expanded. */
     transfer: z.strictObject({ json: z.unknown() }).optional(),
+    /** Raw JSON-RPC bodies (single or batch), POSTed as is, in rotation: replayed traffic. */
+    bodies: z.array(z.string().min(1)).min(1).optional(),
     http: z
       .strictObject({
         method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']).default('GET'),
@@ -110,13 +112,13 @@ export const requestSchema = z
       .optional(),
   })
   .check((ctx) => {
-    const kinds = ['rpc', 'batch', 'transfer', 'http'].filter(
+    const kinds = ['rpc', 'batch', 'transfer', 'http', 'bodies'].filter(
       (kind) => ctx.value[kind as 'rpc'] !== undefined,
     ).length;
     if (kinds !== 1)
       ctx.issues.push({
         code: 'custom',
-        message: 'give exactly one of rpc, batch, transfer, http',
+        message: 'give exactly one of rpc, batch, transfer, http, bodies',
         input: ctx.value,
         path: [],
       });

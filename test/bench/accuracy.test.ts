@@ -44,7 +44,12 @@ async function bench(input: Omit<ScenarioInput, 'requests'>): Promise<BenchRepor
 }
 
 describe('bench accuracy against a loopback stub', () => {
-  it('corrected p99 shows 200 ms stalls every 2 s while service p50 stays near the 2 ms service time', async () => {
+  // A starved generator (other processes on the cores) is reported invalid, not wrong: the
+  // timing tests assert validity first and get two more tries on a busy machine.
+  it('corrected p99 shows 200 ms stalls every 2 s while service p50 stays near the 2 ms service time', {
+    retry: 2,
+    timeout: 30_000,
+  }, async () => {
     const target = await startStub({ serviceMs: 2, stallMs: 200, stallEveryMs: 2000 });
     const report = await bench({
       target,
@@ -53,6 +58,7 @@ describe('bench accuracy against a loopback stub', () => {
         { name: 'sustain', duration: 4, rate: 1000 },
       ],
     });
+    expect(report.generator.valid, report.generator.invalidReasons.join('; ')).toBe(true);
     const { corrected, service } = report.measured;
     // 10 % of the time is stalled: ≈ 10 % of requests wait up to 200 ms, so p99 ≈ 180 ms.
     expect(corrected.p99).toBeGreaterThan(100);
@@ -64,9 +70,12 @@ describe('bench accuracy against a loopback stub', () => {
     // Stub timings arrive through Server-Timing.
     expect(report.serverTiming.sustain?.total?.count).toBe(report.measured.ok);
     expect(report.measured.errors).toBe(0);
-  }, 30_000);
+  });
 
-  it('holds 5,000 RPS over the sustain phase (achieved within 3 % of target)', async () => {
+  it('holds 5,000 RPS over the sustain phase (achieved within 3 % of target)', {
+    retry: 2,
+    timeout: 30_000,
+  }, async () => {
     const target = await startStub({ serviceMs: 0 });
     const report = await bench({
       target,
@@ -77,12 +86,13 @@ describe('bench accuracy against a loopback stub', () => {
       ],
       thresholds: ['sustain.achieved >= 0.97 * target', 'errors == 0', 'dropped == 0'],
     });
+    expect(report.generator.valid, report.generator.invalidReasons.join('; ')).toBe(true);
     const sustain = report.phases.find((p) => p.name === 'sustain')!;
     expect(sustain.scheduled).toBe(15_000);
     expect(sustain.achievedRps / 5000).toBeGreaterThan(0.97);
     expect(sustain.achievedRps / 5000).toBeLessThan(1.03);
     expect(report.thresholds.every((t) => t.pass)).toBe(true);
-  }, 30_000);
+  });
 
   it('marks a run invalid when the generator cannot keep its schedule', async () => {
     const target = await startStub({ serviceMs: 0 });

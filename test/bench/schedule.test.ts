@@ -146,6 +146,25 @@ describe('request mix', () => {
     expect(health!.body).toBeUndefined();
   });
 
+  it('sends raw bodies in rotation', () => {
+    const raw = validateScenario({
+      target: 'http://127.0.0.1:4000/',
+      phases: [{ name: 'sustain', duration: 1, rate: 1 }],
+      requests: [{ bodies: ['{"id":1}', '{"id":2}', '{"id":3}'] }],
+    });
+    if (!raw.ok) throw new Error(JSON.stringify(raw.issues));
+    const rotating = compileMix(raw.scenario);
+    const kind = rotating.kinds[0]!;
+    expect([0, 1, 2, 3].map((seq) => String(rotating.body(kind, seq)))).toEqual([
+      '{"id":1}',
+      '{"id":2}',
+      '{"id":3}',
+      '{"id":1}',
+    ]);
+    expect(kind.rpc).toBe(true);
+    expect(kind.headers['content-type']).toBe('application/json');
+  });
+
   it('classifies answers: status, JSON-RPC error code, assertion', () => {
     const [rpc, batch, , health] = mix.kinds;
     expect(checkResponse(rpc!, 200, '{"jsonrpc":"2.0","id":1,"result":"0x1"}')).toBeUndefined();
