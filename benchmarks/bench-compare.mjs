@@ -176,19 +176,30 @@ async function main() {
       stub.child.kill('SIGTERM');
     }
   }
-  const header = ['target', 'tool', 'rps', 'p50 ms', 'p99 ms', 'max ms', 'service p50/p99', 'CPU µs/req'];
+  const header = [
+    'target',
+    'tool',
+    'rps',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'service p50/p99',
+    'CPU µs/req',
+    'quiet',
+  ];
   const lines = [header.join(' | ')];
   for (const r of rows)
     lines.push(
       [
         r.target,
-        r.tool,
+        r.valid === false ? `${r.tool} (INVALID: generator-bound)` : r.tool,
         f(r.rps),
         f(r.p50),
         f(r.p99),
         f(r.max),
         r.serviceP50 === undefined ? '' : `${f(r.serviceP50)} / ${f(r.serviceP99)}`,
         f((r.cpuSeconds * 1e6) / r.requests),
+        r.quiet ? 'yes' : 'no',
       ].join(' | '),
     );
   process.stdout.write(`${lines.map((l) => `| ${l} |`).join('\n')}\n`);
