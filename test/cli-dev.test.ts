@@ -147,9 +147,11 @@ describe('turnpike dev', () => {
     const result = (call.body as { result: Hex }).result;
     expect(decodeFunctionResult({ abi: erc20Abi, functionName: 'balanceOf', data: result })).toBe(amount);
 
-    // Both workers read the same store: the gauge says one confirmed transfer, not one per worker.
+    // Both workers read the same store: the queue gauge is merged by max, not summed; the
+    // confirmed counter is the one worker's that confirmed it.
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/^turnpike_relayer_transfers\{state="confirmed"\} 1$/m);
+    expect(metrics).toMatch(/^turnpike_relayer_transfers\{state="accepted"\} 0$/m);
+    expect(metrics).toMatch(/^turnpike_relayer_confirmed_transfers_total 1$/m);
 
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);

@@ -133,7 +133,9 @@ describe.each<TestDialect>(['sqlite', 'postgres'])('tenancy commands on %s', (di
     const first = await turnpike(['migrate', ...target.args]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/: applied 0001-tenancy\n$/);
+    expect(first.stdout).toMatch(
+      /: applied 0001-tenancy\n.*: applied 0002-relayer\n.*: applied 0003-relayer-claim-index\n$/,
+    );
     const second = await turnpike(['migrate', ...target.args]);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/: up to date, no pending migrations\n$/);
@@ -456,7 +458,7 @@ describe('where the database and Redis are', () => {
     expect(fromConfig.code, fromConfig.stderr).toBe(0);
     expect(JSON.parse(fromConfig.stdout)).toEqual({
       database: join(dir, 'data', 'from-config.db'),
-      applied: ['0001-tenancy'],
+      applied: ['0001-tenancy', '0002-relayer', '0003-relayer-claim-index'],
     });
     const fromEnv = await turnpike(['migrate', '--json'], {
       cwd: dir,

@@ -48,7 +48,11 @@ export interface RelayerStore {
   listTransfers(query: TransferQuery): Promise<TransferRecord[]>;
   /** Transfers not yet confirmed or failed (the queue depth back-pressure is measured on). */
   countOpen(): Promise<number>;
-  countByState(): Promise<Record<TransferState, number>>;
+  /**
+   * Transfers per state. `openOnly` counts only the states not yet terminal (zero for
+   * confirmed and failed): a range scan of the waiting rows, cheap enough for every scrape.
+   */
+  countByState(options?: { readonly openOnly?: boolean }): Promise<Record<TransferState, number>>;
 
   // ── Signing keys ────────────────────────────────────────────────────────────
   /** Adds keys not yet known (idempotent); never changes a known key's nonce or lease. */

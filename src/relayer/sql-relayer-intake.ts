@@ -204,7 +204,10 @@ export async function countOpen(db: Kysely<Database>): Promise<number> {
   return Number(row?.count ?? 0);
 }
 
-export async function countByState(db: Kysely<Database>): Promise<Record<TransferState, number>> {
+export async function countByState(
+  db: Kysely<Database>,
+  openOnly: boolean,
+): Promise<Record<TransferState, number>> {
   const counts: Record<TransferState, number> = {
     accepted: 0,
     batched: 0,
@@ -216,6 +219,7 @@ export async function countByState(db: Kysely<Database>): Promise<Record<Transfe
   const rows = await db
     .selectFrom('relayer_transfers')
     .select((eb) => ['state', eb.fn.countAll<number>().as('count')])
+    .$if(openOnly, (query) => query.where('state', 'in', OPEN_TRANSFER_STATES))
     .groupBy('state')
     .execute();
   for (const row of rows) if (row.state in counts) counts[row.state as TransferState] = Number(row.count);

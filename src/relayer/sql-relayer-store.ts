@@ -63,8 +63,8 @@ export class SqlRelayerStore implements RelayerStore {
     return intake.countOpen(this.store.db);
   }
 
-  countByState(): Promise<Record<TransferState, number>> {
-    return intake.countByState(this.store.db);
+  countByState(options: { readonly openOnly?: boolean } = {}): Promise<Record<TransferState, number>> {
+    return intake.countByState(this.store.db, options.openOnly === true);
   }
 
   registerKeys(addresses: readonly string[]): Promise<void> {
