@@ -386,30 +386,44 @@ async function main() {
   const dir = await makeTempDir('turnpike-relayer-bench-');
   const { deployDemoContracts } = await import(join(REPO_ROOT, 'dist/dev/dev-relayer-contracts.js'));
 
-  const anvil = await startBenchAnvil({ gasLimit: o.gasLimit });
-  const keys = Array.from({ length: o.keys }, () => generatePrivateKey());
-  const contracts = await deployDemoContracts({
-    rpcUrl: anvil.url,
-    signerKeys: keys,
-    mintPerSigner: 10n ** 30n,
-  });
-  await startIntervalMining(anvil.url, o.blockTime);
-  const chain = { ...anvil, keys, contracts };
-  const anvilSettings = `anvil ${anvil.args.join(' ')}, interval mining ${o.blockTime}s after deploy (${fmt(
+  // Every phase and baseline gets its own anvil, keys and contracts: a phase that ends with
+  // transactions still pending would otherwise hold the next one's nonces behind them.
+  const freshChain = async () => {
+    const anvil = await startBenchAnvil({ gasLimit: o.gasLimit });
+    const keys = Array.from({ length: o.keys }, () => generatePrivateKey());
+    const contracts = await deployDemoContracts({
+      rpcUrl: anvil.url,
+      signerKeys: keys,
+      mintPerSigner: 10n ** 30n,
+    });
+    await startIntervalMining(anvil.url, o.blockTime);
+    return { ...anvil, keys, contracts };
+  };
+  const withChain = async (run) => {
+    const chain = await freshChain();
+    try {
+      return await run(chain);
+    } finally {
+      await stopChild(chain.child);
+    }
+  };
+  const anvilSettings = `anvil --gas-limit ${o.gasLimit} (a fresh node per phase), interval mining ${o.blockTime}s after deploy (${fmt(
     o.gasLimit / o.blockTime / 1e6,
   )}M gas/s ≈ ${fmt(o.gasLimit / o.blockTime / 27_000)} transfers/s at ~27k gas each)`;
   log(anvilSettings);
 
   const keysEnv = 'TURNPIKE_BENCH_RELAYER_KEYS';
   const phases = [];
-  for (const perRequest of o.perRequest) phases.push(await runPhase({ dir, o, chain, keysEnv, perRequest }));
-  // Two baselines, no Turnpike, after the Turnpike phases (a flooded chain raises the base fee
-  // for a while): the batch contract at the same offered rate (what the chain alone does with
-  // this load), and flooded at `--ceiling-factor` × the rate (its capacity).
+  for (const perRequest of o.perRequest)
+    phases.push(await withChain((chain) => runPhase({ dir, o, chain, keysEnv, perRequest })));
+  // Two baselines, no Turnpike: the batch contract at the same offered rate (what the chain
+  // alone does with this load), and flooded at `--ceiling-factor` × the rate (its capacity).
   const baselines = {};
   if (o.baseline > 0) {
-    baselines.sameRate = await baselineRun(chain, o, o.rate, o.baseline);
-    baselines.ceiling = await baselineRun(chain, o, o.rate * o.ceilingFactor, Math.min(o.baseline, 10));
+    baselines.sameRate = await withChain((chain) => baselineRun(chain, o, o.rate, o.baseline));
+    baselines.ceiling = await withChain((chain) =>
+      baselineRun(chain, o, o.rate * o.ceilingFactor, Math.min(o.baseline, 10)),
+    );
   }
 
   const after = machineLoad();
