@@ -146,3 +146,45 @@ export class MetricsScraper {
     return this.samples.some((s) => s.error === undefined);
   }
 }
+
+/** What the gateway reported over a stretch of scrapes (counters as differences). */
+export interface ServerSummary {
+  scrapes: number;
+  /** Requests the gateway counted (batch items included). */
+  requests: number | undefined;
+  rateLimited: number | undefined;
+  /** hit / (hit + miss + coalesced); undefined without cacheable requests. */
+  cacheHitRatio: number | undefined;
+  eluMaxByWorker: Record<string, number>;
+  loopDelayP99MaxMs: number | undefined;
+  inflightMax: number | undefined;
+  upstreamInflightMax: number | undefined;
+}
+
+export function summarizeSamples(samples: readonly ServerSample[]): ServerSummary {
+  const ok = samples.filter((s) => s.error === undefined);
+  const delta = (pick: (s: ServerSample) => number | undefined) => {
+    const values = ok.flatMap((s) => (pick(s) === undefined ? [] : [pick(s)!]));
+    return values.length >= 2 ? values[values.length - 1]! - values[0]! : undefined;
+  };
+  const max = (pick: (s: ServerSample) => number | undefined) => {
+    const values = ok.flatMap((s) => (pick(s) === undefined ? [] : [pick(s)!]));
+    return values.length > 0 ? Math.max(...values) : undefined;
+  };
+  const hits = delta((s) => s.cacheHits);
+  const lookups = (hits ?? 0) + (delta((s) => s.cacheMisses) ?? 0) + (delta((s) => s.cacheCoalesced) ?? 0);
+  const eluMaxByWorker: Record<string, number> = {};
+  for (const s of ok)
+    for (const [worker, value] of Object.entries(s.elu))
+      eluMaxByWorker[worker] = Math.max(eluMaxByWorker[worker] ?? 0, value);
+  return {
+    scrapes: ok.length,
+    requests: delta((s) => s.requests),
+    rateLimited: delta((s) => s.rateLimited),
+    cacheHitRatio: hits !== undefined && lookups > 0 ? hits / lookups : undefined,
+    eluMaxByWorker,
+    loopDelayP99MaxMs: max((s) => s.loopDelayP99Ms),
+    inflightMax: max((s) => s.inflight),
+    upstreamInflightMax: max((s) => s.upstreamInflight),
+  };
+}

@@ -6,7 +6,7 @@
  */
 import type { GeneratorSelf } from './generator.js';
 import type { LatencySummary } from './histogram.js';
-import type { ServerSample } from './metrics-scraper.js';
+import type { ServerSample, ServerSummary } from './metrics-scraper.js';
 import type { ThresholdResult } from './thresholds.js';
 
 export const REPORT_SCHEMA = 'turnpike-bench/1';
@@ -114,7 +114,8 @@ export interface BenchReport {
   seconds: SecondReport[];
   /** Server-Timing stages per phase name. */
   serverTiming: Record<string, Record<string, LatencySummary>>;
-  server: { url: string; samples: ServerSample[] } | undefined;
+  /** Scrapes of the gateway's /metrics, and their summary over the measured phases. */
+  server: { url: string; samples: ServerSample[]; measured: ServerSummary } | undefined;
   generator: {
     valid: boolean;
     invalidReasons: string[];

@@ -6,7 +6,7 @@
 import type { LiveStats } from './generator.js';
 import { decodeHistogram, newHistogram, percentileMs, summarizeHistogram } from './histogram.js';
 import { findKnee } from './knee.js';
-import { MetricsScraper } from './metrics-scraper.js';
+import { MetricsScraper, summarizeSamples } from './metrics-scraper.js';
 import { Recorder } from './recorder.js';
 import { type BenchReport, REPORT_SCHEMA } from './report-schema.js';
 import { compileMix } from './request-mix.js';
@@ -134,6 +134,9 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   const windowStart = measured.start * 1000;
   const windowEnd = (measured.start + measured.duration) * 1000;
   const samples = (scraper?.samples ?? []).filter((s) => s.at > windowStart && s.at <= windowEnd + 1000);
+  // For counter differences: the last scrape before the window, then those inside it.
+  const before = (scraper?.samples ?? []).filter((s) => s.at <= windowStart).at(-1);
+  const samplesAround = before === undefined ? samples : [before, ...samples];
   const verdictInput = {
     self,
     phases,
@@ -174,7 +177,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     server:
       scraper === undefined || metricsUrl === undefined
         ? undefined
-        : { url: metricsUrl, samples: scraper.samples },
+        : { url: metricsUrl, samples: scraper.samples, measured: summarizeSamples(samplesAround) },
     generator: {
       valid: self.valid,
       invalidReasons: self.reasons,

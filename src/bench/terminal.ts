@@ -90,6 +90,23 @@ export function formatSummary(report: BenchReport): string {
     out.push(
       `Server-Timing stages (first measured phase), ms p50/p99: ${stageNames.map((n) => `${n} ${num(stages[n]!.p50)}/${num(stages[n]!.p99)}`).join(', ')}`,
     );
+  const server = report.server?.measured;
+  if (server !== undefined && server.scrapes > 0) {
+    const parts = [`${server.scrapes} scrapes`];
+    const workers = Object.entries(server.eluMaxByWorker);
+    if (workers.length > 0)
+      parts.push(`event loop max ${workers.map(([w, v]) => `w${w} ${(v * 100).toFixed(0)} %`).join(', ')}`);
+    if (server.loopDelayP99MaxMs !== undefined)
+      parts.push(`loop delay p99 ≤ ${num(server.loopDelayP99MaxMs)} ms`);
+    if (server.inflightMax !== undefined) parts.push(`in flight ≤ ${server.inflightMax}`);
+    if (server.upstreamInflightMax !== undefined)
+      parts.push(`upstream in flight ≤ ${server.upstreamInflightMax}`);
+    if (server.requests !== undefined) parts.push(`${server.requests} requests counted`);
+    if (server.rateLimited !== undefined) parts.push(`${server.rateLimited} rate-limit refusals`);
+    if (server.cacheHitRatio !== undefined)
+      parts.push(`cache hits ${(server.cacheHitRatio * 100).toFixed(1)} %`);
+    out.push(`gateway (/metrics, measured phases): ${parts.join('; ')}`);
+  }
   out.push(
     `schedule lag (sent − intended), measured: p50 ${num(report.measured.lag.p50)} ms, p99 ${num(report.measured.lag.p99)} ms`,
   );

@@ -12,7 +12,7 @@
  * waited at the in-flight bound (schedule lag p99 > 10 ms while the generator kept up).
  */
 import type { Histogram } from './histogram.js';
-import type { ServerSample } from './metrics-scraper.js';
+import { type ServerSample, summarizeSamples } from './metrics-scraper.js';
 import type { LittlesLaw, PhaseReport, RuleOutcome, SecondReport, Verdict } from './report-schema.js';
 import type { SelfCheck } from './self-check.js';
 
@@ -67,13 +67,13 @@ export function decideVerdict(input: VerdictInput): Verdict {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
     .map(([kind, n]) => `${kind} ${n}`);
-  rules.push({
-    rule: 'errors',
-    matched: failureRate > 0.01,
-    evidence: [
-      `${failures} of ${measured.scheduled} requests failed (${pct(failureRate)})${top.length ? `: ${top.join(', ')}` : ''}`,
-    ],
-  });
+  const errorEvidence = [
+    `${failures} of ${measured.scheduled} requests failed (${pct(failureRate)})${top.length ? `: ${top.join(', ')}` : ''}`,
+  ];
+  const refused = summarizeSamples(input.samples).rateLimited;
+  if (refused !== undefined && refused > 0)
+    errorEvidence.push(`the gateway refused ${refused} requests over a rate limit, quota or credits`);
+  rules.push({ rule: 'errors', matched: failureRate > 0.01, evidence: errorEvidence });
 
   rules.push(eventLoopRule(input));
   rules.push(upstreamRule(input, saturated));

@@ -52,6 +52,8 @@ describe('turnpike bench against the gateway', () => {
     expect(Object.keys(samples[1]!.elu).length).toBeGreaterThan(0);
     expect(samples.at(-1)!.requests).toBeGreaterThan(samples[0]!.requests ?? 0);
     expect(samples.some((s) => s.inflight !== undefined && s.upstreamInflight !== undefined)).toBe(true);
+    expect(report.server!.measured.requests).toBeGreaterThan(100);
+    expect(Object.keys(report.server!.measured.eluMaxByWorker).length).toBeGreaterThan(0);
     // 20 % of requests fail by design: the verdict says errors dominate (or the run is invalid).
     expect(['errors', 'generator-bound']).toContain(report.verdict.bottleneck);
     expect(report.littlesLaw.serverInflight).toBeGreaterThanOrEqual(0);
