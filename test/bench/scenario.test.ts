@@ -1,6 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromArtillery, isArtilleryScript } from '../../src/bench/artillery-import.js';
-import { parseScenarioText, validateScenario } from '../../src/bench/load-scenario.js';
+import { loadScenarioFile, parseScenarioText, validateScenario } from '../../src/bench/load-scenario.js';
 import { parseDurationSeconds } from '../../src/bench/scenario-schema.js';
 import { evaluateThreshold, parseThreshold, type ThresholdSource } from '../../src/bench/thresholds.js';
 
@@ -107,6 +108,15 @@ scenarios:
       'config.phases[0].arrivalRate',
       'scenarios[0].flow[0]',
     ]);
+  });
+});
+
+describe('examples/bench', () => {
+  const dir = new URL('../../examples/bench/', import.meta.url);
+  const files = readdirSync(dir).filter((name) => name.endsWith('.yaml'));
+  it.each(files)('%s is a valid scenario', async (name) => {
+    const result = await loadScenarioFile(new URL(name, dir).pathname, {});
+    expect(result.ok ? [] : result.issues).toEqual([]);
   });
 });
 
