@@ -70,7 +70,14 @@ function openPostgres(options: DatabaseOptions): StoreDatabase {
     idleTimeoutMillis: poolConfig.idleTimeoutMs,
     connectionTimeoutMillis: poolConfig.connectionTimeoutMs,
     // Set at connect time, so no query can run before them.
-    options: `-c search_path=${schema} -c statement_timeout=${poolConfig.statementTimeoutMs}`,
+    // idle_in_transaction_session_timeout: a process stalled inside a transaction (SIGSTOP, a
+    // long GC or VM pause, a half-open connection) would otherwise hold its row locks for ever.
+    // The relayer's fence takes the key row FOR UPDATE in every write, so a stalled lease holder
+    // blocked the takeover of its keys after its lease expired (test/relayer-two-processes.test.ts,
+    // pause). Our transactions never wait on their client longer than a statement may run.
+    options:
+      `-c search_path=${schema} -c statement_timeout=${poolConfig.statementTimeoutMs}` +
+      ` -c idle_in_transaction_session_timeout=${poolConfig.statementTimeoutMs}`,
     // Counters and sums are bigint/numeric; they stay far below 2^53, so read them as numbers.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -81,6 +88,10 @@ function openPostgres(options: DatabaseOptions): StoreDatabase {
   });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // A checked-out client's connection can end too (a server restart, or the idle-in-transaction
+  // timeout above ending a stalled process's session): without a listener its 'error' event
+  // crashed the process. Its next query fails instead, and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -83,6 +83,7 @@ export class RelayerChild {
     if (cli === undefined) return;
     this.cli = undefined;
     try {
+      // SIGKILL ends a stopped process too.
       process.kill(-cli.pid, 'SIGKILL');
     } catch {
       // already gone
@@ -91,6 +92,15 @@ export class RelayerChild {
     this.finished.push(cli.stdout());
     if (signal !== 'SIGKILL')
       throw new Error(`${this.name} had exited by itself (code ${code})\nstderr: ${cli.stderr()}`);
+  }
+
+  /** SIGSTOP: the process keeps its memory (and thinks it holds its leases) but runs nothing. */
+  pause(): void {
+    if (this.cli !== undefined) process.kill(-this.cli.pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.cli !== undefined) process.kill(-this.cli.pid, 'SIGCONT');
   }
 
   /** Every JSON log line of every run. */
@@ -108,6 +118,18 @@ export class RelayerChild {
     return lines;
   }
 
+  /** Warnings and errors logged, counted by message (for failure messages). */
+  warnings(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const line of this.logLines())
+      if (typeof line.level === 'number' && line.level >= 40) {
+        const err = (line.err as { message?: string } | undefined)?.message;
+        const text = `${String(line.msg)}${err === undefined ? '' : `: ${err.slice(0, 200)}`}`;
+        counts[text] = (counts[text] ?? 0) + 1;
+      }
+    return counts;
+  }
+
   /** Keys this child logged taking a lease of, over all its runs. */
   leasedKeys(): Set<string> {
     const keys = new Set<string>();
@@ -121,7 +143,7 @@ export class RelayerChild {
   }
 
   async metrics(): Promise<string> {
-    const response = await fetch(`${this.url}/metrics`);
+    const response = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(1_000) });
     return response.text();
   }
 
@@ -161,7 +183,7 @@ export async function postUntilStored(
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': request.key },
         body: JSON.stringify({ transfers: request.transfers }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(5_000),
       });
       const text = await response.text();
       if (response.status === 200 || response.status === 202) {
@@ -171,7 +193,7 @@ export async function postUntilStored(
       if (response.status !== 503) throw new Error(`POST ${request.key}: ${response.status} ${text}`);
     } catch (err) {
       if (err instanceof Error && err.message.startsWith('POST ')) throw err;
-      // The child is dead or restarting: connection refused or reset, or a timeout.
+      // The child is dead, paused or restarting: connection refused or reset, or a timeout.
     }
     if (Date.now() > deadline) throw new Error(`POST ${request.key}: not stored after ${tries} tries`);
     await sleep(150);
