@@ -21,7 +21,6 @@ import {
   OPEN_BRACKET,
   QUOTE,
 } from './json-bytes.js';
-import { latin1Slice } from './latin1.js';
 
 /** Larger bodies take the slow path (and keep the shape map small). */
 export const MAX_SHAPE_BYTES = 2048;
@@ -93,7 +92,7 @@ export function requestShape(body: Buffer): RequestShape | undefined {
   body.copy(scratch, 0, 0, idStart);
   scratch[idStart] = 0;
   const keyLength = idStart + 1 + body.copy(scratch, idStart + 1, idEnd, length);
-  return new RequestShape(latin1Slice(scratch, 0, keyLength), body, idStart, idEnd);
+  return new RequestShape(scratch.toString('latin1', 0, keyLength), body, idStart, idEnd);
 }
 
 function skipSpace(json: Buffer, i: number): number {
@@ -166,20 +165,21 @@ function stringEnd(json: Buffer, open: number): number {
   return -1;
 }
 
-/**
- * Skips a nested object or array by counting brackets outside strings. Whether they pair up is
- * not checked: a learned body passed JSON.parse, and another body matches its key only when
- * every byte outside the id is the same.
- */
+/** Skips a nested object or array, checking that every bracket closes the one it should. */
 function containerEnd(json: Buffer, open: number): number {
   let depth = 0;
+  const closers: number[] = [];
   for (let i = open; i < json.length; i++) {
     const byte = json[i]!;
     if (byte === QUOTE) {
       i = stringEnd(json, i);
       if (i === -1) return -1;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && --depth === 0) return i + 1;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      closers[depth++] = byte === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      if (depth === 0 || closers[--depth] !== byte) return -1;
+      if (depth === 0) return i + 1;
+    }
   }
   return -1;
 }

@@ -3,8 +3,6 @@
  * decides how the body is framed. Strict where leniency enables request smuggling: no obs-fold,
  * no whitespace before the colon, no control bytes, never Content-Length with Transfer-Encoding.
  */
-
-import { latin1Slice } from '../../rpc/latin1.js';
 import { bodyTooLarge, malformed } from './errors.js';
 
 export interface RequestHead {
@@ -66,7 +64,7 @@ export function parseHead(buf: Buffer, start: number, end: number, maxBodyBytes:
   let i = start;
   while (i < end && TOKEN[buf[i]!] === 1) i++;
   if (i === start || i === end || buf[i] !== SPACE) throw malformed('invalid request line');
-  const method = latin1Slice(buf, start, i);
+  const method = buf.toString('latin1', start, i);
   const targetStart = ++i;
   // Visible ASCII and obs-text: no controls, no spaces, no DEL.
   while (i < end && buf[i]! > SPACE && buf[i] !== 0x7f) i++;
@@ -84,7 +82,7 @@ export function parseHead(buf: Buffer, start: number, end: number, maxBodyBytes:
   if (minorVersion === 1 && headers.host === undefined) throw malformed('missing Host header');
   return {
     method,
-    url: latin1Slice(buf, targetStart, targetEnd),
+    url: buf.toString('latin1', targetStart, targetEnd),
     minorVersion,
     headers,
     contentLength: bodyLength(headers, minorVersion, maxBodyBytes),
@@ -111,7 +109,7 @@ function addField(headers: Record<string, string>, buf: Buffer, start: number, e
     const byte = buf[i]!;
     if (byte < SPACE ? byte !== TAB : byte === 0x7f) {
       if (byte === CR && buf[i + 1] === LF) break;
-      throw malformed(`invalid value in header ${latin1Slice(buf, start, nameEnd)}`);
+      throw malformed(`invalid value in header ${buf.toString('latin1', start, nameEnd)}`);
     }
   }
   const next = i + 2;
@@ -121,12 +119,12 @@ function addField(headers: Record<string, string>, buf: Buffer, start: number, e
   while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) valueEnd--;
   const key = fieldName(buf, start, nameEnd);
   if (key === '__proto__') return next;
-  const value = latin1Slice(buf, valueStart, valueEnd);
+  const value = buf.toString('latin1', valueStart, valueEnd);
   // hasOwn: a field named like an Object.prototype member ("constructor") must not merge with it.
   const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (previous === undefined) headers[key] = value;
   else if (key === 'content-length' || key === 'host')
-    throw malformed(`repeated ${latin1Slice(buf, start, nameEnd)} header`);
+    throw malformed(`repeated ${buf.toString('latin1', start, nameEnd)} header`);
   else headers[key] = `${previous}, ${value}`;
   return next;
 }
@@ -137,7 +135,7 @@ function fieldName(buf: Buffer, start: number, end: number): string {
   if (candidates !== undefined) {
     for (const name of candidates) if (sameLowercase(buf, start, name)) return name;
   }
-  return latin1Slice(buf, start, end).toLowerCase();
+  return buf.toString('latin1', start, end).toLowerCase();
 }
 
 /** Whether the token bytes at `start` spell `name` (lowercase letters, digits, '-') in any case. */

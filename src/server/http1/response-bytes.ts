@@ -1,7 +1,6 @@
 /** Serializes a response into as few socket writes as possible (one for bodies up to 16 KiB). */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { latin1Write } from '../../rpc/latin1.js';
 import type { BodyWriter, ResponseBody, ResponseHeaders } from './exchange.js';
 
 /** Above this a body is written on its own (writev) instead of being copied behind the head. */
@@ -42,13 +41,13 @@ export function writeResponse(socket: Socket, head: string, body: Buffer | BodyW
   if (!(body instanceof Uint8Array)) {
     // One allocation, one copy of the body, one write.
     const bytes = Buffer.allocUnsafe(headLength + body.byteLength);
-    latin1Write(bytes, head, 0);
+    bytes.write(head, 0, headLength, 'latin1');
     body.writeInto(bytes, headLength);
     return socket.write(bytes);
   }
   if (body.length <= COPY_LIMIT) {
     const bytes = Buffer.allocUnsafe(headLength + body.length);
-    latin1Write(bytes, head, 0);
+    bytes.write(head, 0, headLength, 'latin1');
     body.copy(bytes, headLength);
     return socket.write(bytes);
   }
