@@ -31,6 +31,8 @@ export const relayerSchema = z
     /** Run the engine (key leases, signing, submission) in this process; false = accept only. */
     engine: flag().default(true),
     keys: relayerKeysSchema.prefault({}),
+    /** Most keys this process leases at once (unset: every free key), so processes share them. */
+    maxKeys: positiveInt.optional(),
     /** The Disperse-style batch contract (contracts/TurnpikeBatchTransfer.sol) on that network. */
     batchContract: address.optional(),
     /** Tokens a request may name, by name: `{ USDC: "0x…" }`. A request may also give the address. */

@@ -15,6 +15,8 @@ export interface EngineSettings {
   readonly dropAfterMs: number;
   /** Rebroadcasts a node refused before the nonce is filled with a no-op. */
   readonly noopAfterRejections: number;
+  /** Most keys one process leases (Infinity: every free key). */
+  readonly maxKeys: number;
 }
 
 export function engineSettings(config: RelayerConfig, batchCap: number): EngineSettings {
@@ -29,5 +31,6 @@ export function engineSettings(config: RelayerConfig, batchCap: number): EngineS
     holdMs: 5_000,
     dropAfterMs: Math.max(5_000, 4 * config.pollMs),
     noopAfterRejections: 3,
+    maxKeys: config.maxKeys ?? Number.POSITIVE_INFINITY,
   };
 }

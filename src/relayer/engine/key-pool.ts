@@ -4,6 +4,9 @@
  * fails stops at once. Free keys (never leased, or a crashed process's expired lease) are
  * picked up on every renewal tick, so a fleet redistributes keys without coordination.
  *
+ * `relayer.maxKeys` caps how many keys one process holds, so independent processes sharing a
+ * database split the keys instead of the first one taking all of them.
+ *
  * In a node:cluster each worker prefers its own share of the keys (index modulo count) and
  * takes another's only once that one's lease has lapsed, so N workers do not all race for all
  * keys at start.
@@ -79,6 +82,7 @@ export class KeyPool {
     }
     if (this.closed) return;
     for (const [index, address] of this.options.chain.signers.entries()) {
+      if (this.workers.size >= settings.maxKeys) break;
       if (this.workers.has(address)) continue;
       // The cluster peers' keys wait one round, so each worker first takes its own share.
       const share = this.options.share;
