@@ -98,7 +98,12 @@ export async function startRelayerFixture(options: RelayerFixtureOptions): Promi
       gateway = createGateway(config);
       baseUrl = (await gateway.listen(0, '127.0.0.1')).url;
     }
-    const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const call = async (
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) => {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
         headers: { 'content-type': 'application/json', ...headers },
