@@ -50,17 +50,21 @@ thresholds: ${JSON.stringify(thresholds)}
 }
 
 describe('turnpike bench (CLI)', () => {
-  it('passes, writes the JSON and a self-contained HTML report, exit 0', {
-    retry: 2,
-    timeout: 60_000,
-  }, async () => {
+  it('passes, writes the JSON and a self-contained HTML report, exit 0', { timeout: 120_000 }, async () => {
     const json = join(dir, 'report.json');
     const html = join(dir, 'report.html');
     const file = scenario('pass.yaml', ['errors == 0', 'sustain.achieved >= 0.9 * target', 'dropped == 0']);
-    const { code, stdout, stderr } = await runCli(['bench', file, '--json', json, '--html', html]);
+    let run = await runCli(['bench', file, '--json', json, '--html', html]);
+    // 3 = invalid: other processes starved the generator; try again, then accept it labelled so.
+    for (let attempt = 1; attempt < 3 && run.code === 3; attempt++)
+      run = await runCli(['bench', file, '--json', json, '--html', html]);
+    const { code, stdout, stderr } = run;
     expect(stderr).toMatch(/sustain/);
-    expect(code, stdout).toBe(0);
-    expect(stdout).toContain('result: PASS');
+    if (code === 3) expect(stdout).toContain('result: INVALID (generator-bound)');
+    else {
+      expect(code, stdout).toBe(0);
+      expect(stdout).toContain('result: PASS');
+    }
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.schema).toBe('turnpike-bench/1');
     expect(report.settings.workers).toBe(2);
@@ -73,10 +77,11 @@ describe('turnpike bench (CLI)', () => {
     expect(page).not.toMatch(/@import|url\(/);
   });
 
-  it('exit 1 when a threshold fails', { retry: 2, timeout: 60_000 }, async () => {
+  it('exit 1 when a threshold fails', { timeout: 60_000 }, async () => {
     const { code, stdout } = await runCli(['bench', scenario('fail.yaml', ['sustain.p50 < 1us']), '--quiet']);
     expect(stdout).toMatch(/FAIL\s+sustain\.p50 < 1us/);
-    expect(code).toBe(1);
+    // An invalid run (3) takes precedence over a failed threshold (1).
+    expect(code).toBe(stdout.includes('result: INVALID') ? 3 : 1);
   });
 
   it('exit 2 with the path of every mistake in a bad scenario', async () => {
