@@ -118,7 +118,10 @@ export class LoadGenerator {
   private readonly queue: Queued[] = [];
   private queueHead = 0;
   private inflight = 0;
-  private pending: Arrival | undefined;
+  /** Arrivals whose due times are posted to the ticker, oldest at aheadHead. */
+  private readonly ahead: Arrival[] = [];
+  private aheadHead = 0;
+  private sliceDone = false;
   private live = { sent: 0, ok: 0, errors: 0, corrected: newHistogram() };
   private drained: (() => void) | undefined;
   private refilling = false;
@@ -181,18 +184,19 @@ export class LoadGenerator {
       Math.max(0, t0 - monotonicMs()),
     );
     try {
-      this.pending = this.slice.next();
-      while (this.pending !== undefined) {
-        const due = this.t0 + this.pending.at * 1000;
-        // Already due (the generator is behind): yield to I/O and send, without a round trip
-        // through the ticker thread, which costs two thread wake-ups on a busy machine.
-        if (due - monotonicMs() <= 0.02) await yieldToIo();
-        else await this.ticker.waitUntil(due);
+      this.fill();
+      for (let head = this.peek(); head !== undefined; head = this.peek()) {
+        const seen = this.ticker.ticks();
+        // Already due (the generator is behind): yield to I/O and send without waiting for a
+        // tick; otherwise sleep until the ticker thread's tick for it.
+        if (this.t0 + head.at * 1000 - monotonicMs() <= 0.02) await yieldToIo();
+        else await this.ticker.waitForTick(seen);
         if (eluStart === undefined) {
           eluStart = performance.eventLoopUtilization();
           delay.enable();
         }
         this.pump();
+        this.fill();
       }
       const elu = eluStart === undefined ? 0 : performance.eventLoopUtilization(eluStart).utilization;
       delay.disable();
@@ -215,11 +219,36 @@ export class LoadGenerator {
     }
   }
 
+  /** Pulls arrivals from the schedule while the ticker's ring has room, posting their due times. */
+  private fill(): void {
+    for (let room = this.ticker.space(); room > 0 && !this.sliceDone; room--) {
+      const arrival = this.slice.next();
+      if (arrival === undefined) {
+        this.sliceDone = true;
+        break;
+      }
+      this.ahead.push(arrival);
+      this.ticker.post(this.t0 + arrival.at * 1000);
+    }
+    if (this.aheadHead > 4096) {
+      this.ahead.splice(0, this.aheadHead);
+      this.aheadHead = 0;
+    }
+  }
+
+  private peek(): Arrival | undefined {
+    return this.ahead[this.aheadHead];
+  }
+
   /** Sends every arrival that has come due. */
   private pump(): void {
     const now = this.now();
-    let arrival = this.pending;
-    while (arrival !== undefined && arrival.at * 1000 <= now) {
+    for (
+      let arrival = this.peek();
+      arrival !== undefined && arrival.at * 1000 <= now;
+      arrival = this.peek()
+    ) {
+      this.aheadHead++;
       const intended = arrival.at * 1000;
       this.recorder.arrival(intended, now - intended, this.inflight + this.queue.length - this.queueHead);
       const kind = this.mix.pick(arrival.seq);
@@ -228,9 +257,7 @@ export class LoadGenerator {
         this.recorder.error(arrival.phase, kind.index, intended, 'dropped', undefined);
         this.live.errors++;
       } else this.queue.push({ arrival, kind, intended });
-      arrival = this.slice.next();
     }
-    this.pending = arrival;
   }
 
   private send(arrival: Arrival, kind: RequestKind, intended: number): void {

@@ -8,7 +8,7 @@ import { compileJsonPath, type JsonPath, jsonEqual, readJsonPath } from './json-
 import type { RequestSpec, Scenario } from './scenario-schema.js';
 
 /** Default path of `transfer` requests. */
-export const TRANSFER_PATH = '/relayer/transfers';
+export const TRANSFER_PATH = '/v1/transfers';
 const SEQ = '{{seq}}';
 const GOLDEN = 0.618_033_988_749_894_9;
 

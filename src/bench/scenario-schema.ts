@@ -99,7 +99,7 @@ export const requestSchema = z
     ...requestBase,
     rpc: rpcCall.optional(),
     batch: z.array(rpcCall).min(1).optional(),
-    /** A relayer transfer: POST of `json` (default path /relayer/transfers), `{{seq}}` expanded. */
+    /** A relayer transfer: POST of `json` (default path /v1/transfers), `{{seq}}` expanded. */
     transfer: z.strictObject({ json: z.unknown() }).optional(),
     /** Raw JSON-RPC bodies (single or batch), POSTed as is, in rotation: replayed traffic. */
     bodies: z.array(z.string().min(1)).min(1).optional(),

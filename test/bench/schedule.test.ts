@@ -140,7 +140,7 @@ describe('request mix', () => {
     });
     expect(rpc!.headers).toEqual({ 'x-api-key': 'k', 'content-type': 'application/json' });
     expect(batch!.name).toBe('batch[2]');
-    expect(transfer!.path).toBe('/relayer/transfers');
+    expect(transfer!.path).toBe('/v1/transfers');
     expect(JSON.parse(String(mix.body(transfer!, 42))).id).toBe('job-42');
     expect(health!.method).toBe('GET');
     expect(health!.body).toBeUndefined();
