@@ -63,9 +63,15 @@ async function balanceOf(address: string): Promise<bigint> {
   return decodeFunctionResult({ abi: erc20Abi, functionName: 'balanceOf', data: answer });
 }
 
+/** anvil's automine answers eth_sendRawTransaction before the block is sealed: wait for the receipt. */
 async function gasUsed(hash: string): Promise<bigint> {
-  const receipt = (await rpc('eth_getTransactionReceipt', [hash])) as { gasUsed: string };
-  return BigInt(receipt.gasUsed);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const receipt = (await rpc('eth_getTransactionReceipt', [hash])) as { gasUsed: string } | null;
+    if (receipt !== null) return BigInt(receipt.gasUsed);
+    if (Date.now() > deadline) throw new Error(`no receipt for ${hash} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Estimates, signs at the key's pending nonce, broadcasts; anvil mines it at once (automine). */
@@ -118,6 +124,7 @@ describe('EvmChain on anvil', () => {
     const signed = await sendBatch(SIGNER, transfers);
     expect(signed.hash).toBe(keccak256(signed.raw as Hex));
 
+    await gasUsed(signed.hash); // mined
     const receipts = await chain.receipts([signed.hash]);
     expect(receipts.get(signed.hash)?.status).toBe('success');
     expect(receipts.get(signed.hash)?.blockNumber).toBeGreaterThan(0);
