@@ -74,6 +74,9 @@ describe('bench accuracy against a loopback stub', () => {
     });
     if (report === undefined) return;
     const { corrected, service } = report.measured;
+    console.info(
+      `stalls: corrected p50 ${corrected.p50} p99 ${corrected.p99} ms, service p50 ${service.p50} p99 ${service.p99} ms`,
+    );
     // 10 % of the time is stalled: ≈ 10 % of requests wait up to 200 ms, so p99 ≈ 180 ms.
     expect(corrected.p99).toBeGreaterThan(100);
     expect(corrected.p99).toBeLessThan(400);
@@ -101,6 +104,9 @@ describe('bench accuracy against a loopback stub', () => {
     });
     if (report === undefined) return;
     const sustain = report.phases.find((p) => p.name === 'sustain')!;
+    console.info(
+      `5,000 RPS: achieved ${sustain.achievedRps.toFixed(1)} rps (${((sustain.achievedRps / 5000 - 1) * 100).toFixed(2)} %), dispatch lag p99 ${report.generator.dispatchLag.p99} ms`,
+    );
     expect(sustain.scheduled).toBe(15_000);
     expect(sustain.achievedRps / 5000).toBeGreaterThan(0.97);
     expect(sustain.achievedRps / 5000).toBeLessThan(1.03);
