@@ -246,7 +246,11 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const relayerNetwork = config.relayer.network;
     if (config.relayer.enabled && relayerNetwork !== undefined && !(relayerNetwork in config.networks))
-      ctx.addIssue({ code: 'custom', path: ['relayer', 'network'], message: `no network "${relayerNetwork}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relayer', 'network'],
+        message: `no network "${relayerNetwork}"`,
+      });
     for (const [name, network] of Object.entries(config.networks)) {
       const seen = new Set<string>();
       network.upstreams.forEach((upstream, index) => {
