@@ -2,10 +2,9 @@
  * Reads a scenario file (Turnpike's own format or a simple Artillery script), interpolates
  * `${ENV}`, validates it and checks its thresholds parse; every mistake comes back with its path.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type ConfigIssue, formatPath, interpolateEnv } from '../config/load.js';
+import { parseYamlText, readYamlFile } from '../config/yaml-file.js';
 import { fromArtillery, isArtilleryScript } from './artillery-import.js';
 import { type Scenario, scenarioSchema } from './scenario-schema.js';
 import { parseThreshold } from './thresholds.js';
@@ -45,27 +44,14 @@ export function validateScenario(raw: unknown, env: NodeJS.ProcessEnv = process.
 }
 
 export function parseScenarioText(text: string, env: NodeJS.ProcessEnv = process.env): ScenarioResult {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    return { ok: false, issues: [{ path: '(file)', message: `invalid YAML: ${(err as Error).message}` }] };
-  }
-  return validateScenario(raw, env);
+  const read = parseYamlText(text);
+  return read.ok ? validateScenario(read.raw, env) : { ok: false, issues: read.issues };
 }
 
 export async function loadScenarioFile(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ScenarioResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    return {
-      ok: false,
-      issues: [{ path: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }],
-    };
-  }
-  return parseScenarioText(text, env);
+  const read = await readYamlFile(file);
+  return read.ok ? validateScenario(read.raw, env) : { ok: false, issues: read.issues };
 }

@@ -1,9 +1,8 @@
 /** Reads YAML, interpolates `${ENV}` / `${ENV:-default}`, validates once, reports every mistake by path. */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
 import { configSchema, type TurnpikeConfig } from './schema.js';
+import { parseYamlText, readYamlFile } from './yaml-file.js';
 
 export interface ConfigIssue {
   path: string;
@@ -71,29 +70,16 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
 }
 
 export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env): ConfigResult {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    return { ok: false, issues: [{ path: '(file)', message: `invalid YAML: ${(err as Error).message}` }] };
-  }
-  return validateConfig(raw, env);
+  const read = parseYamlText(text);
+  return read.ok ? validateConfig(read.raw, env) : { ok: false, issues: read.issues };
 }
 
 export async function loadConfigFile(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ConfigResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    return {
-      ok: false,
-      issues: [{ path: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }],
-    };
-  }
-  return parseConfigText(text, env);
+  const read = await readYamlFile(file);
+  return read.ok ? validateConfig(read.raw, env) : { ok: false, issues: read.issues };
 }
 
 /** Validates or throws ERR_CONFIG_INVALID listing every issue. */
