@@ -6,6 +6,7 @@ export const METRIC = {
   upstreamAttempts: 'turnpike_upstream_attempts_total',
   upstreamLatency: 'turnpike_upstream_latency_seconds',
   upstreamInflight: 'turnpike_upstream_inflight',
+  upstreamQueued: 'turnpike_upstream_queued',
   upstreamAvailable: 'turnpike_upstream_available',
   upstreamBreakerState: 'turnpike_upstream_breaker_state',
   upstreamHead: 'turnpike_upstream_block_head',

@@ -183,6 +183,12 @@ function registerUpstreamGauges(registry: Registry, networks: readonly Network[]
     });
   gauge(METRIC.upstreamInflight, 'Requests in flight to each upstream.', (u) => u.inflight, 'sum');
   gauge(
+    METRIC.upstreamQueued,
+    'Requests waiting for a free connection of the upstream pool (pool.connections is too small when this grows).',
+    (u) => u.queued,
+    'sum',
+  );
+  gauge(
     METRIC.upstreamAvailable,
     '1 when the upstream may take traffic (in every worker).',
     (u) => (u.isAvailable() ? 1 : 0),

@@ -29,6 +29,11 @@ export class Upstream {
   readonly breaker: CircuitBreaker;
   readonly latency: LatencyTracker;
   inflight = 0;
+
+  /** Requests waiting for one of the pool's connections (undici's own count). */
+  get queued(): number {
+    return this.pool.stats.queued;
+  }
   /** Highest block number seen from this upstream (-1 = unknown). */
   head = -1;
   headSeenAt = 0;

@@ -18,6 +18,8 @@ export interface GatewayFixtureOptions {
   /** Use these upstream URLs instead of starting anvils (the caller owns those nodes). */
   upstreamUrls?: readonly string[];
   anvil?: AnvilOptions;
+  /** Extra options of every upstream (e.g. its `pool`). */
+  upstream?: Omit<NetworkInput['upstreams'][number], 'url' | 'id'>;
 }
 
 export interface GatewayFixture {
@@ -45,7 +47,7 @@ export async function startGatewayFixture(options: GatewayFixtureOptions = {}): 
     networks: {
       [networkName]: {
         ...options.network,
-        upstreams: urls.map((url, index) => ({ id: `anvil-${index}`, url })),
+        upstreams: urls.map((url, index) => ({ ...options.upstream, id: `anvil-${index}`, url })),
       },
     },
   });
