@@ -2,29 +2,27 @@
 // and batch contract deployed (on automine) and then interval mining; the baseline (the batch
 // contract called directly, pre-signed, no Turnpike); and the on-chain audit (Transfer logs of
 // the run's recipients against what the client was told was accepted).
+import { join } from 'node:path';
 import { encodeFunctionData, keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { anvilBinary, rpc, rpcBatch } from './chain-payloads.mjs';
 import { startChild } from './children.mjs';
 import { freePort } from './ports.mjs';
+import { REPO_ROOT } from './servers.mjs';
+
 import { summarize } from './stats.mjs';
 
+/** The relayer's own ABI and gas sizing, from the build (the benchmark runs against dist/). */
+async function relayerEvm() {
+  const [abi, gas] = await Promise.all([
+    import(join(REPO_ROOT, 'dist/relayer/chains/evm/abi.js')),
+    import(join(REPO_ROOT, 'dist/relayer/chains/evm/batch-gas.js')),
+  ]);
+  const batchGas = (n) => gas.withGasMargin(gas.GAS_BATCH_OVERHEAD + gas.GAS_PER_TRANSFER * BigInt(n));
+  return { batchTransferAbi: abi.batchTransferAbi, batchGas };
+}
+
 const TRANSFER_TOPIC = keccak256(toHex('Transfer(address,address,uint256)'));
-const BATCH_ABI = [
-  {
-    type: 'function',
-    name: 'transferBatch',
-    stateMutability: 'nonpayable',
-    inputs: [
-      { name: 'token', type: 'address' },
-      { name: 'recipients', type: 'address[]' },
-      { name: 'amounts', type: 'uint256[]' },
-    ],
-    outputs: [],
-  },
-];
-/** Gas of one transferBatch, as src/relayer/chains/evm/batch-gas.ts sizes it, plus its 20 % margin. */
-const batchGas = (n) => ((33_000n + 27_000n * BigInt(n)) * 120n) / 100n;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (n) => `0x${BigInt(n).toString(16)}`;
 
@@ -72,6 +70,7 @@ export async function runDirectBaseline({
   tag,
   blockTime,
 }) {
+  const { batchTransferAbi, batchGas } = await relayerEvm();
   const chainId = Number.parseInt(await rpc(url, 'eth_chainId'), 16);
   const gasPrice = BigInt(await rpc(url, 'eth_gasPrice'));
   const accounts = keys.map((key) => privateKeyToAccount(key));
@@ -89,7 +88,7 @@ export async function runDirectBaseline({
       (_, j) => `0x${tag}${(k * batchSize + j).toString(16).padStart(32, '0')}`,
     );
     const data = encodeFunctionData({
-      abi: BATCH_ABI,
+      abi: batchTransferAbi,
       functionName: 'transferBatch',
       args: [token, recipients, recipients.map(() => 1000n)],
     });
