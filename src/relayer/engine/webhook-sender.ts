@@ -51,10 +51,6 @@ export class WebhookSender {
     this.loop ??= this.run();
   }
 
-  poke(): void {
-    this.wake?.();
-  }
-
   private async run(): Promise<void> {
     while (!this.stopped) {
       let sent = 0;
