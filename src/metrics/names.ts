@@ -17,6 +17,7 @@ export const METRIC = {
   retries: 'turnpike_retries_total',
   hedges: 'turnpike_hedges_total',
   eventLoopUtilization: 'turnpike_event_loop_utilization',
+  eventLoopDelay: 'turnpike_event_loop_delay_seconds',
   authFailures: 'turnpike_auth_failures_total',
   rateLimitBackendFailures: 'turnpike_ratelimit_backend_failures_total',
   usageFlushes: 'turnpike_usage_flushes_total',
