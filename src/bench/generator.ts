@@ -10,6 +10,7 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { type Dispatcher, Pool } from 'undici';
 import { errorKind } from './error-kind.js';
 import { encodeHistogram, newHistogram, recordMs } from './histogram.js';
+import { OutcomeLog, type OutcomeSnapshot } from './outcomes.js';
 import { Recorder, type RecorderSnapshot } from './recorder.js';
 import { checkResponse, compileMix, type RequestKind, type RequestMix } from './request-mix.js';
 import type { Scenario } from './scenario-schema.js';
@@ -23,6 +24,8 @@ export interface GeneratorOptions {
   workers: number;
   /** About once a second: what happened since the previous call. */
   onLive?: (live: LiveStats) => void;
+  /** Keep every request's outcome by sequence number (see outcomes.ts). @default false */
+  outcomes?: boolean;
 }
 
 export interface LiveStats {
@@ -52,12 +55,17 @@ export interface GeneratorSelf {
 export interface GeneratorResult {
   snapshot: RecorderSnapshot;
   self: GeneratorSelf;
+  outcomes?: OutcomeSnapshot;
 }
+
+type Body = string | Uint8Array | undefined;
 
 interface Queued {
   arrival: Arrival;
   kind: RequestKind;
   intended: number;
+  body: Body;
+  headers: Record<string, string>;
 }
 
 /** Keeps the timings of one request; undici calls it as the request moves along. */
@@ -108,6 +116,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 export class LoadGenerator {
   readonly recorder: Recorder;
+  private readonly outcomes: OutcomeLog | undefined;
   private readonly mix: RequestMix;
   private readonly slice: ScheduleSlice;
   private readonly pool: Pool;
@@ -133,6 +142,7 @@ export class LoadGenerator {
     const { scenario, workers } = options;
     this.mix = compileMix(scenario);
     this.recorder = new Recorder(scenario.phases.length, this.mix.kinds.length);
+    this.outcomes = options.outcomes ? new OutcomeLog(options.worker, workers) : undefined;
     this.slice = new ScheduleSlice({
       phases: scenario.phases.map((p) => ({
         name: p.name,
@@ -165,9 +175,9 @@ export class LoadGenerator {
     return monotonicMs() - this.t0;
   }
 
-  /** Resolves when the generator can keep a schedule (its ticker thread runs). */
+  /** Resolves when the generator can keep a schedule (its ticker thread runs, `generate` modules loaded). */
   async prepare(): Promise<void> {
-    await this.ticker.ready();
+    await Promise.all([this.ticker.ready(), this.mix.load()]);
   }
 
   /** Sends the slice on the schedule that starts at `t0` (monotonic ms). */
@@ -203,6 +213,7 @@ export class LoadGenerator {
       const abandoned = await this.drain();
       return {
         snapshot: this.recorder.snapshot(),
+        ...(this.outcomes !== undefined && { outcomes: this.outcomes.snapshot() }),
         self: {
           worker: this.options.worker,
           elu,
@@ -252,23 +263,38 @@ export class LoadGenerator {
       const intended = arrival.at * 1000;
       this.recorder.arrival(intended, now - intended, this.inflight + this.queue.length - this.queueHead);
       const kind = this.mix.pick(arrival.seq);
-      if (this.inflight < this.bound) this.send(arrival, kind, intended);
-      else if (this.drop) {
+      this.outcomes?.arrive(arrival.seq, kind.index);
+      if (this.drop && this.inflight >= this.bound) {
         this.recorder.error(arrival.phase, kind.index, intended, 'dropped', undefined);
+        this.outcomes?.settle(arrival.seq, 0, 'dropped');
         this.live.errors++;
-      } else this.queue.push({ arrival, kind, intended });
+        continue;
+      }
+      // Built on arrival, on the send loop: an exception in a `generate` module fails the run.
+      let body: Body;
+      let headers = kind.headers;
+      if (kind.generate === undefined) body = this.mix.body(kind, arrival.seq);
+      else ({ body, headers } = this.mix.generate(kind, arrival.seq));
+      if (this.inflight < this.bound) this.send(arrival, kind, intended, body, headers);
+      else this.queue.push({ arrival, kind, intended, body, headers });
     }
   }
 
-  private send(arrival: Arrival, kind: RequestKind, intended: number): void {
+  private send(
+    arrival: Arrival,
+    kind: RequestKind,
+    intended: number,
+    body: Body,
+    headers: Record<string, string>,
+  ): void {
     this.inflight++;
     const exchange = new Exchange(this, arrival, kind, intended);
     this.pool.dispatch(
       {
         path: kind.path,
         method: kind.method as Dispatcher.HttpMethod,
-        headers: kind.headers,
-        body: this.mix.body(kind, arrival.seq) ?? null,
+        headers,
+        body: body ?? null,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
       },
@@ -295,6 +321,7 @@ export class LoadGenerator {
       if (exchange.serverTiming !== undefined)
         readServerTiming(exchange.serverTiming, (stage, ms) => this.recorder.stage(arrival.phase, stage, ms));
     }
+    this.outcomes?.settle(arrival.seq, exchange.status, failure);
     if (failure === undefined) {
       this.recorder.ok(arrival.phase, kind.index, intended, exchange.sent, exchange.firstByte, end);
       this.live.ok++;
@@ -319,9 +346,10 @@ export class LoadGenerator {
       while (this.queueHead < this.queue.length && (this.closing || this.inflight < this.bound)) {
         const next = this.queue[this.queueHead]!;
         this.queue[this.queueHead++] = undefined as unknown as Queued;
-        if (this.closing)
+        if (this.closing) {
           this.recorder.error(next.arrival.phase, next.kind.index, next.intended, 'unanswered', undefined);
-        else this.send(next.arrival, next.kind, next.intended);
+          this.outcomes?.settle(next.arrival.seq, 0, 'unanswered');
+        } else this.send(next.arrival, next.kind, next.intended, next.body, next.headers);
       }
       if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead);

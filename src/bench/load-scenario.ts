@@ -2,10 +2,12 @@
  * Reads a scenario file (Turnpike's own format or a simple Artillery script), interpolates
  * `${ENV}`, validates it and checks its thresholds parse; every mistake comes back with its path.
  */
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { type ConfigIssue, formatPath, interpolateEnv } from '../config/load.js';
 import { parseYamlText, readYamlFile } from '../config/yaml-file.js';
 import { fromArtillery, isArtilleryScript } from './artillery-import.js';
+import { moduleUrl } from './request-module.js';
 import { type Scenario, scenarioSchema } from './scenario-schema.js';
 import { parseThreshold } from './thresholds.js';
 
@@ -53,5 +55,12 @@ export async function loadScenarioFile(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ScenarioResult> {
   const read = await readYamlFile(file);
-  return read.ok ? validateScenario(read.raw, env) : { ok: false, issues: read.issues };
+  if (!read.ok) return { ok: false, issues: read.issues };
+  const result = validateScenario(read.raw, env);
+  // A `generate` module is found next to the scenario file, wherever bench runs from.
+  if (result.ok)
+    for (const request of result.scenario.requests)
+      if (request.generate)
+        request.generate.module = moduleUrl(request.generate.module, dirname(resolve(file)));
+  return result;
 }

@@ -97,6 +97,8 @@ export interface LittlesLaw {
 export interface BenchReport {
   schema: typeof REPORT_SCHEMA;
   startedAt: string;
+  /** When the schedule started (t₀): phase starts and `seconds[].t` count from here. */
+  t0: string;
   target: string;
   format: 'turnpike' | 'artillery';
   settings: {

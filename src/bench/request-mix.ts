@@ -5,7 +5,8 @@
  * shares are exact over any stretch of the run, reproducible, and need no random numbers.
  */
 import { compileJsonPath, type JsonPath, jsonEqual, readJsonPath } from './json-path.js';
-import type { RequestSpec, Scenario } from './scenario-schema.js';
+import { type GeneratedRequest, loadRequestFunction } from './request-module.js';
+import type { GenerateSpec, RequestSpec, Scenario } from './scenario-schema.js';
 
 /** Default path of `transfer` requests. */
 export const TRANSFER_PATH = '/v1/transfers';
@@ -23,6 +24,8 @@ export interface RequestKind {
   readonly template: readonly string[] | undefined;
   /** Bodies sent in turn (`bodies` requests). */
   readonly rotation: readonly Buffer[] | undefined;
+  /** Built per request by the user's module (`generate` requests), once `load()` resolved. */
+  readonly generate: GenerateSpec | undefined;
   /** JSON-RPC answers: an `error` member counts as an error of kind `rpc_<code>`. */
   readonly rpc: boolean;
   readonly statuses: readonly number[] | undefined;
@@ -34,6 +37,13 @@ export interface RequestMix {
   readonly kinds: readonly RequestKind[];
   pick(seq: number): RequestKind;
   body(kind: RequestKind, seq: number): Buffer | string | undefined;
+  /** Imports the modules of `generate` kinds (in each generator thread, before the first send). */
+  load(): Promise<void>;
+  /** Body and headers of request `seq` of a `generate` kind (its headers over the kind's). */
+  generate(
+    kind: RequestKind,
+    seq: number,
+  ): { body: string | Uint8Array | undefined; headers: Record<string, string> };
 }
 
 export function compileMix(scenario: Scenario): RequestMix {
@@ -56,6 +66,7 @@ export function compileMix(scenario: Scenario): RequestMix {
   }
   const last = kinds[kinds.length - 1]!;
   const turns = kinds.map(() => 0);
+  const generators: (((seq: number) => GeneratedRequest) | undefined)[] = kinds.map(() => undefined);
   return {
     kinds,
     pick(seq) {
@@ -73,6 +84,22 @@ export function compileMix(scenario: Scenario): RequestMix {
       if (kind.template === undefined) return kind.body;
       return kind.template.join(String(seq));
     },
+    async load() {
+      for (const kind of kinds)
+        if (kind.generate !== undefined) generators[kind.index] = await loadRequestFunction(kind.generate);
+    },
+    generate(kind, seq) {
+      const request = generators[kind.index];
+      if (request === undefined) throw new Error(`request kind ${kind.name}: generate module not loaded`);
+      const made = request(seq);
+      if (typeof made === 'string' || made instanceof Uint8Array)
+        return { body: made, headers: kind.headers };
+      const extra = made?.headers;
+      return {
+        body: made?.body,
+        headers: extra === undefined ? kind.headers : { ...kind.headers, ...lower(extra) },
+      };
+    },
   };
 }
 
@@ -85,6 +112,7 @@ function defaultName(spec: RequestSpec): string {
   if (spec.batch) return `batch[${spec.batch.length}]`;
   if (spec.transfer) return 'transfer';
   if (spec.bodies) return 'bodies';
+  if (spec.generate) return spec.generate.export === 'default' ? 'generate' : spec.generate.export;
   return `${spec.http?.method ?? 'GET'}:${spec.path ?? '/'}`;
 }
 
@@ -106,7 +134,8 @@ function compileKind(
   else if (spec.transfer) {
     text = JSON.stringify(spec.transfer.json);
     path = spec.path ?? TRANSFER_PATH;
-  } else if (spec.http) {
+  } else if (spec.generate) method = spec.generate.method;
+  else if (spec.http) {
     method = spec.http.method;
     path = spec.path ?? '/';
     if (spec.http.json !== undefined) text = JSON.stringify(spec.http.json);
@@ -114,7 +143,7 @@ function compileKind(
     if (spec.http.json === undefined && spec.http.body !== undefined)
       headers['content-type'] ??= 'text/plain';
   }
-  if (text !== undefined || spec.bodies) headers['content-type'] ??= 'application/json';
+  if (text !== undefined || spec.bodies || spec.generate) headers['content-type'] ??= 'application/json';
   const template = text?.includes(SEQ) ? text.split(SEQ) : undefined;
   const expect = spec.expect;
   return {
@@ -126,6 +155,7 @@ function compileKind(
     body: text === undefined || template !== undefined ? undefined : Buffer.from(text),
     template,
     rotation: spec.bodies?.map((body) => Buffer.from(body)),
+    generate: spec.generate,
     rpc,
     statuses: expect?.status === undefined ? undefined : [expect.status].flat(),
     jsonChecks: Object.entries(expect?.json ?? {}).map(([p, equals]) => ({

@@ -7,6 +7,7 @@ import type { LiveStats } from './generator.js';
 import { decodeHistogram, newHistogram, percentileMs, summarizeHistogram } from './histogram.js';
 import { findKnee } from './knee.js';
 import { MetricsScraper, summarizeSamples } from './metrics-scraper.js';
+import { RequestOutcomes } from './outcomes.js';
 import { Recorder } from './recorder.js';
 import { type BenchReport, REPORT_SCHEMA } from './report-schema.js';
 import { compileMix } from './request-mix.js';
@@ -29,6 +30,12 @@ export interface BenchRunOptions {
   onLiveLine?: (line: string) => void;
   /** The same figures, structured (for scripts). */
   onLive?: (live: LiveLine) => void;
+  /**
+   * Receives every request's outcome by sequence number once the run is over (before the
+   * report): which requests succeeded, to reconcile with what the target stored. Costs 6 bytes
+   * a request; nothing is kept when absent.
+   */
+  onOutcomes?: (outcomes: RequestOutcomes) => void;
 }
 
 export function metricsUrlOf(scenario: Scenario): string | undefined {
@@ -48,6 +55,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   await scraper?.scrape();
 
   let t0 = Number.NaN;
+  let t0At = '';
   const figuresForLive = new RunFigures(scenario, new Recorder(scenario.phases.length, mix.kinds.length), []);
   const live = {
     sent: 0,
@@ -91,9 +99,11 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
       scenario,
       workers,
       inProcess: options.inProcess ?? false,
+      outcomes: options.onOutcomes !== undefined,
       onLive,
       onStart(start) {
         t0 = start;
+        t0At = new Date(Date.now() + (start - monotonicMs())).toISOString();
         if (scraper && scenario.metrics !== false) scraper.start(scenario.metrics.interval * 1000);
         // A quarter second after each whole second, when every thread has reported it.
         if (options.onLiveLine || options.onLive)
@@ -116,6 +126,15 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
 
   const recorder = new Recorder(scenario.phases.length, mix.kinds.length);
   for (const result of results) recorder.merge(result.snapshot);
+  if (options.onOutcomes !== undefined) {
+    const logs = results.flatMap((r) => (r.outcomes === undefined ? [] : [r.outcomes]));
+    options.onOutcomes(
+      new RequestOutcomes(
+        logs,
+        mix.kinds.map((k) => k.name),
+      ),
+    );
+  }
   const figures = new RunFigures(
     scenario,
     recorder,
@@ -159,6 +178,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   return {
     schema: REPORT_SCHEMA,
     startedAt,
+    t0: t0At,
     target: scenario.target,
     format: options.format ?? 'turnpike',
     settings: {

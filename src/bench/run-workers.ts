@@ -13,6 +13,8 @@ export interface RunWorkersOptions {
   scenario: Scenario;
   workers: number;
   inProcess: boolean;
+  /** Keep every request's outcome (GeneratorResult.outcomes). */
+  outcomes: boolean;
   onLive: (live: LiveStats) => void;
   /** Called with t0 (monotonic ms) just before the schedule starts. */
   onStart: (t0: number) => void;
@@ -22,9 +24,9 @@ export interface RunWorkersOptions {
 const START_DELAY_MS = 100;
 
 export async function runGenerators(options: RunWorkersOptions): Promise<GeneratorResult[]> {
-  const { scenario, onLive, onStart } = options;
+  const { scenario, onLive, onStart, outcomes } = options;
   if (options.inProcess) {
-    const generator = new LoadGenerator({ scenario, worker: 0, workers: 1, onLive });
+    const generator = new LoadGenerator({ scenario, worker: 0, workers: 1, onLive, outcomes });
     await generator.prepare();
     const t0 = monotonicMs() + START_DELAY_MS;
     onStart(t0);
@@ -35,7 +37,7 @@ export async function runGenerators(options: RunWorkersOptions): Promise<Generat
   const source = import.meta.url.endsWith('.ts');
   const entry = new URL(source ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
   const threads = Array.from({ length: options.workers }, (_, worker) => {
-    const init: WorkerInit = { scenario, worker, workers: options.workers };
+    const init: WorkerInit = { scenario, worker, workers: options.workers, outcomes };
     if (!source) return new Worker(entry, { workerData: init });
     const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
     return new Worker(bootstrap, { eval: true, workerData: init });

@@ -35,6 +35,7 @@ const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s/]+/i.test(value) 
 });
 const path = z.string().startsWith('/', 'expected a path starting with "/"');
 const headers = z.record(z.string(), z.string());
+const httpMethod = z.enum(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']);
 
 export const phaseSchema = z
   .strictObject({
@@ -105,20 +106,37 @@ export const requestSchema = z
     bodies: z.array(z.string().min(1)).min(1).optional(),
     http: z
       .strictObject({
-        method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']).default('GET'),
+        method: httpMethod.default('GET'),
         json: z.unknown().optional(),
         body: z.string().optional(),
       })
       .optional(),
+    /**
+     * Every request built by your code: the module's export is called once per generator thread
+     * with `options` and returns a function of the sequence number that gives the body, or
+     * `{ body, headers }`. For bodies no template can express (unique recipients, signatures).
+     */
+    generate: z
+      .strictObject({
+        /** A path (relative to the scenario file, or from the API to the working directory) or a file: URL. */
+        module: z.string().min(1),
+        /** @default "default" */
+        export: z.string().min(1).default('default'),
+        /** Passed to the export as is (structured-cloneable: it crosses to the generator threads). */
+        options: z.unknown().optional(),
+        /** @default "POST" */
+        method: httpMethod.default('POST'),
+      })
+      .optional(),
   })
   .check((ctx) => {
-    const kinds = ['rpc', 'batch', 'transfer', 'http', 'bodies'].filter(
+    const kinds = ['rpc', 'batch', 'transfer', 'http', 'bodies', 'generate'].filter(
       (kind) => ctx.value[kind as 'rpc'] !== undefined,
     ).length;
     if (kinds !== 1)
       ctx.issues.push({
         code: 'custom',
-        message: 'give exactly one of rpc, batch, transfer, http, bodies',
+        message: 'give exactly one of rpc, batch, transfer, http, bodies, generate',
         input: ctx.value,
         path: [],
       });
@@ -183,3 +201,4 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type PhaseSpec = z.output<typeof phaseSchema>;
 export type RequestSpec = z.output<typeof requestSchema>;
 export type RpcCall = z.output<typeof rpcCall>;
+export type GenerateSpec = NonNullable<RequestSpec['generate']>;

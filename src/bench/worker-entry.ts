@@ -7,6 +7,7 @@ export interface WorkerInit {
   scenario: Scenario;
   worker: number;
   workers: number;
+  outcomes: boolean;
 }
 
 export type WorkerMessage =

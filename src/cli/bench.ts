@@ -12,6 +12,7 @@ const HELP = `Usage: turnpike bench <scenario.yaml> [options]
   --workers <n>      generator threads (default: the scenario's, else 1)
   --json <file>      write the JSON report (schema turnpike-bench/1)
   --html <file>      write a self-contained HTML report (no network needed to open it)
+  --outcomes <file>  write every request's outcome as CSV: seq,kind,status,outcome
   --quiet            no line per second while running
   --check            validate the scenario and exit
   --in-process       run the generator on the main thread (debugging)
@@ -71,13 +72,23 @@ export async function runBench(args: string[]): Promise<number> {
 
   const { runBench: run } = await import('../bench/run-bench.js');
   const { formatSummary } = await import('../bench/terminal.js');
+  let outcomesCsv: string | undefined;
   const report = await run({
     scenario,
     format: loaded.format,
     inProcess: values['in-process'] ?? false,
     ...(!values.quiet && { onLiveLine: (line: string) => process.stderr.write(`${line}\n`) }),
+    ...(values.outcomes !== undefined && {
+      onOutcomes: (outcomes) => {
+        outcomesCsv = outcomes.toCsv();
+      },
+    }),
   });
   process.stdout.write(formatSummary(report));
+  if (values.outcomes !== undefined && outcomesCsv !== undefined) {
+    await writeFile(values.outcomes, outcomesCsv);
+    process.stderr.write(`outcomes: ${values.outcomes}\n`);
+  }
   if (values.json !== undefined) {
     await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`JSON report: ${values.json}\n`);
@@ -101,6 +112,7 @@ function parse(args: string[]) {
       workers: { type: 'string', short: 'w' },
       json: { type: 'string' },
       html: { type: 'string' },
+      outcomes: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       check: { type: 'boolean' },
       'in-process': { type: 'boolean' },

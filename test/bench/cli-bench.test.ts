@@ -53,11 +53,12 @@ describe('turnpike bench (CLI)', () => {
   it('passes, writes the JSON and a self-contained HTML report, exit 0', { timeout: 120_000 }, async () => {
     const json = join(dir, 'report.json');
     const html = join(dir, 'report.html');
+    const outcomes = join(dir, 'outcomes.csv');
     const file = scenario('pass.yaml', ['errors == 0', 'sustain.achieved >= 0.9 * target', 'dropped == 0']);
-    let run = await runCli(['bench', file, '--json', json, '--html', html]);
+    const args = ['bench', file, '--json', json, '--html', html, '--outcomes', outcomes];
+    let run = await runCli(args);
     // 3 = invalid: other processes starved the generator; try again, then accept it labelled so.
-    for (let attempt = 1; attempt < 3 && run.code === 3; attempt++)
-      run = await runCli(['bench', file, '--json', json, '--html', html]);
+    for (let attempt = 1; attempt < 3 && run.code === 3; attempt++) run = await runCli(args);
     const { code, stdout, stderr } = run;
     expect(stderr).toMatch(/sustain/);
     if (code === 3) expect(stdout).toContain('result: INVALID (generator-bound)');
@@ -70,6 +71,12 @@ describe('turnpike bench (CLI)', () => {
     expect(report.settings.workers).toBe(2);
     expect(report.phases.map((p: { scheduled: number }) => p.scheduled)).toEqual([200, 800]);
     expect(report.kinds.map((k: { name: string }) => k.name)).toEqual(['eth_blockNumber', 'status']);
+    // One line per request, in sequence order, every one answered.
+    const lines = readFileSync(outcomes, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('seq,kind,status,outcome');
+    expect(lines).toHaveLength(1001);
+    expect(lines[1]).toMatch(/^0,(eth_blockNumber|status),200,ok$/);
+    expect(lines.at(-1)).toMatch(/^999,/);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('<svg');
     // Opens without a network: nothing is loaded from anywhere.
