@@ -1,6 +1,6 @@
 /**
  * Scrapes the gateway's `/metrics` before, during and after a run and keeps the signals the
- * verdict reads: event-loop utilization per worker, event-loop delay, server and upstream
+ * verdict reads: event-loop utilization and delay per worker, server and upstream
  * in-flight (and an upstream queue gauge when the gateway has one), cache results, rate-limit
  * refusals and the request-duration sums for Little's law. Runs on the coordinator thread,
  * never on a generator's.
@@ -16,6 +16,12 @@ export interface ServerSample {
   error?: string;
   /** Event-loop utilization since the previous scrape, by worker label. */
   elu: Record<string, number>;
+  /**
+   * Event-loop delay since the previous scrape by worker label, ms
+   * (`turnpike_event_loop_delay_seconds`). Absent when the gateway does not export it, and in
+   * reports written before it existed.
+   */
+  loopDelay?: Record<string, LoopDelay>;
   /** prom-client's event-loop delay gauges (the process or, in a cluster, merged over workers). */
   loopDelayP99Ms: number | undefined;
   loopDelayMaxMs: number | undefined;
@@ -33,6 +39,14 @@ export interface ServerSample {
   durationCount: number | undefined;
 }
 
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+const QUANTILE_FIELD: Record<string, keyof LoopDelay> = { '0.5': 'p50', '0.99': 'p99', '1': 'max' };
+
 /** Refusals that mean "over the limit" in `turnpike_requests_total{status}`. */
 const RATE_LIMIT_STATUSES = ['ERR_RATE_LIMITED', 'ERR_QUOTA_EXCEEDED', 'ERR_CREDITS_EXHAUSTED'];
 
@@ -44,8 +58,16 @@ export function extractSignals(samples: readonly PromSample[], at: number): Serv
   const maybe = (name: string, where: Record<string, string> = {}) =>
     present(samples, name) ? sumOf(samples, name, where) : undefined;
   const elu: Record<string, number> = {};
-  for (const s of samples)
+  const loopDelay: Record<string, LoopDelay> = {};
+  for (const s of samples) {
     if (s.name === METRIC.eventLoopUtilization) elu[s.labels.worker ?? 'main'] = s.value;
+    const field = s.name === METRIC.eventLoopDelay ? QUANTILE_FIELD[s.labels.quantile ?? ''] : undefined;
+    if (field !== undefined) {
+      const worker = s.labels.worker ?? 'main';
+      loopDelay[worker] ??= { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+      loopDelay[worker][field] = s.value * 1000;
+    }
+  }
   const seconds = (name: string) => {
     const value = maybe(name);
     return value === undefined ? undefined : value * 1000;
@@ -57,6 +79,7 @@ export function extractSignals(samples: readonly PromSample[], at: number): Serv
   return {
     at,
     elu,
+    ...(present(samples, METRIC.eventLoopDelay) && { loopDelay }),
     loopDelayP99Ms: seconds('nodejs_eventloop_lag_p99_seconds'),
     loopDelayMaxMs: seconds('nodejs_eventloop_lag_max_seconds'),
     inflight: maybe(METRIC.inflightRequests),
@@ -156,6 +179,12 @@ export interface ServerSummary {
   /** hit / (hit + miss + coalesced); undefined without cacheable requests. */
   cacheHitRatio: number | undefined;
   eluMaxByWorker: Record<string, number>;
+  /**
+   * Highest per-scrape event-loop delay p99 and max of each worker, ms; absent when the gateway
+   * does not export `turnpike_event_loop_delay_seconds`.
+   */
+  loopDelayByWorker?: Record<string, { p99Max: number; max: number }>;
+  /** prom-client's process-level p99 (merged over workers in a cluster), highest scrape. */
   loopDelayP99MaxMs: number | undefined;
   inflightMax: number | undefined;
   upstreamInflightMax: number | undefined;
@@ -177,12 +206,22 @@ export function summarizeSamples(samples: readonly ServerSample[]): ServerSummar
   for (const s of ok)
     for (const [worker, value] of Object.entries(s.elu))
       eluMaxByWorker[worker] = Math.max(eluMaxByWorker[worker] ?? 0, value);
+  const loopDelayByWorker: Record<string, { p99Max: number; max: number }> = {};
+  for (const s of ok)
+    for (const [worker, delay] of Object.entries(s.loopDelay ?? {})) {
+      const seen = loopDelayByWorker[worker];
+      loopDelayByWorker[worker] = {
+        p99Max: Math.max(seen?.p99Max ?? 0, delay.p99),
+        max: Math.max(seen?.max ?? 0, delay.max),
+      };
+    }
   return {
     scrapes: ok.length,
     requests: delta((s) => s.requests),
     rateLimited: delta((s) => s.rateLimited),
     cacheHitRatio: hits !== undefined && lookups > 0 ? hits / lookups : undefined,
     eluMaxByWorker,
+    ...(ok.some((s) => s.loopDelay !== undefined) && { loopDelayByWorker }),
     loopDelayP99MaxMs: max((s) => s.loopDelayP99Ms),
     inflightMax: max((s) => s.inflight),
     upstreamInflightMax: max((s) => s.upstreamInflight),

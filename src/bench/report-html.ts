@@ -83,6 +83,24 @@ export function renderHtmlReport(report: BenchReport): string {
         })),
       }),
     );
+  const delayWorkers = [...new Set(samples.flatMap((x) => Object.keys(x.loopDelay ?? {})))];
+  if (delayWorkers.length > 0)
+    charts.push(
+      lineChart({
+        title: 'Gateway event-loop delay per worker, p99 and max per scrape (log scale)',
+        yUnit: 'ms',
+        log: true,
+        series: delayWorkers.flatMap((w, i) => {
+          const color = COLORS[i % COLORS.length]!;
+          const at = (pick: 'p99' | 'max') =>
+            samples.map((x) => [x.at / 1000, x.loopDelay?.[w]?.[pick] ?? Number.NaN] as const);
+          return [
+            { name: `worker ${w} p99`, color, points: at('p99') },
+            { name: `worker ${w} max`, color, points: at('max'), dashed: true },
+          ];
+        }),
+      }),
+    );
   const invalid = !report.generator.valid;
   const json = JSON.stringify(report).replace(/</g, '\\u003c');
   return `<!doctype html>

@@ -96,7 +96,12 @@ export function formatSummary(report: BenchReport): string {
     const workers = Object.entries(server.eluMaxByWorker);
     if (workers.length > 0)
       parts.push(`event loop max ${workers.map(([w, v]) => `w${w} ${(v * 100).toFixed(0)} %`).join(', ')}`);
-    if (server.loopDelayP99MaxMs !== undefined)
+    const delays = Object.entries(server.loopDelayByWorker ?? {});
+    if (delays.length > 0)
+      parts.push(
+        `loop delay p99 / max ${delays.map(([w, d]) => `w${w} ${num(d.p99Max)} / ${num(d.max)} ms`).join(', ')}`,
+      );
+    else if (server.loopDelayP99MaxMs !== undefined)
       parts.push(`loop delay p99 ≤ ${num(server.loopDelayP99MaxMs)} ms`);
     if (server.inflightMax !== undefined) parts.push(`in flight ≤ ${server.inflightMax}`);
     if (server.upstreamInflightMax !== undefined)

@@ -3,7 +3,8 @@
  * every rule's evidence is printed either way:
  *   1 generator-bound   the self-check failed: the run is invalid
  *   2 errors            more than 1 % of requests failed (dropped ones aside)
- *   3 gateway-event-loop a gateway worker's event loop was ≥ 90 % busy in ≥ 30 % of the scrapes
+ *   3 gateway-event-loop in ≥ 30 % of the scrapes a gateway worker's event loop was ≥ 90 % busy
+ *                       or its delay p99 was > 50 ms
  *   4 upstream          the upstream stage is ≥ 50 % of the gateway's time and the target
  *                       saturated, or an upstream queue grew
  *   5 network           the client's service time is > 2 × the gateway's own time and > 1 ms more
@@ -29,6 +30,19 @@ export interface VerdictInput {
   stageUpstream: Histogram | undefined;
   inflightBound: number;
 }
+
+/** What makes a scrape window count as a saturated gateway event loop. */
+export const GATEWAY_LOOP_LIMITS = {
+  /** Event-loop utilization of a worker in the window. */
+  busyElu: 0.9,
+  /**
+   * Event-loop delay p99 of a worker in the window, ms. With a 20-ms timer a 1-s window holds
+   * ≈ 50 ticks, so its p99 is close to its maximum: the bound sits above common GC pauses.
+   */
+  delayP99Ms: 50,
+  /** Share of the scrapes that must show either. */
+  share: 0.3,
+} as const;
 
 const ms = (value: number) => (Number.isNaN(value) ? '–' : value < 10 ? value.toFixed(2) : value.toFixed(1));
 const pct = (ratio: number) => `${(ratio * 100).toFixed(ratio < 0.01 ? 2 : 1)} %`;
@@ -130,7 +144,10 @@ function noSaturation(input: VerdictInput): string[] {
 }
 
 function eventLoopRule(input: VerdictInput): RuleOutcome {
-  const scrapes = input.samples.filter((s) => Object.keys(s.elu).length > 0);
+  const { busyElu, delayP99Ms, share } = GATEWAY_LOOP_LIMITS;
+  const scrapes = input.samples.filter(
+    (s) => Object.keys(s.elu).length > 0 || Object.keys(s.loopDelay ?? {}).length > 0,
+  );
   if (scrapes.length === 0)
     return {
       rule: 'gateway-event-loop',
@@ -138,26 +155,55 @@ function eventLoopRule(input: VerdictInput): RuleOutcome {
       evidence: [
         input.metricsUrl === undefined
           ? 'metrics scraping is off'
-          : `no event-loop utilization from ${input.metricsUrl}`,
+          : `no event-loop utilization or delay from ${input.metricsUrl}`,
       ],
     };
-  const busy = scrapes.filter((s) => Math.max(...Object.values(s.elu)) >= 0.9).length;
-  const workers = new Map<string, number[]>();
-  for (const s of scrapes)
-    for (const [w, v] of Object.entries(s.elu)) workers.set(w, [...(workers.get(w) ?? []), v]);
-  const evidence = [...workers].map(([w, values]) => {
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    return `gateway worker ${w}: event loop mean ${pct(mean)}, max ${pct(Math.max(...values))} busy over ${values.length} scrapes`;
-  });
-  const delays = input.samples.flatMap((s) => (s.loopDelayP99Ms === undefined ? [] : [s.loopDelayP99Ms]));
-  if (delays.length > 0)
-    evidence.push(
-      `gateway event-loop delay p99 up to ${ms(Math.max(...delays))} ms (prom-client, not per worker)`,
-    );
-  evidence.push(`${busy} of ${scrapes.length} scrapes had a worker ≥ 90 % busy`);
+  const saturated = (s: ServerSample) =>
+    Object.values(s.elu).some((v) => v >= busyElu) ||
+    Object.values(s.loopDelay ?? {}).some((d) => d.p99 > delayP99Ms);
+  const busy = scrapes.filter(saturated).length;
+  const workers = new Map<string, { elu: number[]; p99: number[]; max: number[] }>();
+  const of = (w: string) => {
+    const entry = workers.get(w) ?? { elu: [], p99: [], max: [] };
+    workers.set(w, entry);
+    return entry;
+  };
+  for (const s of scrapes) {
+    for (const [w, v] of Object.entries(s.elu)) of(w).elu.push(v);
+    for (const [w, d] of Object.entries(s.loopDelay ?? {})) {
+      of(w).p99.push(d.p99);
+      of(w).max.push(d.max);
+    }
+  }
+  const evidence = [...workers]
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([w, { elu, p99, max }]) => {
+      const parts: string[] = [];
+      if (elu.length > 0) {
+        const mean = elu.reduce((a, b) => a + b, 0) / elu.length;
+        parts.push(`event loop mean ${pct(mean)}, max ${pct(Math.max(...elu))} busy`);
+      }
+      if (p99.length > 0) {
+        const over = p99.filter((v) => v > delayP99Ms).length;
+        parts.push(
+          `delay p99 up to ${ms(Math.max(...p99))} ms (> ${delayP99Ms} ms in ${over}), max ${ms(Math.max(...max))} ms`,
+        );
+      }
+      return `gateway worker ${w}: ${parts.join('; ')} over ${Math.max(elu.length, p99.length)} scrapes`;
+    });
+  if (!scrapes.some((s) => s.loopDelay !== undefined)) {
+    const delays = input.samples.flatMap((s) => (s.loopDelayP99Ms === undefined ? [] : [s.loopDelayP99Ms]));
+    if (delays.length > 0)
+      evidence.push(
+        `gateway event-loop delay p99 up to ${ms(Math.max(...delays))} ms (prom-client, not per worker: this gateway exports no per-worker delay)`,
+      );
+  }
+  evidence.push(
+    `${busy} of ${scrapes.length} scrapes had a worker ≥ ${pct(busyElu)} busy or delayed > ${delayP99Ms} ms at p99 (rule: ≥ ${pct(share)})`,
+  );
   return {
     rule: 'gateway-event-loop',
-    matched: scrapes.length >= 2 && busy / scrapes.length >= 0.3,
+    matched: scrapes.length >= 2 && busy / scrapes.length >= share,
     evidence,
   };
 }

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { newHistogram, recordMs, summarizeHistogram } from '../../src/bench/histogram.js';
 import { findKnee } from '../../src/bench/knee.js';
 import type { ServerSample } from '../../src/bench/metrics-scraper.js';
-import { extractSignals } from '../../src/bench/metrics-scraper.js';
+import { extractSignals, summarizeSamples } from '../../src/bench/metrics-scraper.js';
 import { parsePrometheusText } from '../../src/bench/prometheus-text.js';
 import type { PhaseReport, SecondReport } from '../../src/bench/report-schema.js';
 import { selfCheck } from '../../src/bench/self-check.js';
 import { readServerTiming } from '../../src/bench/server-timing-header.js';
-import { decideVerdict, type VerdictInput } from '../../src/bench/verdict.js';
+import { decideVerdict, GATEWAY_LOOP_LIMITS, type VerdictInput } from '../../src/bench/verdict.js';
 
 const latency = (...values: number[]) => {
   const h = newHistogram();
@@ -91,6 +91,45 @@ describe('verdict rules, in order', () => {
     ).toBe('gateway-event-loop');
   });
 
+  it('a gateway event loop delayed beyond the bound, though not 90 % busy, with per-worker evidence', () => {
+    const measured = phase({ achievedRps: 800 });
+    const delayed = (p99: number) =>
+      sample(0.6, {
+        loopDelay: { '1': { p50: 2, p99, max: p99 * 2 }, '2': { p50: 1, p99: 3, max: 9 } },
+      });
+    const verdict = decideVerdict(input({ measured, samples: [delayed(120), delayed(80), delayed(4)] }));
+    expect(verdict.bottleneck).toBe('gateway-event-loop');
+    const evidence = verdict.rules.find((r) => r.rule === 'gateway-event-loop')!.evidence;
+    expect(evidence).toContain(
+      'gateway worker 1: event loop mean 60.0 %, max 60.0 % busy; delay p99 up to 120.0 ms (> 50 ms in 2), max 240.0 ms over 3 scrapes',
+    );
+    expect(evidence).toContain(
+      'gateway worker 2: event loop mean 30.0 %, max 30.0 % busy; delay p99 up to 3.00 ms (> 50 ms in 0), max 9.00 ms over 3 scrapes',
+    );
+    expect(evidence.at(-1)).toMatch(/^2 of 3 scrapes had a worker/);
+    // With per-worker delay the process-level prom-client figure is left out.
+    expect(evidence.join('\n')).not.toContain('prom-client');
+  });
+
+  it('a delay under the bound is no event-loop verdict; without per-worker delay prom-client is quoted', () => {
+    const measured = phase({ achievedRps: 800 });
+    const under = GATEWAY_LOOP_LIMITS.delayP99Ms - 1;
+    const samples = [1, 2, 3].map(() =>
+      sample(0.6, { loopDelay: { '1': { p50: 2, p99: under, max: 3 * under } } }),
+    );
+    // The upstream stage dominates this saturated run, so the next rule takes it.
+    expect(decideVerdict(input({ measured, samples })).bottleneck).toBe('upstream');
+
+    const old = [sample(0.6, { loopDelayP99Ms: 70 }), sample(0.6, { loopDelayP99Ms: 90 })];
+    const rule = decideVerdict(input({ measured, samples: old })).rules.find(
+      (r) => r.rule === 'gateway-event-loop',
+    )!;
+    expect(rule.matched).toBe(false);
+    expect(rule.evidence).toContain(
+      'gateway event-loop delay p99 up to 90.0 ms (prom-client, not per worker: this gateway exports no per-worker delay)',
+    );
+  });
+
   it('upstream-bound when the upstream stage dominates a saturated run, or a queue grows', () => {
     const measured = phase({ achievedRps: 800 });
     expect(decideVerdict(input({ measured, samples: [sample(0.4)] })).bottleneck).toBe('upstream');
@@ -169,6 +208,12 @@ turnpike_requests_total{network="a",method="eth_call",status="ok"} 100
 turnpike_requests_total{network="a",method="eth_call",status="ERR_RATE_LIMITED"} 7
 turnpike_cache_requests_total{network="a",result="hit"} 30
 nodejs_eventloop_lag_p99_seconds 0.004
+turnpike_event_loop_delay_seconds{worker="1",quantile="0.5"} 0.0005
+turnpike_event_loop_delay_seconds{worker="1",quantile="0.99"} 0.0625
+turnpike_event_loop_delay_seconds{worker="1",quantile="1"} 0.25
+turnpike_event_loop_delay_seconds{worker="2",quantile="0.5"} 0
+turnpike_event_loop_delay_seconds{worker="2",quantile="0.99"} 0.001
+turnpike_event_loop_delay_seconds{worker="2",quantile="1"} 0.002
 `;
     const s = extractSignals(parsePrometheusText(text), 5);
     expect(s).toMatchObject({
@@ -180,6 +225,23 @@ nodejs_eventloop_lag_p99_seconds 0.004
       cacheHits: 30,
       loopDelayP99Ms: 4,
       upstreamQueue: undefined,
+      loopDelay: { '1': { p50: 0.5, p99: 62.5, max: 250 }, '2': { p50: 0, p99: 1, max: 2 } },
     });
+    // Highest per-scrape figures of each worker over the run.
+    const later = extractSignals(
+      parsePrometheusText(
+        'turnpike_event_loop_delay_seconds{worker="1",quantile="0.99"} 0.004\nturnpike_event_loop_delay_seconds{worker="1",quantile="1"} 0.5\n',
+      ),
+      6,
+    );
+    expect(summarizeSamples([s, later]).loopDelayByWorker).toEqual({
+      '1': { p99Max: 62.5, max: 500 },
+      '2': { p99Max: 1, max: 2 },
+    });
+    // A gateway without the gauge: no per-worker delay at all, rather than zeros.
+    expect(
+      extractSignals(parsePrometheusText(text.replace(/^turnpike_event_loop_delay.*$/gm, '')), 7),
+    ).not.toHaveProperty('loopDelay');
+    expect(summarizeSamples([]).loopDelayByWorker).toBeUndefined();
   });
 });
