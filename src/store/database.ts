@@ -11,6 +11,7 @@ import type { StorageConfig } from '../config/schema.js';
 import { migrateToLatest } from './migrations.js';
 import type { StoreDatabase } from './store-database.js';
 import type { Database } from './tables.js';
+import { useWalCheckpointer } from './wal-checkpointer.js';
 
 export type { Dialect, StoreDatabase } from './store-database.js';
 
@@ -55,8 +56,13 @@ function openSqlite(file: string): StoreDatabase {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  const releaseCheckpoints = path === ':memory:' ? async () => undefined : useWalCheckpointer(sqlite, path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', location: path, schema: 'public', close: () => db.destroy() };
+  const close = async () => {
+    await releaseCheckpoints();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', location: path, schema: 'public', close };
 }
 
 const INT8_OID = 20;
