@@ -7,6 +7,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { StoreDatabase } from '../store/store-database.js';
 import type { Database, RelayerBatchesTable, RelayerTransfersTable } from '../store/tables.js';
+import { IS_QUEUED } from '../store/transfer-predicates.js';
 import { writeTransaction } from '../tenancy/sql-write-transaction.js';
 import type { Batch, BatchTransfer, KeyLease } from './model.js';
 import type { SettledTransfers } from './relayer-store.js';
@@ -39,7 +40,7 @@ export async function claimBatch(
     const oldest = await db
       .selectFrom('relayer_transfers')
       .select('token')
-      .where('state', '=', 'accepted')
+      .where(IS_QUEUED)
       .orderBy('seq')
       .limit(1)
       .$if(postgres, (query) => query.forUpdate().skipLocked())
@@ -48,7 +49,7 @@ export async function claimBatch(
     const rows = await db
       .selectFrom('relayer_transfers')
       .select(['id', 'to_address', 'amount'])
-      .where('state', '=', 'accepted')
+      .where(IS_QUEUED)
       .where('token', '=', oldest.token)
       .orderBy('seq')
       .limit(maxSize)

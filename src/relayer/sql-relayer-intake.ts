@@ -6,16 +6,10 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { StoreDatabase } from '../store/store-database.js';
 import type { Database, RelayerTransfersTable } from '../store/tables.js';
+import { IS_OPEN } from '../store/transfer-predicates.js';
 import { writeTransaction } from '../tenancy/sql-write-transaction.js';
 import type { AcceptRequest, AcceptResult, TransferQuery, TransferRecord, TransferState } from './model.js';
-import {
-  chunks,
-  IDS_PER_QUERY,
-  OPEN_TRANSFER_STATES,
-  relayerId,
-  rowsPerStatement,
-  transferFromRow,
-} from './sql-relayer-rows.js';
+import { chunks, IDS_PER_QUERY, relayerId, rowsPerStatement, transferFromRow } from './sql-relayer-rows.js';
 
 const REQUEST_COLUMNS = 7;
 const TRANSFER_COLUMNS = 11;
@@ -199,7 +193,7 @@ export async function countOpen(db: Kysely<Database>): Promise<number> {
   const row = await db
     .selectFrom('relayer_transfers')
     .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('state', 'in', OPEN_TRANSFER_STATES)
+    .where(IS_OPEN)
     .executeTakeFirst();
   return Number(row?.count ?? 0);
 }
@@ -219,7 +213,7 @@ export async function countByState(
   const rows = await db
     .selectFrom('relayer_transfers')
     .select((eb) => ['state', eb.fn.countAll<number>().as('count')])
-    .$if(openOnly, (query) => query.where('state', 'in', OPEN_TRANSFER_STATES))
+    .$if(openOnly, (query) => query.where(IS_OPEN))
     .groupBy('state')
     .execute();
   for (const row of rows) if (row.state in counts) counts[row.state as TransferState] = Number(row.count);

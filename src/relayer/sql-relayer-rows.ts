@@ -51,7 +51,6 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-export const OPEN_TRANSFER_STATES: readonly TransferState[] = ['accepted', 'batched', 'signed', 'submitted'];
 export const OPEN_ATTEMPT_STATES: readonly AttemptState[] = ['signed', 'submitted'];
 
 export function transferFromRow(row: Selectable<RelayerTransfersTable>): TransferRecord {

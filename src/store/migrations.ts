@@ -5,6 +5,7 @@
  */
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Dialect, StoreDatabase } from './store-database.js';
+import { IS_OPEN, IS_QUEUED } from './transfer-predicates.js';
 
 /** `bigint` in PostgreSQL (read back as numbers), `integer` (64-bit) in SQLite. */
 const BIG = 'bigint';
@@ -229,6 +230,37 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .createIndex('relayer_transfers_state_seq')
         .on('relayer_transfers')
         .columns(['state', 'seq'])
+        .execute();
+    },
+  },
+  '0004-relayer-partial-indexes': {
+    async up(db: Kysely<unknown>) {
+      // Indexes led by `state` changed at every step of every transfer (accepted → batched →
+      // signed → submitted → confirmed): two of them, delete + insert each time. Partial indexes
+      // change only when a row enters or leaves the set they cover (the queue: accepted), or
+      // while it is in it (the open set, which confirmed and failed rows leave for good). Queries name the same literal predicate (relayer-states.ts), which
+      // SQLite needs before it uses a partial index.
+      await db.schema.dropIndex('relayer_transfers_claim').execute();
+      await db.schema.dropIndex('relayer_transfers_state_seq').execute();
+      await db.schema
+        .createIndex('relayer_transfers_queue_token')
+        .on('relayer_transfers')
+        .columns(['token', 'seq'])
+        .where(IS_QUEUED)
+        .execute();
+      await db.schema
+        .createIndex('relayer_transfers_queue')
+        .on('relayer_transfers')
+        .column('seq')
+        .where(IS_QUEUED)
+        .execute();
+      // Led by state, so counting the open set reads this index alone (SQLite preferred a full
+      // scan of relayer_transfers_project over a (seq) index here).
+      await db.schema
+        .createIndex('relayer_transfers_open')
+        .on('relayer_transfers')
+        .columns(['state', 'seq'])
+        .where(IS_OPEN)
         .execute();
     },
   },
