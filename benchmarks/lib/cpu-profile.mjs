@@ -1,8 +1,11 @@
 // Reads a V8 `.cpuprofile` (written by `node --cpu-prof`) into self and inclusive time per
 // function and self time per area (Turnpike's own modules, dependencies, Node internals, GC), so
 // a report can say where the CPU of one worker went.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 
 /** The largest `.cpuprofile` in `dir` (a busy worker's, not the idle primary's); null when none. */
 export async function largestProfile(dir) {
@@ -103,4 +106,13 @@ export async function summarizeProfile(path, { top = 15, window } = {}) {
     inclusive: ranked(inclusive, (key) => key.includes(' dist/')),
     areas: ranked(areas),
   };
+}
+
+/** Copies a profile into benchmarks/results/ (git-ignored) so it outlives the run's temp dir. */
+export async function keepProfile(path, label) {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const kept = join(RESULTS_DIR, `profile-${label}-${stamp}.cpuprofile`);
+  await copyFile(path, kept);
+  return kept;
 }
