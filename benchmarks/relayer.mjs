@@ -1,8 +1,9 @@
 // `npm run bench:relayer`: the relayer sustained at a target rate of transfers against anvil.
 // Turnpike (`turnpike start`, relayer on, SQLite or PostgreSQL, N signing keys) takes
-// POST /v1/transfers open-model with unique Idempotency-Keys; we measure accepted/s,
-// confirmed/s, accept latency (from the intended send time) and accepted → confirmed latency,
-// then audit the chain: every accepted transfer exactly once (lost = 0, duplicated = 0).
+// POST /v1/transfers open-model with unique Idempotency-Keys, sent by `turnpike bench`'s engine
+// (lib/relayer-load.mjs); we measure accepted/s, confirmed/s, accept latency (the engine's
+// corrected latency, from the intended send time) and accepted → confirmed latency, then audit
+// the chain: every accepted transfer exactly once (lost = 0, duplicated = 0).
 // Baseline in the same run, on the same anvil: the batch contract called directly with
 // pre-signed transactions by the same keys (no Turnpike, no database), i.e. the chain's own
 // capacity for the same work. See docs/benchmarks.md "Relayer".
@@ -34,8 +35,8 @@ import {
   startBenchAnvil,
   startIntervalMining,
 } from './lib/relayer-chain.mjs';
-import { recipientOf } from './lib/relayer-load.mjs';
 import { openCount, openStoreReader, storeSummary, storeTimeline } from './lib/relayer-store.mjs';
+import { recipientOf } from './lib/relayer-transfers.mjs';
 import { fmt, table } from './lib/report.mjs';
 import { REPO_ROOT, turnpikeMissing } from './lib/servers.mjs';
 
@@ -173,7 +174,7 @@ async function startRelayerGateway({ dir, o, chain, keysEnv, phase }) {
   return { child, origin, config, reader, profileDir };
 }
 
-/** Runs the load generator child; `onInterval` gets its per-second records. */
+/** Runs the load child (turnpike bench's engine); `onInterval` gets its per-second records. */
 async function runLoad(options, onInterval) {
   let result = null;
   const child = await startChild('relayer-load', process.execPath, [LOAD, JSON.stringify(options)], {
@@ -282,7 +283,7 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
   };
   const windowCpu = cpuInWindow(samples, window);
   log(
-    `  [${phase}] load done: ${fmt(client.acceptedRequests)} requests answered 202; draining (≤ ${o.drain}s)`,
+    `  [${phase}] load done: ${fmt(client.acceptedRequests)} requests accepted (200/202); draining (≤ ${o.drain}s)`,
   );
   // Drain: until every stored transfer is confirmed or failed, or the deadline.
   const drainDeadline = Date.now() + o.drain * 1000;
@@ -308,7 +309,7 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
   await live.close();
   const lastBlock = await blockNumber(chain.url);
 
-  // What the client was told: recipient → accepted count.
+  // What the client was told, by sequence number (1 = accepted): recipient → accepted count.
   const status = readFileSync(statusFile);
   const expected = new Map();
   let acceptedTransfers = 0;
@@ -355,7 +356,7 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
     acceptedInWindowPerSecond: store.acceptedInWindow / windowSeconds,
     store,
     acceptedTransfers,
-    // Accepted (202 to the client) and neither confirmed, failed nor open in the store.
+    // Accepted (200/202 to the client) and neither confirmed, failed nor open in the store.
     lost: acceptedTransfers - Math.min(acceptedTransfers, store.total),
     audit,
     drained,
@@ -551,10 +552,12 @@ function printReport({ o, anvilSettings, baselines, phases, before, after }) {
   );
   for (const p of phases) {
     console.log(
-      `\n[${p.phase}] client: ${fmt(p.client.acceptedRequests)} requests 202 (${fmt(p.acceptedTransfers)} transfers), errors ` +
-        `${JSON.stringify(p.client.errors.byKind)}; service p99 ${fmt(p.client.serviceTimeMs.p99, 1)} ms; send lag p99 ` +
-        `${fmt(p.client.sendLagMs.p99, 2)} ms; generator ${p.client.valid ? 'valid' : `INVALID (${p.client.invalid.join('; ')})`}`,
+      `\n[${p.phase}] client: ${fmt(p.client.acceptedRequests)} requests accepted (${fmt(p.acceptedTransfers)} transfers), ` +
+        `errors ${JSON.stringify(p.client.errors.byKind)}; service p99 ${fmt(p.client.serviceTimeMs.p99, 1)} ms; ` +
+        `schedule lag p99 ${fmt(p.client.sendLagMs.p99, 2)} ms, dispatch lag p99 ${fmt(p.client.dispatchLagMs.p99, 2)} ms; ` +
+        `generator self-check ${p.client.valid ? 'valid' : `INVALID (${p.client.invalid.join('; ')})`}`,
     );
+    console.log(`[${p.phase}] verdict: ${p.client.verdict.bottleneck}: ${p.client.verdict.summary}`);
     console.log(
       `[${p.phase}] store: ${JSON.stringify(p.store.byState)}; ${fmt(p.store.batches.count)} batches, mean ` +
         `${fmt(p.store.batches.meanSize, 1)} max ${fmt(p.store.batches.maxSize)}; drained ${p.drained} in ${fmt(p.drainSeconds, 1)} s`,

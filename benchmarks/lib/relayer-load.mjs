@@ -1,32 +1,25 @@
-// Open-model load for the relayer intake: request i is due at t0 + i/rate and POSTs
-// /v1/transfers with its own Idempotency-Key and `perRequest` transfers, each to a recipient
-// derived from (tag, transfer index), so the on-chain audit can tell every transfer apart.
-// Accept latency is measured from the intended send time (coordinated omission corrected), as
-// in open-loop.mjs; the metronome and the validity rules are the same.
+// Open-model load for the relayer intake, as a thin caller of `turnpike bench`'s engine
+// (dist/bench, so `npm run build` first): request i is due at t0 + i/rate whatever happened to
+// earlier ones and POSTs /v1/transfers, built by relayer-transfers.mjs (its own Idempotency-Key,
+// `perRequest` transfers to recipients derived from the sequence number). Accept latency is the
+// engine's corrected latency (end − intended) from its merged histograms; the run's validity is
+// the engine's generator self-check, and its verdict comes along. Answers 200 and 202 count as
+// accepted; the engine keeps every request's outcome, which is how the audit knows which
+// transfers to look for.
 //
-// Run as a child process (see relayer-bench-parts.mjs):
-//   node relayer-load.mjs '{"origin":"http://127.0.0.1:8080","rate":2000,"seconds":60,...}'
+// Run as a child process so the parent's sampling never disturbs the schedule:
+//   node relayer-load.mjs '{"origin":"http://127.0.0.1:8080","rate":200,"seconds":60,...}'
 // Prints {"type":"interval",...} every second, then {"type":"result",...}. With `statusFile`
-// it writes one byte per request (0 no answer, 1 = 202, 2 = other) for the audit.
+// it writes one byte per request, by sequence number (1 = accepted, else 0), for the audit.
 import { writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { Pool } from 'undici';
-import { nowMs, startMetronome } from './metronome.mjs';
-import { summarize } from './stats.mjs';
 
-const MAX_SEND_LAG_P99_MS = 5;
-const MAX_GENERATOR_ELU = 0.9;
-/** Recipients of the `reused` mode: this many addresses, used in turn. */
-export const REUSED_RECIPIENTS = 1_000;
-
-/** The recipient of transfer `n` (0-based over the whole run) of a run tagged `tag` (8 hex digits). */
-export function recipientOf(tag, n, mode) {
-  const index = mode === 'reused' ? n % REUSED_RECIPIENTS : n;
-  return `0x${tag}${index.toString(16).padStart(32, '0')}`;
-}
+const ENGINE = new URL('../../dist/bench/', import.meta.url);
+const TRANSFERS = new URL('./relayer-transfers.mjs', import.meta.url).href;
 
 export async function runRelayerLoad(options, onInterval = () => {}) {
+  const { validateScenario } = await import(new URL('load-scenario.js', ENGINE).href);
+  const { runBench } = await import(new URL('run-bench.js', ENGINE).href);
   const {
     origin,
     rate,
@@ -41,163 +34,88 @@ export async function runRelayerLoad(options, onInterval = () => {}) {
     timeoutMs = 10_000,
     statusFile,
   } = options;
-  const pool = new Pool(origin, {
+  const phases = [];
+  if (warmupSeconds > 0) phases.push({ name: 'warmup', duration: warmupSeconds, rate });
+  phases.push({ name: 'sustain', duration: seconds, rate });
+  const checked = validateScenario({
+    target: origin,
+    metrics: false,
     connections,
-    pipelining: 1,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    keepAliveTimeout: 60_000,
-  });
-  const period = 1000 / rate;
-  const warmupCount = Math.round(rate * warmupSeconds);
-  const total = warmupCount + Math.round(rate * seconds);
-  const measured = total - warmupCount;
-  const corrected = new Float64Array(measured);
-  const service = new Float64Array(measured);
-  const sendLag = new Float64Array(measured);
-  const status = new Uint8Array(total);
-  let okCount = 0;
-  let acceptedRequests = 0;
-  const errors = { total: 0, warmup: 0, byKind: {} };
-  let inFlight = 0;
-  let maxInFlight = 0;
-  let interval = { ok: 0, errors: 0, samples: [] };
-
-  const body = (index) => {
-    const first = index * perRequest;
-    if (perRequest === 1)
-      return `{"token":"${token}","to":"${recipientOf(tag, first, recipients)}","amount":"${amount}"}`;
-    const parts = [];
-    for (let j = 0; j < perRequest; j++)
-      parts.push(
-        `{"token":"${token}","to":"${recipientOf(tag, first + j, recipients)}","amount":"${amount}"}`,
-      );
-    return `{"transfers":[${parts.join(',')}]}`;
-  };
-
-  const t0 = nowMs() + 50;
-  const measureStart = t0 + warmupCount * period;
-  let eluStart = null;
-  let next = 0;
-  let resolveDrained;
-  const drained = new Promise((resolve) => {
-    resolveDrained = resolve;
-  });
-  const settle = () => {
-    inFlight--;
-    if (inFlight === 0 && next >= total) resolveDrained();
-  };
-  const countError = (kind, index) => {
-    interval.errors++;
-    if (index < warmupCount) {
-      errors.warmup++;
-      return;
-    }
-    errors.total++;
-    errors.byKind[kind] = (errors.byKind[kind] ?? 0) + 1;
-  };
-
-  const send = (index, intended, now) => {
-    if (index === warmupCount) eluStart = performance.eventLoopUtilization();
-    if (index >= warmupCount) sendLag[index - warmupCount] = now - intended;
-    inFlight++;
-    if (inFlight > maxInFlight) maxInFlight = inFlight;
-    pool
-      .request({
-        method: 'POST',
+    timeout: timeoutMs / 1000,
+    phases,
+    requests: [
+      {
+        name: 'transfer',
         path: '/v1/transfers',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `${tag}-${index}` },
-        body: body(index),
-      })
-      .then(async ({ statusCode, body: responseBody }) => {
-        await responseBody.text();
-        const done = nowMs();
-        if (statusCode !== 202) {
-          status[index] = 2;
-          return countError(`http_${statusCode}`, index);
-        }
-        status[index] = 1;
-        acceptedRequests++;
-        interval.ok++;
-        interval.samples.push(done - intended);
-        if (index < warmupCount) return;
-        corrected[okCount] = done - intended;
-        service[okCount] = done - now;
-        okCount++;
-      })
-      .catch((err) => countError(err.code ?? err.name ?? 'error', index))
-      .finally(settle);
-  };
-
-  const pump = () => {
-    const now = nowMs();
-    while (next < total && t0 + next * period <= now) {
-      send(next, t0 + next * period, now);
-      next++;
+        generate: {
+          module: TRANSFERS,
+          export: 'transferRequests',
+          options: { tag, perRequest, recipients, amount, token },
+        },
+        expect: { status: [200, 202] },
+      },
+    ],
+  });
+  if (!checked.ok) throw new Error(checked.issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+  let outcomes;
+  const report = await runBench({
+    scenario: checked.scenario,
+    onLive: (live) =>
+      onInterval({
+        type: 'interval',
+        tSeconds: live.t,
+        acceptedRps: live.okRps,
+        errors: live.errorRps,
+        p50Ms: live.p50,
+        p99Ms: live.p99,
+        inFlight: live.outstanding,
+      }),
+    onOutcomes: (o) => {
+      outcomes = o;
+    },
+  });
+  const accepted = new Uint8Array(outcomes.size);
+  let acceptedRequests = 0;
+  for (let seq = 0; seq < outcomes.size; seq++)
+    if (outcomes.ok(seq)) {
+      accepted[seq] = 1;
+      acceptedRequests++;
     }
-    if (next >= total) {
-      metronome.stop();
-      return false;
-    }
-    return t0 + next * period <= nowMs();
-  };
+  if (statusFile !== undefined) writeFileSync(statusFile, accepted);
+  return resultOf(report, { rate, perRequest, seconds, acceptedRequests });
+}
 
-  let intervalStart = t0;
-  const ticker = setInterval(() => {
-    const now = nowMs();
-    const s = summarize(interval.samples);
-    onInterval({
-      type: 'interval',
-      tSeconds: (now - t0) / 1000,
-      acceptedRps: interval.ok / ((now - intervalStart) / 1000),
-      ok: interval.ok,
-      errors: interval.errors,
-      p50Ms: s.p50,
-      p99Ms: s.p99,
-      inFlight,
-    });
-    interval = { ok: 0, errors: 0, samples: [] };
-    intervalStart = now;
-  }, 1000);
-
-  const metronome = startMetronome({ t0, period, total, onTick: pump });
-  if (total === 0) resolveDrained();
-  await drained;
-  const elu = eluStart ? performance.eventLoopUtilization(eluStart).utilization : Number.NaN;
-  const measureEnd = nowMs();
-  await metronome.stop();
-  clearInterval(ticker);
-  await pool.close();
-  if (statusFile !== undefined) writeFileSync(statusFile, status);
-
-  const lag = summarize(sendLag);
-  const invalid = [];
-  if (lag.p99 > MAX_SEND_LAG_P99_MS)
-    invalid.push(`send lag p99 ${lag.p99.toFixed(2)} ms > ${MAX_SEND_LAG_P99_MS} ms`);
-  if (elu > MAX_GENERATOR_ELU) invalid.push(`generator event loop ${(elu * 100).toFixed(0)} % busy`);
+/** The report in the shape benchmarks/relayer.mjs reads (latency in ms). */
+function resultOf(report, { rate, perRequest, seconds, acceptedRequests }) {
+  const measured = report.measured;
+  const warmup = report.phases.find((p) => p.name === 'warmup');
+  const transfer = report.kinds.find((k) => k.name === 'transfer');
+  const t0EpochMs = Date.parse(report.t0);
   return {
     type: 'result',
     offeredRps: rate,
     perRequest,
     seconds,
-    sent: measured,
-    warmupSent: warmupCount,
-    total,
-    ok: okCount,
-    /** Requests answered 202, warm-up included (what went to the store). */
+    sent: measured.scheduled,
+    warmupSent: warmup?.scheduled ?? 0,
+    ok: measured.ok,
+    /** Requests answered 200/202, warm-up included (what went to the store). */
     acceptedRequests,
-    errors,
-    errorRate: measured ? errors.total / measured : 0,
-    acceptedRps: okCount / ((measureEnd - measureStart) / 1000),
-    latencyMs: summarize(corrected.subarray(0, okCount)),
-    serviceTimeMs: summarize(service.subarray(0, okCount)),
-    sendLagMs: lag,
-    generatorElu: elu,
-    maxInFlight,
-    t0EpochMs: Date.now() - (nowMs() - t0),
-    measureStartEpochMs: Date.now() - (nowMs() - measureStart),
-    valid: invalid.length === 0,
-    invalid,
+    errors: { total: measured.errors, warmup: warmup?.errors ?? 0, byKind: measured.errorsByKind },
+    errorRate: measured.errorRate,
+    /** Accepted answers to the sustain phase's requests that ended inside it, per second. */
+    acceptedRps: measured.achievedRps,
+    latencyMs: transfer.corrected,
+    serviceTimeMs: transfer.service,
+    sendLagMs: measured.lag,
+    dispatchLagMs: report.generator.dispatchLag,
+    generatorElu: Math.max(...report.generator.threads.map((t) => t.elu)),
+    maxInFlight: Math.max(0, ...report.seconds.map((s) => s.inflightMax)),
+    t0EpochMs,
+    measureStartEpochMs: t0EpochMs + measured.start * 1000,
+    valid: report.generator.valid,
+    invalid: report.generator.invalidReasons,
+    verdict: { bottleneck: report.verdict.bottleneck, summary: report.verdict.summary },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A precise wake-up for the generator. Node timers fire ≈ 0.5 ms late at the median and 1–2 ms
- * at p99 (measured for benchmarks/lib/metronome.mjs), which would be charged to the target as
+ * at p99 (measured on the benchmarks' first generator), which would be charged to the target as
  * latency. A helper thread sleeps in Atomics.wait (a futex, µs precision) until each due time
  * and wakes the generator through Atomics.waitAsync. The generator posts upcoming due times
  * into a shared ring ahead of time, so each tick costs one cross-thread wake-up, not two (the
