@@ -176,6 +176,54 @@ describe('EvmChain on anvil', () => {
     expect((await chain.estimateBatch(SIGNER_2, token, transfers.slice(0, 3))).ok).toBe(true);
   });
 
+  it('a token dearer than the formula: the simulation runs out of gas, eth_estimateGas sizes the limit, the batch is mined', async () => {
+    // The same node with a per-transfer figure far below the real ~26,600: the one eth_call at
+    // the formula's gas runs out, so the limit must come from eth_estimateGas (plus 20 %).
+    const calls: string[] = [];
+    const underestimating = new EvmChain({
+      rpc: (method, params) => {
+        calls.push(method);
+        return rpc(method, params);
+      },
+      chainId: node.chainId,
+      batchContract,
+      privateKeys: KEYS,
+      gasPerTransfer: 2_000n,
+    });
+    const transfers = freshRecipients(20, () => 9n);
+    const estimate = await underestimating.estimateBatch(SIGNER, token, transfers);
+    expect(calls).toEqual(['eth_call', 'eth_estimateGas']);
+    if (!estimate.ok) throw new Error(estimate.reason);
+    expect(estimate.gas).toBeGreaterThan(GAS_BATCH_OVERHEAD + 20n * 2_000n);
+    const [{ pending }, fees] = await Promise.all([chain.nonces(SIGNER), chain.fees()]);
+    const signed = await underestimating.signBatch(SIGNER, pending, fees, estimate.gas, token, transfers);
+    expect(await chain.broadcast(signed.raw)).toEqual({ kind: 'accepted' });
+    await gasUsed(signed.hash);
+    expect((await chain.receipts([signed.hash])).get(signed.hash)?.status).toBe('success');
+    expect(await balanceOf(transfers[19]!.to)).toBe(9n);
+    // With the real figures one simulation is enough.
+    calls.length = 0;
+    const cheap = new EvmChain({
+      rpc: (method, params) => {
+        calls.push(method);
+        return rpc(method, params);
+      },
+      chainId: node.chainId,
+      batchContract,
+      privateKeys: KEYS,
+    });
+    expect(
+      (
+        await cheap.estimateBatch(
+          SIGNER,
+          token,
+          freshRecipients(20, () => 9n),
+        )
+      ).ok,
+    ).toBe(true);
+    expect(calls).toEqual(['eth_call']);
+  });
+
   it('preflight: a short allowance is retryable, a token without code is not', async () => {
     const approve = encodeFunctionData({
       abi: erc20Abi,

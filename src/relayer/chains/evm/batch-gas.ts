@@ -8,12 +8,18 @@
  * The test prints both and fails when they exceed the figures below. Measured 26,587 per transfer
  * (mostly the 22,100 of a cold zero → non-zero SSTORE, then the Transfer log, the warm call and
  * 64 bytes of calldata) and 32,277 overhead; rounded up for larger amounts (more non-zero calldata
- * bytes). Other tokens cost more per transfer (proxies, blocklists): eth_estimateGas is the
- * authority, these only size the batch.
+ * bytes). Other tokens cost more per transfer (proxies, blocklists): a batch is simulated at the
+ * formula's gas first, and one that runs out of it is estimated by eth_estimateGas instead
+ * (EvmChain.estimateBatch).
  */
 export const GAS_PER_TRANSFER = 27_000n;
 /** Intrinsic 21,000, the token's cold account, the sender's balance and allowance slots. */
 export const GAS_BATCH_OVERHEAD = 33_000n;
+
+/** Gas of a batch of `transfers` at `perTransfer` each: the limit its simulation runs with. */
+export function batchGasFormula(transfers: number, perTransfer = GAS_PER_TRANSFER): bigint {
+  return GAS_BATCH_OVERHEAD + BigInt(transfers) * perTransfer;
+}
 
 /** The estimate is padded by this many percent before signing; see withGasMargin. */
 export const GAS_MARGIN_PERCENT = 20n;

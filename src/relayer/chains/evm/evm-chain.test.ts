@@ -80,23 +80,66 @@ describe('EvmChain', () => {
 
   describe('estimateBatch', () => {
     const transfers = [{ id: 'a', to: SIGNER, amount: 5n }];
+    /** 33,000 overhead + 27,000 for the one transfer (batch-gas.ts). */
+    const FORMULA = 60_000n;
 
-    it('pads the estimate by 20 %', async () => {
-      const chain = chainWith(answering('eth_estimateGas', () => '0x186a0'));
-      expect(await chain.estimateBatch(SIGNER, TOKEN, transfers)).toEqual({ ok: true, gas: 120_000n });
+    it('simulates once at the formula gas and signs with the formula plus 20 %', async () => {
+      const calls: unknown[][] = [];
+      const chain = chainWith(async (method, params) => {
+        calls.push([method, params]);
+        if (method !== 'eth_call') throw new Error(`unexpected ${method}`);
+        return '0x';
+      });
+      expect(await chain.estimateBatch(SIGNER, TOKEN, transfers)).toEqual({ ok: true, gas: 72_000n });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]![1]).toEqual([
+        expect.objectContaining({ from: SIGNER, to: BATCH, gas: `0x${FORMULA.toString(16)}` }),
+        'latest',
+      ]);
     });
 
-    it('turns a revert into a reason, decoding the batch contract errors', async () => {
+    /** eth_call fails as `simulation` says; eth_estimateGas answers `estimate`. */
+    function simulatingThen(simulation: () => unknown, estimate: () => unknown): RpcCall {
+      return async (method) => {
+        if (method === 'eth_call') return simulation();
+        if (method === 'eth_estimateGas') return estimate();
+        throw new Error(`unexpected ${method}`);
+      };
+    }
+
+    it('asks eth_estimateGas when the simulation fails (a dearer token), and pads its figure', async () => {
+      const outOfGas = nodeSays('eth_call', 'EVM error OutOfGas');
+      const chain = chainWith(simulatingThen(outOfGas, () => '0x186a0'));
+      expect(await chain.estimateBatch(SIGNER, TOKEN, transfers)).toEqual({ ok: true, gas: 120_000n });
+      // An inner call short of gas comes back as the batch contract's revert: estimated too.
+      const masked = nodeSays('eth_call', 'execution reverted', 3);
+      expect(
+        await chainWith(simulatingThen(masked, () => '0x186a0')).estimateBatch(SIGNER, TOKEN, transfers),
+      ).toEqual({
+        ok: true,
+        gas: 120_000n,
+      });
+    });
+
+    it('turns a revert that eth_estimateGas confirms into a reason, decoding the batch contract errors', async () => {
       const data = encodeErrorResult({ abi: batchTransferAbi, errorName: 'TransferFailed', args: [3n] });
+      const reverts = (method: string, message: string, payload?: unknown) =>
+        nodeSays(method, message, 3, payload);
       const chain = chainWith(
-        answering('eth_estimateGas', nodeSays('eth_estimateGas', 'execution reverted', 3, data)),
+        simulatingThen(
+          reverts('eth_call', 'execution reverted', data),
+          reverts('eth_estimateGas', 'execution reverted', data),
+        ),
       );
       expect(await chain.estimateBatch(SIGNER, TOKEN, transfers)).toEqual({
         ok: false,
         reason: 'eth_estimateGas: execution reverted (TransferFailed(3))',
       });
       const plain = chainWith(
-        answering('eth_estimateGas', nodeSays('eth_estimateGas', 'execution reverted: insufficient balance')),
+        simulatingThen(
+          nodeSays('eth_call', 'execution reverted: insufficient balance'),
+          nodeSays('eth_estimateGas', 'execution reverted: insufficient balance'),
+        ),
       );
       expect(await plain.estimateBatch(SIGNER, TOKEN, transfers)).toEqual({
         ok: false,
@@ -105,9 +148,7 @@ describe('EvmChain', () => {
     });
 
     it('rethrows answers that are not about the call, and pipeline failures', async () => {
-      const funds = chainWith(
-        answering('eth_estimateGas', nodeSays('eth_estimateGas', 'insufficient funds for gas')),
-      );
+      const funds = chainWith(answering('eth_call', nodeSays('eth_call', 'insufficient funds for gas')));
       await expect(funds.estimateBatch(SIGNER, TOKEN, transfers)).rejects.toBeInstanceOf(RpcAnswerError);
       const down = chainWith(async () => {
         throw new GatewayError('ERR_UPSTREAM_TIMEOUT', 'timeout');

@@ -8,7 +8,8 @@ import { batchTransferAbi } from './abi.js';
 
 const ALREADY_KNOWN = /already known|known transaction|already imported|transaction already exists/i;
 const NONCE_TOO_LOW = /nonce too low|nonce has already been used|invalid nonce|oldnonce/i;
-const REVERTED = /revert|always failing transaction|invalid opcode|out of gas|gas required exceeds/i;
+// anvil says "EVM error OutOfGas", geth "out of gas".
+const REVERTED = /revert|always failing transaction|invalid opcode|out ?of ?gas|gas required exceeds/i;
 /** JSON-RPC code geth and anvil give an `execution reverted` answer. */
 const REVERT_CODE = 3;
 
