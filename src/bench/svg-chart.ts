@@ -19,6 +19,8 @@ export interface ChartOptions {
 }
 
 const PAD = { left: 56, right: 12, top: 26, bottom: 34 };
+/** Legend rows: height, and a generous width per character of the 11-px label (no font metrics here). */
+const LEGEND = { row: 15, swatch: 16, gap: 18, charWidth: 7 };
 const esc = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const short = (v: number) =>
   v >= 1e6
@@ -27,9 +29,28 @@ const short = (v: number) =>
       ? `${+(v / 1e3).toPrecision(3)}k`
       : `${+v.toPrecision(3)}`;
 
+/** Legend entries left to right, wrapping to a new row rather than running off the picture. */
+function legendLayout(series: readonly Series[], width: number): { x: number; row: number }[] {
+  const out: { x: number; row: number }[] = [];
+  let x = PAD.left;
+  let row = 0;
+  for (const s of series) {
+    const entry = LEGEND.swatch + s.name.length * LEGEND.charWidth;
+    if (x > PAD.left && x + entry > width - PAD.right) {
+      x = PAD.left;
+      row++;
+    }
+    out.push({ x, row });
+    x += entry + LEGEND.gap;
+  }
+  return out;
+}
+
 export function lineChart(options: ChartOptions): string {
   const width = options.width ?? 760;
-  const height = options.height ?? 240;
+  const legend = legendLayout(options.series, width);
+  const legendRows = Math.max(1, ...legend.map((l) => l.row + 1));
+  const height = (options.height ?? 240) + (legendRows - 1) * LEGEND.row;
   const all = options.series.flatMap((s) => s.points.filter(([, y]) => Number.isFinite(y)));
   if (all.length === 0) return `<p class="empty">${esc(options.title)}: no data</p>`;
   const xMin = Math.min(...all.map(([x]) => x));
@@ -43,13 +64,14 @@ export function lineChart(options: ChartOptions): string {
     yMax = 10 ** Math.ceil(Math.log10(yMax));
   } else yMax *= 1.08;
   const plotW = width - PAD.left - PAD.right;
-  const plotH = height - PAD.top - PAD.bottom;
+  const plotH = height - PAD.top - PAD.bottom - (legendRows - 1) * LEGEND.row;
+  const plotBottom = PAD.top + plotH;
   const sx = (x: number) => PAD.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const sy = (y: number) => {
     const ratio = log
       ? (Math.log10(Math.max(y, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))
       : y / yMax;
-    return PAD.top + plotH - ratio * plotH;
+    return plotBottom - ratio * plotH;
   };
   const out: string[] = [];
   out.push(
@@ -66,9 +88,11 @@ export function lineChart(options: ChartOptions): string {
   }
   const xStep = Math.max(1, Math.ceil((xMax - xMin) / 10));
   for (let x = Math.ceil(xMin); x <= xMax; x += xStep)
-    out.push(`<text x="${sx(x).toFixed(1)}" y="${height - PAD.bottom + 14}" class="xtick">${x}s</text>`);
+    out.push(`<text x="${sx(x).toFixed(1)}" y="${plotBottom + 14}" class="xtick">${x}s</text>`);
+  // Rotated, the glyphs grow towards x = 0 from the baseline: leave room for their height.
+  const unitY = PAD.top + plotH / 2;
   out.push(
-    `<text x="8" y="${PAD.top + plotH / 2}" class="unit" transform="rotate(-90 8 ${PAD.top + plotH / 2})">${esc(options.yUnit)}</text>`,
+    `<text x="14" y="${unitY}" class="unit" text-anchor="middle" transform="rotate(-90 14 ${unitY})">${esc(options.yUnit)}</text>`,
   );
   options.series.forEach((s, i) => {
     let d = '';
@@ -84,9 +108,13 @@ export function lineChart(options: ChartOptions): string {
     out.push(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
     );
-    const lx = PAD.left + i * 150;
-    out.push(`<rect x="${lx}" y="${height - 12}" width="12" height="3" fill="${s.color}"/>`);
-    out.push(`<text x="${lx + 16}" y="${height - 8}" class="legend">${esc(s.name)}</text>`);
+    const { x: lx, row } = legend[i]!;
+    const ly = plotBottom + 26 + row * LEGEND.row;
+    // The swatch is drawn like its line, so a dashed series can be told from a solid one.
+    out.push(
+      `<line x1="${lx}" x2="${lx + 13}" y1="${ly - 3.5}" y2="${ly - 3.5}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="4 2"' : ''}/>`,
+    );
+    out.push(`<text x="${lx + LEGEND.swatch}" y="${ly}" class="legend">${esc(s.name)}</text>`);
   });
   out.push('</svg>');
   return out.join('');
