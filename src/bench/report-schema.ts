@@ -116,7 +116,11 @@ export interface BenchReport {
   seconds: SecondReport[];
   /** Server-Timing stages per phase name. */
   serverTiming: Record<string, Record<string, LatencySummary>>;
-  /** Scrapes of the gateway's /metrics, and their summary over the measured phases. */
+  /**
+   * Scrapes of the gateway's /metrics, and their summary over the measured phases. Added within
+   * turnpike-bench/1, so optional: per-worker event-loop delay (`samples[].loopDelay`,
+   * `measured.loopDelayByWorker`), absent in older reports and from gateways without it.
+   */
   server: { url: string; samples: ServerSample[]; measured: ServerSummary } | undefined;
   generator: {
     valid: boolean;
