@@ -15,6 +15,10 @@ import type SqliteDatabase from 'better-sqlite3';
 /** SQLite's own default, restored when the thread is gone. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 const DEFAULT_INTERVAL_MS = 200;
+/** WAL pages (4 KiB each by default) past which the thread forces the WAL to start over. */
+const DEFAULT_RESTART_PAGES = 16_384;
+/** Bytes a WAL file is truncated back to when it starts over. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 // Plain CommonJS for an `eval` worker: no build step, and it runs the same from sources (tests)
 // and from dist. It ends when the parent asks, or when the parent's thread ends.
@@ -22,8 +26,15 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
 // A checkpoint that throws ends the thread, which gives the connections their own back.
-const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.intervalMs);
+const timer = setInterval(() => {
+  const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+  // Under writes that never pause, a writer never finds the WAL fully copied, so it never
+  // starts it over and it keeps growing. Past the bound, RESTART waits (here, not on a
+  // request's thread) until the next writer must start it over.
+  if (result.log > workerData.restartPages) db.pragma('wal_checkpoint(RESTART)');
+}, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
   try { db.pragma('wal_checkpoint(PASSIVE)'); } finally { db.close(); }
@@ -43,18 +54,29 @@ const byPath = new Map<string, Checkpointer>();
  * Hands `connection`'s checkpoints to the file's checkpoint thread (started on first use).
  * Returns the release to call before closing the connection.
  */
+export interface WalCheckpointOptions {
+  /** @default 200 */
+  readonly intervalMs?: number;
+  /** @default 16,384 (64 MiB of 4-KiB pages) */
+  readonly restartPages?: number;
+}
+
 export function useWalCheckpointer(
   connection: SqliteDatabase.Database,
   path: string,
-  intervalMs = DEFAULT_INTERVAL_MS,
+  options: WalCheckpointOptions = {},
 ): () => Promise<void> {
   let checkpointer = byPath.get(path);
   if (checkpointer === undefined) {
-    checkpointer = start(path, intervalMs);
+    checkpointer = start(path, {
+      intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS,
+      restartPages: options.restartPages ?? DEFAULT_RESTART_PAGES,
+    });
     byPath.set(path, checkpointer);
   }
   const own = checkpointer;
   connection.pragma('wal_autocheckpoint = 0');
+  connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   own.connections.add(connection);
   let released = false;
   return async () => {
@@ -63,14 +85,17 @@ export function useWalCheckpointer(
     own.connections.delete(connection);
     if (own.connections.size > 0) return;
     if (byPath.get(path) === own) byPath.delete(path);
+    // Held while it finishes: an unreferenced thread would let the process exit under an
+    // awaiting caller (the cluster primary closes its migration handle this way at start).
+    own.thread.ref();
     own.thread.postMessage('close');
     await own.exited;
   };
 }
 
-function start(path: string, intervalMs: number): Checkpointer {
+function start(path: string, options: Required<WalCheckpointOptions>): Checkpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
+  const thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, ...options } });
   // It must never keep the process alive on its own; close() ends it explicitly.
   thread.unref();
   const connections = new Set<SqliteDatabase.Database>();
