@@ -31,6 +31,8 @@ export interface RequestKind {
   readonly statuses: readonly number[] | undefined;
   readonly jsonChecks: readonly { path: JsonPath; equals: unknown }[];
   readonly existsChecks: readonly JsonPath[];
+  /** The checks read the body (JSON-RPC errors, `expect.json`, `expect.exists`); else it is dropped unread. */
+  readonly readsBody: boolean;
 }
 
 export interface RequestMix {
@@ -146,6 +148,11 @@ function compileKind(
   if (text !== undefined || spec.bodies || spec.generate) headers['content-type'] ??= 'application/json';
   const template = text?.includes(SEQ) ? text.split(SEQ) : undefined;
   const expect = spec.expect;
+  const jsonChecks = Object.entries(expect?.json ?? {}).map(([p, equals]) => ({
+    path: compileJsonPath(p) ?? [],
+    equals,
+  }));
+  const existsChecks = (expect?.exists ?? []).map((p) => compileJsonPath(p) ?? []);
   return {
     index,
     name,
@@ -158,19 +165,18 @@ function compileKind(
     generate: spec.generate,
     rpc,
     statuses: expect?.status === undefined ? undefined : [expect.status].flat(),
-    jsonChecks: Object.entries(expect?.json ?? {}).map(([p, equals]) => ({
-      path: compileJsonPath(p) ?? [],
-      equals,
-    })),
-    existsChecks: (expect?.exists ?? []).map((p) => compileJsonPath(p) ?? []),
+    jsonChecks,
+    existsChecks,
+    readsBody: rpc || jsonChecks.length > 0 || existsChecks.length > 0,
   };
 }
 
 /**
  * The error kind of a response, or undefined when it passed: `http_<status>`, `rpc_<code>`
- * (a JSON-RPC error, the first in a batch) or `assertion` (an `expect` check failed).
+ * (a JSON-RPC error, the first in a batch) or `assertion` (an `expect` check failed). The body
+ * may stay bytes: a JSON-RPC answer is decoded and parsed only when it mentions `"error"`.
  */
-export function checkResponse(kind: RequestKind, status: number, body: string): string | undefined {
+export function checkResponse(kind: RequestKind, status: number, body: string | Buffer): string | undefined {
   const statusOk =
     kind.statuses === undefined ? status >= 200 && status < 300 : kind.statuses.includes(status);
   if (!statusOk) return `http_${status}`;
@@ -178,7 +184,7 @@ export function checkResponse(kind: RequestKind, status: number, body: string): 
   if (!needsJson && !(kind.rpc && body.includes('"error"'))) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch {
     return kind.rpc ? 'rpc_invalid_json' : 'assertion';
   }

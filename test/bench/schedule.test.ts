@@ -179,4 +179,18 @@ describe('request mix', () => {
     expect(checkResponse(health!, 200, '{"status":"degraded"}')).toBe('assertion');
     expect(checkResponse(health!, 503, '{"status":"ok"}')).toBe('http_503');
   });
+
+  it('classifies answers kept as bytes (the generator does not decode bodies it need not read)', () => {
+    const [rpc, , transfer, health] = mix.kinds;
+    expect(transfer!.readsBody).toBe(false);
+    expect(rpc!.readsBody).toBe(true);
+    expect(health!.readsBody).toBe(true);
+    const error = Buffer.from('{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"límite"}}');
+    expect(checkResponse(rpc!, 200, error)).toBe('rpc_-32005');
+    expect(checkResponse(rpc!, 200, Buffer.from('{"jsonrpc":"2.0","id":1,"result":"0x1"}'))).toBeUndefined();
+    expect(checkResponse(rpc!, 200, Buffer.from('{"jsonrpc":"2.0","id":1,"error":{"co'))).toBe(
+      'rpc_invalid_json',
+    );
+    expect(checkResponse(health!, 200, Buffer.from('{"status":"degraded"}'))).toBe('assertion');
+  });
 });
