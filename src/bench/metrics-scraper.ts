@@ -5,7 +5,6 @@
  * refusals and the request-duration sums for Little's law. Runs on the coordinator thread,
  * never on a generator's.
  */
-import { request } from 'undici';
 import { METRIC } from '../metrics/names.js';
 import { type PromSample, parsePrometheusText, sumOf } from './prometheus-text.js';
 
@@ -133,6 +132,8 @@ export class MetricsScraper {
     const at = this.clock();
     let sample: ServerSample;
     try {
+      // undici is loaded on the first scrape: a run that scrapes nothing never loads it here.
+      const { request } = await import('undici');
       const response = await request(this.url, {
         headers: this.headers,
         headersTimeout: 5000,

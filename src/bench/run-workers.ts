@@ -4,7 +4,7 @@
  * calling thread (tests, debugging). Resolves with every worker's result.
  */
 import { Worker } from 'node:worker_threads';
-import { type GeneratorResult, type LiveStats, LoadGenerator } from './generator.js';
+import type { GeneratorResult, LiveStats } from './generator.js';
 import type { Scenario } from './scenario-schema.js';
 import { monotonicMs } from './ticker.js';
 import type { WorkerInit, WorkerMessage } from './worker-entry.js';
@@ -26,6 +26,8 @@ const START_DELAY_MS = 100;
 export async function runGenerators(options: RunWorkersOptions): Promise<GeneratorResult[]> {
   const { scenario, onLive, onStart, outcomes } = options;
   if (options.inProcess) {
+    // Loaded only here: the coordinator thread of a worker run never needs undici and the generator.
+    const { LoadGenerator } = await import('./generator.js');
     const generator = new LoadGenerator({ scenario, worker: 0, workers: 1, onLive, outcomes });
     await generator.prepare();
     const t0 = monotonicMs() + START_DELAY_MS;
