@@ -19,6 +19,9 @@ export type DatabaseOptions = Pick<StorageConfig, 'database' | 'schema' | 'pool'
 
 const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 
+/** How long a SQLite writer waits for another process's write transaction. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
 /** `DATABASE_URL` wins over the configured `storage.database`. */
 export function databaseLocation(storage: Pick<StorageConfig, 'database'>, env = process.env): string {
   const fromEnv = env.DATABASE_URL;
@@ -54,7 +57,7 @@ function openSqlite(file: string): StoreDatabase {
   // and busy_timeout makes a writer wait for another process's commit instead of failing.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   const releaseCheckpoints = path === ':memory:' ? async () => undefined : useWalCheckpointer(sqlite, path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
