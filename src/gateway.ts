@@ -56,6 +56,8 @@ export interface GatewayOptions {
   relayerStore?: RelayerStore;
   /** This process's place among the cluster's workers, so each takes its share of the relayer keys first. */
   relayerShare?: { readonly index: number; readonly count: number };
+  /** Called after each intake commit that stored transfers (the cluster wakes the engine worker). */
+  onRelayerStored?: () => void;
 }
 
 export interface Gateway {
@@ -77,6 +79,8 @@ export interface Gateway {
   readonly inflight: number;
   /** Stops accepting, lets in-flight requests finish up to `graceMs`, then closes everything. */
   close(graceMs?: number): Promise<void>;
+  /** Wakes this process's relayer engine (transfers were stored elsewhere); a no-op without one. */
+  pokeRelayer(): void;
 }
 
 export function createGateway(
@@ -232,7 +236,10 @@ export function createGateway(
             log: logger,
             metrics,
             draining: () => draining,
-            onStored: () => relayerEngine?.poke(),
+            onStored: () => {
+              relayerEngine?.poke();
+              options.onRelayerStored?.();
+            },
           });
         }
         await Promise.all([...networks.values()].map((network) => network.start()));
@@ -270,6 +277,7 @@ export function createGateway(
       return { url: `http://${shownHost}:${address.port}`, port: address.port };
     },
     isReady,
+    pokeRelayer: () => relayerEngine?.poke(),
     async close(graceMs = config.server.shutdownGraceMs) {
       draining = true;
       // Stops accepting and closes idle connections. A busy one closes once its response is

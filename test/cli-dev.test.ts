@@ -44,24 +44,21 @@ describe.each([
       result: expect.stringMatching(/^0x[0-9a-f]+$/),
     });
 
-    // The processes dev started: one anvil, plus one cluster worker per worker when workers > 1.
+    // The processes dev started: one anvil, one cluster worker per HTTP worker, and one more for
+    // the relayer engine (dev enables the relayer; relayer.engineProcess defaults to own).
     const children = childPids(cli.pid);
     const anvils = children.filter((pid) => commandLine(pid).some((arg) => arg.endsWith('anvil')));
     const workerPids = children.filter((pid) =>
       commandLine(pid).some((arg) => arg.endsWith('cluster-worker.js')),
     );
     expect(anvils).toHaveLength(1);
-    expect(workerPids).toHaveLength(workers === 1 ? 0 : workers);
+    expect(workerPids).toHaveLength(workers + 1);
     const anvilPid = anvils[0]!;
     const anvilArgs = commandLine(anvilPid);
     const anvilPort = Number(anvilArgs[anvilArgs.indexOf('--port') + 1]);
     expect(await portIsOpen(anvilPort)).toBe(true);
-    if (workers > 1) {
-      // Responses really come from the worker processes, not from the primary.
-      expect(workerPids).toContain(servingPid(blockNumber.headers['x-request-id']));
-    } else {
-      expect(servingPid(blockNumber.headers['x-request-id'])).toBe(cli.pid);
-    }
+    // Responses really come from the worker processes, not from the primary.
+    expect(workerPids).toContain(servingPid(blockNumber.headers['x-request-id']));
 
     if (stopWith === 'SIGTERM') cli.child.kill('SIGTERM');
     else process.kill(-cli.pid, 'SIGINT');

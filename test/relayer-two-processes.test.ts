@@ -88,7 +88,7 @@ describe.each(['kill', 'pause'] as const)(
         rows.map((row) => {
           const pid = Number(row.owner?.split(':').at(-2));
           const live = row.owner !== null && Number(row.lease_expires_at) > now;
-          const child = live ? children.find((candidate) => candidate.pids.includes(pid)) : undefined;
+          const child = live ? children.find((candidate) => candidate.ownerPids.includes(pid)) : undefined;
           return [row.address.toLowerCase(), { child, fencingToken: Number(row.fencing_token) }];
         }),
       );

@@ -1,11 +1,13 @@
 /**
- * Runs a validated config: in-process for one worker, under node:cluster for more. Resolves
+ * Runs a validated config: in-process for one worker, under node:cluster for more or when the
+ * relayer engine gets a worker of its own (relayer.engineProcess `own`). Resolves
  * with the base URL once every worker listens; SIGTERM/SIGINT drain and exit 0.
  */
 import { availableParallelism } from 'node:os';
 import type { TurnpikeConfig } from '../config/schema.js';
 import { createGateway } from '../gateway.js';
 import { createLogger } from '../logging/logger.js';
+import { ownsEngineWorker } from '../server/cluster-messages.js';
 import { startCluster } from '../server/cluster-primary.js';
 import { databaseLocation, openDatabase } from '../store/database.js';
 
@@ -20,7 +22,7 @@ export function workerCount(requested: number): number {
 
 export async function runGateway(config: TurnpikeConfig): Promise<RunningGateway> {
   const workers = workerCount(config.server.workers);
-  if (workers === 1) {
+  if (workers === 1 && !ownsEngineWorker(config)) {
     const gateway = createGateway(config);
     try {
       const { url } = await gateway.listen();

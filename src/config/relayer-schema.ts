@@ -30,6 +30,13 @@ export const relayerSchema = z
     network: z.string().optional(),
     /** Run the engine (key leases, signing, submission) in this process; false = accept only. */
     engine: flag().default(true),
+    /**
+     * Where `turnpike start` runs the engine. `own`: one extra cluster worker that serves no
+     * HTTP, so signing, batching and receipt polling never sit in front of an accept on an
+     * event loop. `shared`: every HTTP worker runs it on its share of the keys (with one worker,
+     * all in one process).
+     */
+    engineProcess: z.enum(['own', 'shared']).default('own'),
     keys: relayerKeysSchema.prefault({}),
     /** Most keys this process leases at once (unset: every free key), so processes share them. */
     maxKeys: positiveInt.optional(),
@@ -49,6 +56,11 @@ export const relayerSchema = z
     acceptFlushMs: milliseconds.default(2),
     /** Most transfers in one batch transaction (the gas cap may lower it). */
     maxBatchSize: positiveInt.default(250),
+    /**
+     * A batch smaller than maxBatchSize is claimed only once its oldest transfer has waited this
+     * long: under load batches fill at once, a trickle goes out in fewer, fuller transactions.
+     */
+    batchFillMs: milliseconds.default(200),
     /** Most gas one batch transaction may use. */
     gasCap: numeric(z.number().int().positive()).default(15_000_000),
     /** Transactions a key may have in flight (signed, not yet mined) at once. */

@@ -74,9 +74,10 @@ export interface RelayerStore {
    * Moves up to `maxSize` of the oldest accepted transfers of one token (the token of the
    * oldest accepted transfer) into a new batch bound to the lease's key: state `batched`.
    * PostgreSQL skips rows other processes are claiming (FOR UPDATE SKIP LOCKED).
-   * Undefined when nothing is accepted, or the lease is lost.
+   * Undefined when nothing is accepted, or the lease is lost; also while fewer than `maxSize`
+   * of that token wait and the oldest has waited less than `fillWaitMs` (default 0).
    */
-  claimBatch(lease: KeyLease, maxSize: number, now: number): Promise<Batch | undefined>;
+  claimBatch(lease: KeyLease, maxSize: number, now: number, fillWaitMs?: number): Promise<Batch | undefined>;
   /** This key's batches still `batched` (no attempt signed yet): after a restart or a bisection. */
   unsignedBatches(lease: KeyLease): Promise<Batch[]>;
   /** Fails every transfer of an unsigned batch with `reason` (pre-flight said it can never go). */

@@ -32,8 +32,12 @@ export async function claimBatch(
   lease: KeyLease,
   maxSize: number,
   now: number,
+  fillWaitMs = 0,
 ): Promise<Batch | undefined> {
   if (maxSize <= 0) return undefined;
+  // Looked at first without the write lock: idle key workers ask often, and on SQLite every
+  // write transaction holds up the intake's commits (another process) while it runs.
+  if (!(await queueReady(store.db, maxSize, now, fillWaitMs))) return undefined;
   const postgres = store.dialect === 'postgres';
   return writeTransaction(store, async (db) => {
     if ((await fence(db, store, lease)) === undefined) return undefined;
@@ -59,6 +63,41 @@ export async function claimBatch(
     const transfers = rows.map((row) => ({ id: row.id, to: row.to_address, amount: BigInt(row.amount) }));
     return insertBatch(db, lease.address, oldest.token, transfers, now);
   });
+}
+
+/**
+ * Whether a batch should be claimed now: something is queued, and either a full batch of the
+ * oldest transfer's token is waiting or that transfer has waited `fillWaitMs`. Under load
+ * batches fill at once; a trickle waits a little so it goes out in fewer transactions.
+ */
+async function queueReady(
+  db: Kysely<Database>,
+  maxSize: number,
+  now: number,
+  fillWaitMs: number,
+): Promise<boolean> {
+  const oldest = await db
+    .selectFrom('relayer_transfers')
+    .select(['token', 'created_at'])
+    .where(IS_QUEUED)
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  if (oldest === undefined) return false;
+  if (fillWaitMs <= 0 || Number(oldest.created_at) <= now - fillWaitMs) return true;
+  const queued = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('relayer_transfers')
+        .select('seq')
+        .where(IS_QUEUED)
+        .where('token', '=', oldest.token)
+        .limit(maxSize)
+        .as('queued'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirst();
+  return Number(queued?.count ?? 0) >= maxSize;
 }
 
 /** A new `batched` batch of these transfers (which must be locked or ours already). */

@@ -87,8 +87,8 @@ export class SqlRelayerStore implements RelayerStore {
     return keys.setNextNonce(this.store, lease, nextNonce);
   }
 
-  claimBatch(lease: KeyLease, maxSize: number, now: number): Promise<Batch | undefined> {
-    return batches.claimBatch(this.store, lease, maxSize, now);
+  claimBatch(lease: KeyLease, maxSize: number, now: number, fillWaitMs = 0): Promise<Batch | undefined> {
+    return batches.claimBatch(this.store, lease, maxSize, now, fillWaitMs);
   }
 
   unsignedBatches(lease: KeyLease): Promise<Batch[]> {

@@ -29,17 +29,33 @@ export type PrimaryMessage =
   | { type: 'turnpike:lease:grant'; requestId: number; grant: LeaseGrant }
   | { type: 'turnpike:shutdown' }
   | { type: 'turnpike:metrics:collect'; requestId: number }
-  | { type: 'turnpike:metrics:text'; requestId: number; contentType: string; body: string };
+  | { type: 'turnpike:metrics:text'; requestId: number; contentType: string; body: string }
+  /** Transfers were stored: the engine worker wakes its idle key workers. */
+  | { type: 'turnpike:relayer:poke' };
 
 export type WorkerMessage =
   | ProbeReportMessage
   | LeaseRequestMessage
+  /** `url` is empty from the relayer engine worker, which serves no HTTP. */
   | { type: 'turnpike:ready'; url: string; port: number }
+  /** An HTTP worker stored transfers (engineProcess `own`). */
+  | { type: 'turnpike:relayer:stored' }
   | { type: 'turnpike:metrics:request'; requestId: number }
   | { type: 'turnpike:metrics:data'; requestId: number; metrics: MetricsJson };
 
 export const WORKER_CONFIG_ENV = 'TURNPIKE_WORKER_CONFIG';
 export const WORKER_INDEX_ENV = 'TURNPIKE_WORKER_INDEX';
+/** Set to `relayer` on the worker that runs only the relayer engine (engineProcess `own`). */
+export const WORKER_ROLE_ENV = 'TURNPIKE_WORKER_ROLE';
+export const RELAYER_ENGINE_ROLE = 'relayer';
+
+/** Whether `turnpike start` runs the relayer engine in a worker of its own. */
+export function ownsEngineWorker(config: {
+  relayer: { enabled: boolean; engine: boolean; engineProcess: 'own' | 'shared' };
+}): boolean {
+  const { relayer } = config;
+  return relayer.enabled && relayer.engine && relayer.engineProcess === 'own';
+}
 
 export function isMessage<T extends { type: string }>(value: unknown, type: T['type']): value is T {
   return value !== null && typeof value === 'object' && (value as { type?: unknown }).type === type;

@@ -1,7 +1,8 @@
 /**
- * The cluster primary: forks one worker per core, replaces crashed workers (with backoff when
- * they crash at start), aggregates /metrics across workers, and on SIGTERM/SIGINT drains every
- * worker before exiting 0.
+ * The cluster primary: forks one worker per core (plus, with relayer.engineProcess `own`, one
+ * that runs only the relayer engine), replaces crashed workers (with backoff when they crash at
+ * start), aggregates /metrics across workers, and on SIGTERM/SIGINT drains every worker before
+ * exiting 0.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +14,13 @@ import {
   isMessage,
   type LeaseRequestMessage,
   type MetricsJson,
+  ownsEngineWorker,
   type PrimaryMessage,
   type ProbeReportMessage,
+  RELAYER_ENGINE_ROLE,
   WORKER_CONFIG_ENV,
   WORKER_INDEX_ENV,
+  WORKER_ROLE_ENV,
   type WorkerMessage,
 } from './cluster-messages.js';
 
@@ -44,8 +48,12 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
     silent: false,
   });
   const serialized = JSON.stringify(config);
+  // The engine worker takes the slot after the HTTP workers.
+  const engineSlot = ownsEngineWorker(config) ? workers : undefined;
+  const total = workers + (engineSlot === undefined ? 0 : 1);
   const slots = new Map<Worker, number>();
   const readyWorkers = new Set<number>();
+  let url: string | undefined;
   let announced = false;
   let stopping = false;
   let crashStreak = 0;
@@ -55,7 +63,11 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
 
   const fork = (index: number) => {
     const startedAt = Date.now();
-    const worker = cluster.fork({ [WORKER_CONFIG_ENV]: serialized, [WORKER_INDEX_ENV]: String(index) });
+    const worker = cluster.fork({
+      [WORKER_CONFIG_ENV]: serialized,
+      [WORKER_INDEX_ENV]: String(index),
+      ...(index === engineSlot && { [WORKER_ROLE_ENV]: RELAYER_ENGINE_ROLE }),
+    });
     slots.set(worker, index);
     worker.on('message', (message: unknown) => onWorkerMessage(worker, index, message));
     worker.once('exit', (code, signal) => {
@@ -95,10 +107,20 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
       for (const other of slots.keys()) if (other !== worker && other.isConnected()) other.send(message);
     } else if (isMessage<Extract<WorkerMessage, { type: 'turnpike:ready' }>>(message, 'turnpike:ready')) {
       readyWorkers.add(index);
-      if (!announced && readyWorkers.size === workers) {
+      if (message.url !== '') url ??= message.url;
+      if (!announced && readyWorkers.size === total && url !== undefined) {
         announced = true;
-        options.onReady(message.url);
+        options.onReady(url);
       }
+    } else if (
+      isMessage<Extract<WorkerMessage, { type: 'turnpike:relayer:stored' }>>(
+        message,
+        'turnpike:relayer:stored',
+      )
+    ) {
+      for (const [other, slot] of slots)
+        if (slot === engineSlot && other.isConnected())
+          other.send({ type: 'turnpike:relayer:poke' } satisfies PrimaryMessage);
     } else if (
       isMessage<Extract<WorkerMessage, { type: 'turnpike:metrics:request' }>>(
         message,
@@ -126,7 +148,7 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
     return { contentType: registry.contentType, body: await registry.metrics() };
   };
 
-  for (let index = 0; index < workers; index++) fork(index);
+  for (let index = 0; index < total; index++) fork(index);
 
   return {
     shutdown: async () => {

@@ -1,4 +1,9 @@
-/** Entry point of a cluster worker: one gateway, metrics answered through the primary. */
+/**
+ * Entry point of a cluster worker: one gateway, metrics answered through the primary. The
+ * relayer engine worker (engineProcess `own`) starts the same gateway without listening and
+ * runs the engine on every key; HTTP workers then only take transfers in, and ask the primary
+ * to wake it after each commit.
+ */
 import { availableParallelism } from 'node:os';
 import { resolveConfig } from '../config/load.js';
 import { createGateway } from '../gateway.js';
@@ -8,10 +13,13 @@ import { redisLocation } from '../store/redis.js';
 import { needsTenancy } from '../tenancy/open-tenancy.js';
 import {
   isMessage,
+  ownsEngineWorker,
   type PrimaryMessage,
   type ProbeReportMessage,
+  RELAYER_ENGINE_ROLE,
   WORKER_CONFIG_ENV,
   WORKER_INDEX_ENV,
+  WORKER_ROLE_ENV,
   type WorkerMessage,
 } from './cluster-messages.js';
 
@@ -20,8 +28,13 @@ const pending = new Map<number, (text: { contentType: string; body: string }) =>
 let nextRequestId = 1;
 const METRICS_TIMEOUT_MS = 5_000;
 
-const config = resolveConfig(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}'));
-const workerLabel = process.env[WORKER_INDEX_ENV] ?? '0';
+const clusterConfig = resolveConfig(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}'));
+const isEngineWorker = process.env[WORKER_ROLE_ENV] === RELAYER_ENGINE_ROLE;
+const engineElsewhere = !isEngineWorker && ownsEngineWorker(clusterConfig);
+const config = engineElsewhere
+  ? { ...clusterConfig, relayer: { ...clusterConfig.relayer, engine: false } }
+  : clusterConfig;
+const workerLabel = isEngineWorker ? RELAYER_ENGINE_ROLE : (process.env[WORKER_INDEX_ENV] ?? '0');
 const pendingGrants = new Map<number, (grant: LeaseGrant) => void>();
 let nextGrantId = 1;
 // Without Redis, rate limits are leased from the primary so all workers enforce one limit.
@@ -47,10 +60,13 @@ const gateway = createGateway(config, {
   // The primary has migrated the database before forking.
   migrate: false,
   workerLabel,
-  relayerShare: {
-    index: Number(workerLabel),
-    count: config.server.workers > 0 ? config.server.workers : availableParallelism(),
-  },
+  relayerShare: isEngineWorker
+    ? { index: 0, count: 1 }
+    : {
+        index: Number(workerLabel),
+        count: config.server.workers > 0 ? config.server.workers : availableParallelism(),
+      },
+  ...(engineElsewhere && { onRelayerStored: () => send({ type: 'turnpike:relayer:stored' }) }),
   // One worker probes idle upstreams for all (the first; a replacement takes its index).
   probes: workerLabel === '0',
   onProbeReport: (network, upstream, report) =>
@@ -86,6 +102,10 @@ process.on('message', (message: unknown) => {
   } else if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
     gateway.networks.get(message.network)?.applyProbeReport(message.upstream, message.report);
   } else if (
+    isMessage<Extract<PrimaryMessage, { type: 'turnpike:relayer:poke' }>>(message, 'turnpike:relayer:poke')
+  ) {
+    gateway.pokeRelayer();
+  } else if (
     isMessage<Extract<PrimaryMessage, { type: 'turnpike:shutdown' }>>(message, 'turnpike:shutdown')
   ) {
     void shutdown();
@@ -111,5 +131,10 @@ process.on('SIGTERM', () => void shutdown());
 // Orphaned (primary killed): drain and go.
 process.on('disconnect', () => void shutdown());
 
-const { url, port } = await gateway.listen();
-send({ type: 'turnpike:ready', url, port });
+if (isEngineWorker) {
+  await gateway.start();
+  send({ type: 'turnpike:ready', url: '', port: 0 });
+} else {
+  const { url, port } = await gateway.listen();
+  send({ type: 'turnpike:ready', url, port });
+}

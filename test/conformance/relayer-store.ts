@@ -367,6 +367,21 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         ]);
       });
 
+      it('with a fill wait, claims a partial batch only once its oldest transfer has waited that long', async () => {
+        const ids = await acceptSome(3, TOKEN_A, T0);
+        const key = await lease();
+        // 3 of at most 5 waiting, the oldest for 100 of 200 ms: not yet.
+        expect(await store.claimBatch(key, 5, T0 + 100, 200)).toBeUndefined();
+        expect(await states(ids)).toStrictEqual(Array(3).fill('accepted'));
+        // A full batch goes at once.
+        expect((await store.claimBatch(key, 2, T0 + 100, 200))?.transfers).toHaveLength(2);
+        // The rest once the oldest has waited the 200 ms.
+        expect(await store.claimBatch(key, 5, T0 + 199, 200)).toBeUndefined();
+        expect((await store.claimBatch(key, 5, T0 + 200, 200))?.transfers.map((t) => t.id)).toStrictEqual([
+          ids[2],
+        ]);
+      });
+
       it('fails, splits and releases unsigned batches', async () => {
         const ids = await acceptSome(5);
         const key = await lease();

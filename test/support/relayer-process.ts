@@ -9,19 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { TurnpikeConfigInput } from '../../src/config/schema.js';
-import { type CliProcess, startCli } from './cli.js';
+import { type CliProcess, childPids, startCli } from './cli.js';
 import { getFreePort } from './free-port.js';
 import { type RelayerFixture, rpc } from './relayer-fixture.js';
 
 type RelayerInput = NonNullable<TurnpikeConfigInput['relayer']>;
 
-/** One gateway process (single worker) that can be killed and started again on the same port. */
+/** One gateway (`--workers 1`: a primary, its HTTP worker and its relayer engine worker) that can be killed and started again on the same port. */
 export class RelayerChild {
   private cli: CliProcess | undefined;
   /** Stdout (pino JSON lines) of every run so far, oldest first. */
   private readonly finished: string[] = [];
-  /** Pids of every run, to map `relayer_keys.owner` (`host:pid:random`) back to this child. */
+  /** Pid of every run (one per start). */
   readonly pids: number[] = [];
+  /**
+   * Every process of every run (the CLI and its cluster workers: the relayer engine runs in a
+   * worker of its own), to map `relayer_keys.owner` (`host:pid:random`) back to this child.
+   */
+  readonly ownerPids: number[] = [];
   readonly url: string;
 
   private constructor(
@@ -70,6 +75,7 @@ export class RelayerChild {
     this.pids.push(cli.pid);
     try {
       await cli.waitForLine(/^ready /);
+      this.ownerPids.push(cli.pid, ...childPids(cli.pid));
     } catch (err) {
       this.cli = undefined;
       this.finished.push(cli.stdout());

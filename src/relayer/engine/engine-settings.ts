@@ -3,6 +3,8 @@ import type { RelayerConfig } from '../../config/schema.js';
 
 export interface EngineSettings {
   readonly maxBatchSize: number;
+  /** `relayer.batchFillMs`: how long a partial batch waits to fill. */
+  readonly batchFillMs: number;
   readonly maxInFlightPerKey: number;
   readonly pollMs: number;
   readonly leaseMs: number;
@@ -22,6 +24,7 @@ export interface EngineSettings {
 export function engineSettings(config: RelayerConfig, batchCap: number): EngineSettings {
   return {
     maxBatchSize: Math.max(1, Math.min(config.maxBatchSize, batchCap)),
+    batchFillMs: config.batchFillMs,
     maxInFlightPerKey: config.maxInFlightPerKey,
     pollMs: config.pollMs,
     leaseMs: config.leaseMs,

@@ -106,7 +106,8 @@ export class KeyWorker {
       Date.now() >= this.holdUntil
     ) {
       const batch =
-        this.unsigned.shift() ?? (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now()));
+        this.unsigned.shift() ??
+        (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), settings.batchFillMs));
       if (batch === undefined) break;
       await this.send(batch);
       sent = true;
