@@ -127,6 +127,11 @@ export interface BenchReport {
     invalidReasons: string[];
     threads: GeneratorSelf[];
     dispatchLag: LatencySummary;
+    /**
+     * CPU of the bench process (all threads, user + system) from t0 to the last answer, and per
+     * scheduled request; start-up excluded. Added within turnpike-bench/1, so optional.
+     */
+    cpu?: { seconds: number; usPerRequest: number } | undefined;
   };
   littlesLaw: LittlesLaw;
   knee: Knee | undefined;

@@ -94,6 +94,8 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
   };
 
   let results: Awaited<ReturnType<typeof runGenerators>>;
+  let cpuStart: NodeJS.CpuUsage | undefined;
+  let cpuUsed: NodeJS.CpuUsage | undefined;
   try {
     results = await runGenerators({
       scenario,
@@ -103,6 +105,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
       onLive,
       onStart(start) {
         t0 = start;
+        cpuStart = process.cpuUsage();
         t0At = new Date(Date.now() + (start - monotonicMs())).toISOString();
         if (scraper && scenario.metrics !== false) scraper.start(scenario.metrics.interval * 1000);
         // A quarter second after each whole second, when every thread has reported it.
@@ -116,6 +119,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
           );
       },
     });
+    cpuUsed = process.cpuUsage(cpuStart);
   } finally {
     clearTimeout(printer);
     clearInterval(printer);
@@ -203,6 +207,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
       invalidReasons: self.reasons,
       threads: results.map((r) => r.self),
       dispatchLag: summarizeHistogram(dispatchLag),
+      cpu: cpuFigures(cpuUsed, phases),
     },
     littlesLaw: littlesLaw(verdictInput),
     knee: findKnee(seconds, ramps),
@@ -210,4 +215,18 @@ export async function runBench(options: BenchRunOptions): Promise<BenchReport> {
     thresholds,
     pass: self.valid && thresholds.every((t) => t.pass),
   };
+}
+
+/**
+ * CPU of this process (every thread: coordinator, generators, ticker, V8's helpers), user and
+ * system, from t0 until the last answer, per scheduled request. Start-up is left out.
+ */
+function cpuFigures(
+  used: NodeJS.CpuUsage | undefined,
+  phases: readonly { scheduled: number }[],
+): { seconds: number; usPerRequest: number } | undefined {
+  if (used === undefined) return undefined;
+  const requests = phases.reduce((sum, p) => sum + p.scheduled, 0);
+  const us = used.user + used.system;
+  return { seconds: us / 1e6, usPerRequest: requests > 0 ? us / requests : Number.NaN };
 }

@@ -115,6 +115,11 @@ export function formatSummary(report: BenchReport): string {
   out.push(
     `schedule lag (sent − intended), measured: p50 ${num(report.measured.lag.p50)} ms, p99 ${num(report.measured.lag.p99)} ms`,
   );
+  const cpu = report.generator.cpu;
+  if (cpu !== undefined)
+    out.push(
+      `generator CPU from t0: ${num(cpu.seconds)} s, ${num(cpu.usPerRequest)} µs per request (this process, all threads)`,
+    );
   out.push(`Little's law: ${report.littlesLaw.note}`);
   if (report.knee)
     out.push(
