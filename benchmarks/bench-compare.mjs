@@ -7,8 +7,17 @@
 // option in Debian's wrk) gets as many connections as the rate × service time needs, so it
 // offers about the same load. Prints one table; writes benchmarks/results/bench-compare-*.json.
 // Env: COMPARE_SECONDS (default 10), COMPARE_RATE (1000), COMPARE_FAST_RATE (5000).
+//
+// `npm run bench:compare -- --cpu`: generator CPU only. turnpike bench and autocannon take turns
+// (COMPARE_ROUNDS rounds, default 3) against one 0-ms stub at each of COMPARE_CPU_RATES (default
+// 1000,5000) per second, same connections; prints each tool's CPU µs per request (the whole
+// process: start-up, threads, exit) and the ratio, and turnpike bench's own figure over the
+// schedule only (report.generator.cpu). Writes benchmarks/results/bench-compare-cpu-*.json.
+// COMPARE_BEFORE=<path of bin/turnpike.js> adds another build (an older commit extracted with
+// `git archive` and built) to every round: before and after in the same run.
 import { execFile, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -53,14 +62,14 @@ async function withCpu(stubPid, fn) {
   return { ...result, cpuSeconds: cpu };
 }
 
-async function turnpike(dir, url, rate, name) {
+async function turnpike(dir, url, rate, name, bin = join(ROOT, 'bin/turnpike.js'), tool = 'turnpike bench') {
   const file = join(dir, `${name}.yaml`);
   const json = join(dir, `${name}.json`);
   await writeFile(
     file,
     `target: ${url}\nmetrics: false\nconnections: ${CONNECTIONS}\nphases:\n  - { name: warmup, duration: 2s, rate: ${rate} }\n  - { name: sustain, duration: ${SECONDS}s, rate: ${rate} }\nrequests:\n  - rpc: { method: eth_blockNumber }\n`,
   );
-  await run(process.execPath, [join(ROOT, 'bin/turnpike.js'), 'bench', file, '--quiet', '--json', json], {
+  await run(process.execPath, [bin, 'bench', file, '--quiet', '--json', json], {
     timeout: (SECONDS + 60) * 1000,
   }).catch((err) => {
     if (err.code !== 1 && err.code !== 3) throw err; // 1/3: thresholds or invalid, still a report
@@ -68,7 +77,7 @@ async function turnpike(dir, url, rate, name) {
   const report = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(json, 'utf8')));
   const s = report.phases.find((p) => p.name === 'sustain');
   return {
-    tool: 'turnpike bench',
+    tool,
     requests: report.phases.reduce((n, p) => n + p.ok + p.errors, 0),
     rps: s.achievedRps,
     p50: s.corrected.p50,
@@ -77,6 +86,7 @@ async function turnpike(dir, url, rate, name) {
     serviceP50: s.service.p50,
     serviceP99: s.service.p99,
     valid: report.generator.valid,
+    runCpuUsPerRequest: report.generator.cpu?.usPerRequest,
   };
 }
 
@@ -212,4 +222,93 @@ async function main() {
   log(`results: ${path}`);
 }
 
-runBenchmark(main);
+/** Generator CPU per request of turnpike bench (and an older build) and autocannon, in turns. */
+async function cpuMain() {
+  const dir = await makeTempDir('turnpike-bench-compare-');
+  const rounds = Number(process.env.COMPARE_ROUNDS ?? 3);
+  const rates = (process.env.COMPARE_CPU_RATES ?? '1000,5000').split(',').map(Number);
+  const before = process.env.COMPARE_BEFORE;
+  const tools = [
+    ...(before === undefined ? [] : [{ name: 'turnpike bench (before)', bin: before }]),
+    { name: 'turnpike bench' },
+    { name: 'autocannon' },
+  ];
+  const stub = await startStub({ serviceMs: 0 });
+  const rows = [];
+  try {
+    for (const rate of rates)
+      for (let round = 1; round <= rounds; round++)
+        for (const tool of tools) {
+          const quiet = await waitForQuiet(60);
+          const load = loadavg()[0];
+          log(
+            `${rate}/s round ${round}: ${tool.name} (load ${load.toFixed(2)}${quiet ? '' : ', not quiet after 60 s'})`,
+          );
+          const result = await withCpu(stub.child.pid, () =>
+            tool.name === 'autocannon'
+              ? autocannon(stub.url, rate)
+              : turnpike(dir, stub.url, rate, `cpu-${rate}`, tool.bin, tool.name),
+          );
+          rows.push({
+            rate,
+            round,
+            quiet,
+            load,
+            ...result,
+            tool: tool.name,
+            usPerRequest: (result.cpuSeconds * 1e6) / result.requests,
+          });
+        }
+  } finally {
+    stub.child.kill('SIGTERM');
+  }
+  const median = (xs) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const cell = (r) =>
+    `${f(r.usPerRequest)}${r.runCpuUsPerRequest === undefined ? '' : ` (${f(r.runCpuUsPerRequest)})`}${r.valid === false ? ' INVALID' : ''}`;
+  const lines = [
+    ['rate', 'round', ...tools.map((t) => `${t.name} µs/req`), 'turnpike / autocannon', 'load'].join(' | '),
+  ];
+  for (const rate of rates) {
+    for (let round = 1; round <= rounds; round++) {
+      const of = (name) => rows.find((r) => r.rate === rate && r.round === round && r.tool === name);
+      lines.push(
+        [
+          rate,
+          round,
+          ...tools.map((t) => cell(of(t.name))),
+          (of('turnpike bench').usPerRequest / of('autocannon').usPerRequest).toFixed(2),
+          tools.map((t) => of(t.name).load.toFixed(2)).join(' / '),
+        ].join(' | '),
+      );
+    }
+    const med = (name) =>
+      median(rows.filter((r) => r.rate === rate && r.tool === name).map((r) => r.usPerRequest));
+    lines.push(
+      [
+        rate,
+        'median',
+        ...tools.map((t) => f(med(t.name))),
+        (med('turnpike bench') / med('autocannon')).toFixed(2),
+        '',
+      ].join(' | '),
+    );
+  }
+  process.stdout.write(`${lines.map((l) => `| ${l} |`).join('\n')}\n`);
+  log(
+    "µs/req: CPU of the whole process over requests sent; in brackets turnpike bench's own figure from t0 (no start-up)",
+  );
+  const path = await writeResult('bench-compare-cpu', {
+    machine: machineInfo(),
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    before,
+    rows,
+  });
+  log(`results: ${path}`);
+}
+
+runBenchmark(process.argv.includes('--cpu') ? cpuMain : main);
