@@ -38,6 +38,8 @@ export class KeyPool {
   private readonly workers = new Map<string, { worker: KeyWorker; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Where the next poke starts looking for an idle worker (round robin). */
+  private nextPoke = 0;
   private closed = false;
 
   constructor(private readonly options: KeyPoolOptions) {}
@@ -58,9 +60,21 @@ export class KeyPool {
     this.timer.unref();
   }
 
-  /** Wakes every worker: the intake just stored transfers. */
+  /**
+   * The intake just stored transfers: wakes one idle worker, the next in turn. Waking all of
+   * them on every commit (hundreds a second) had each look at the queue, mostly to find the
+   * batch not yet due; the others still look at their next idle check (50 ms).
+   */
   poke(): void {
-    for (const { worker } of this.workers.values()) worker.poke();
+    const workers = [...this.workers.values()];
+    for (let i = 0; i < workers.length; i++) {
+      const at = (this.nextPoke + i) % workers.length;
+      const { worker } = workers[at]!;
+      if (!worker.idle) continue;
+      this.nextPoke = at + 1;
+      worker.poke();
+      return;
+    }
   }
 
   private async tick(first: boolean): Promise<void> {

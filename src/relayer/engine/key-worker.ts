@@ -96,6 +96,13 @@ export class KeyWorker {
     this.wake?.();
   }
 
+  /** Asleep with an in-flight slot free: a poke now would look for a batch at once. */
+  get idle(): boolean {
+    return (
+      this.wake !== undefined && !this.stopped && this.open.nonceCount < this.deps.settings.maxInFlightPerKey
+    );
+  }
+
   /** Claims and sends batches while in-flight slots are free. True when it sent something. */
   private async fill(): Promise<boolean> {
     const { store, settings } = this.deps;
@@ -310,15 +317,13 @@ export class KeyWorker {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = undefined;
-        done();
+        resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 
