@@ -22,7 +22,7 @@ import { generatePrivateKey } from 'viem/accounts';
 import YAML from 'yaml';
 import { rpc } from './lib/chain-payloads.mjs';
 import { makeTempDir, runBenchmark, startChild, stopChild } from './lib/children.mjs';
-import { keepProfile, largestProfile, summarizeProfile } from './lib/cpu-profile.mjs';
+import { keepProfiles, largestProfile, summarizeProfile } from './lib/cpu-profile.mjs';
 import { machineInfo, writeResult } from './lib/machine.mjs';
 import { freePort } from './lib/ports.mjs';
 import { backgroundMeter, cpuMeter } from './lib/proc-stats.mjs';
@@ -337,8 +337,9 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
   if (gateway.profileDir) {
     const path = await largestProfile(gateway.profileDir);
     if (path) profile = await summarizeProfile(path, { top: 20 });
-    // The summary is lossy; keep the profile itself beside the results for a closer look.
-    if (path) profile.path = await keepProfile(path, tag);
+    // The summary is lossy; keep every process's profile (primary, HTTP workers, engine worker)
+    // beside the results for a closer look.
+    if (path) profile.paths = await keepProfiles(gateway.profileDir, tag);
   }
   if (o.db === 'postgres') {
     const admin = await openStoreReader({ ...gateway.reader, schema: 'public' });

@@ -108,11 +108,16 @@ export async function summarizeProfile(path, { top = 15, window } = {}) {
   };
 }
 
-/** Copies a profile into benchmarks/results/ (git-ignored) so it outlives the run's temp dir. */
-export async function keepProfile(path, label) {
+/** Copies every profile of `dir` into benchmarks/results/ (git-ignored), so they outlive the run's temp dir. */
+export async function keepProfiles(dir, label) {
   await mkdir(RESULTS_DIR, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const kept = join(RESULTS_DIR, `profile-${label}-${stamp}.cpuprofile`);
-  await copyFile(path, kept);
+  const kept = [];
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith('.cpuprofile')) continue;
+    const path = join(RESULTS_DIR, `profile-${label}-${stamp}-${name}`);
+    await copyFile(join(dir, name), path);
+    kept.push(path);
+  }
   return kept;
 }
