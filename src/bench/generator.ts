@@ -149,6 +149,7 @@ export class LoadGenerator {
   private live = { sent: 0, ok: 0, errors: 0, corrected: newHistogram() };
   private drained: (() => void) | undefined;
   private refilling = false;
+  private pumping = false;
   private closing = false;
   /** Monotonic milliseconds (see ticker.ts) of the schedule's start, shared by all workers. */
   private t0 = Number.NaN;
@@ -269,8 +270,18 @@ export class LoadGenerator {
     return this.ahead[this.aheadHead];
   }
 
-  /** Sends every arrival that has come due. */
+  /** Sends every arrival that has come due (not re-entered from a send that settled at once). */
   private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpDue();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpDue(): void {
     const now = this.now();
     for (
       let arrival = this.peek();
@@ -345,6 +356,10 @@ export class LoadGenerator {
       this.live.errors++;
     }
     this.refill();
+    // Awake anyway: send what came due meanwhile instead of waiting for its tick, which a burst
+    // of answers (a target recovering from a stall) would hold back until all are processed.
+    this.pump();
+    this.fill();
     if (this.drained !== undefined && this.inflight === 0 && this.queueHead >= this.queue.length)
       this.drained();
   }
