@@ -11,6 +11,7 @@ import type { StorageConfig } from '../config/schema.js';
 import { migrateToLatest } from './migrations.js';
 import type { StoreDatabase } from './store-database.js';
 import type { Database } from './tables.js';
+import { withStatementCache } from './statement-cache.js';
 import { useWalCheckpointer } from './wal-checkpointer.js';
 
 export type { Dialect, StoreDatabase } from './store-database.js';
@@ -65,7 +66,7 @@ function openSqlite(file: string): StoreDatabase {
   // time and 11 % less CPU.
   sqlite.pragma('cache_size = -65536');
   const releaseCheckpoints = path === ':memory:' ? async () => undefined : useWalCheckpointer(sqlite, path);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const close = async () => {
     await releaseCheckpoints();
     await db.destroy();
