@@ -264,6 +264,20 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0005-relayer-batch-index-partial': {
+    async up(db: Kysely<unknown>) {
+      // Every transfer is stored without a batch: the full index took one entry per accepted
+      // transfer for nothing. Lookups name a batch id (`batch_id = …`, `in (…)`), which both
+      // databases match to an IS NOT NULL partial index.
+      await db.schema.dropIndex('relayer_transfers_batch').execute();
+      await db.schema
+        .createIndex('relayer_transfers_batch')
+        .on('relayer_transfers')
+        .column('batch_id')
+        .where(sql.ref('batch_id'), 'is not', null)
+        .execute();
+    },
+  },
 });
 
 const INVALID_SCHEMA_NAME = '3F000';
