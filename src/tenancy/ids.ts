@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** In ASCII order, so base62 numbers of one width sort as text. */
+export const BASE62_DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BASE62 = BASE62_DIGITS;
 /** 248 = 4 × 62: bytes below it map onto the alphabet evenly; the rest are drawn again. */
 const UNBIASED_LIMIT = 248;
 
