@@ -9,9 +9,9 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/schema.js';
 import { migrateToLatest } from './migrations.js';
+import { withStatementCache } from './statement-cache.js';
 import type { StoreDatabase } from './store-database.js';
 import type { Database } from './tables.js';
-import { withStatementCache } from './statement-cache.js';
 import { useWalCheckpointer } from './wal-checkpointer.js';
 
 export type { Dialect, StoreDatabase } from './store-database.js';
