@@ -134,7 +134,7 @@ describe.each<TestDialect>(['sqlite', 'postgres'])('tenancy commands on %s', (di
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /: applied 0001-tenancy\n.*: applied 0002-relayer\n.*: applied 0003-relayer-claim-index\n$/,
+      /: applied 0001-tenancy\n.*: applied 0002-relayer\n.*: applied 0003-relayer-claim-index\n.*: applied 0004-relayer-partial-indexes\n.*: applied 0005-relayer-batch-index-partial\n$/,
     );
     const second = await turnpike(['migrate', ...target.args]);
     expect(second.code).toBe(0);
@@ -458,7 +458,13 @@ describe('where the database and Redis are', () => {
     expect(fromConfig.code, fromConfig.stderr).toBe(0);
     expect(JSON.parse(fromConfig.stdout)).toEqual({
       database: join(dir, 'data', 'from-config.db'),
-      applied: ['0001-tenancy', '0002-relayer', '0003-relayer-claim-index'],
+      applied: [
+        '0001-tenancy',
+        '0002-relayer',
+        '0003-relayer-claim-index',
+        '0004-relayer-partial-indexes',
+        '0005-relayer-batch-index-partial',
+      ],
     });
     const fromEnv = await turnpike(['migrate', '--json'], {
       cwd: dir,
