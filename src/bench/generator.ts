@@ -9,6 +9,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { type Dispatcher, Pool } from 'undici';
 import { errorKind } from './error-kind.js';
+import { Exchange, type ExchangeOwner } from './exchange.js';
 import { encodeHistogram, newHistogram, recordMs } from './histogram.js';
 import { OutcomeLog, type OutcomeSnapshot } from './outcomes.js';
 import { Recorder, type RecorderSnapshot } from './recorder.js';
@@ -80,56 +81,7 @@ interface Queued {
   headers: Record<string, string>;
 }
 
-/** Keeps the timings of one request; undici calls it as the request moves along. */
-class Exchange implements Dispatcher.DispatchHandler {
-  sent = Number.NaN;
-  firstByte = Number.NaN;
-  status = 0;
-  /** The body, when the kind's checks read it: the first chunk, then concatenated chunks. */
-  body: Buffer | undefined;
-  chunks: Buffer[] | undefined;
-  serverTiming: string | undefined;
-
-  constructor(
-    readonly generator: LoadGenerator,
-    readonly arrival: Arrival,
-    readonly kind: RequestKind,
-    readonly intended: number,
-  ) {}
-
-  onRequestStart(): void {
-    this.sent = this.generator.now();
-    this.generator.markSent(this.intended, this.sent);
-  }
-
-  onResponseStart(
-    _controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    this.firstByte = this.generator.now();
-    this.status = statusCode;
-    const timing = headers['server-timing'];
-    if (timing !== undefined) this.serverTiming = Array.isArray(timing) ? timing.join(', ') : timing;
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.kind.readsBody) return;
-    if (this.body === undefined) this.body = chunk;
-    else if (this.chunks === undefined) this.chunks = [this.body, chunk];
-    else this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    this.generator.settle(this, undefined);
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.generator.settle(this, error);
-  }
-}
-
-export class LoadGenerator {
+export class LoadGenerator implements ExchangeOwner {
   readonly recorder: Recorder;
   private readonly outcomes: OutcomeLog | undefined;
   private readonly mix: RequestMix;
