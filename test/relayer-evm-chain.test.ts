@@ -180,16 +180,19 @@ describe('EvmChain on anvil', () => {
     // The same node with a per-transfer figure far below the real ~26,600: the one eth_call at
     // the formula's gas runs out, so the limit must come from eth_estimateGas (plus 20 %).
     const calls: string[] = [];
-    const underestimating = new EvmChain({
-      rpc: (method, params) => {
-        calls.push(method);
-        return rpc(method, params);
-      },
-      chainId: node.chainId,
-      batchContract,
-      privateKeys: KEYS,
-      gasPerTransfer: 2_000n,
-    });
+    /** A chain on the same node whose node calls are listed in `calls`. */
+    const listing = (gasPerTransfer?: bigint) =>
+      new EvmChain({
+        rpc: (method, params) => {
+          calls.push(method);
+          return rpc(method, params);
+        },
+        chainId: node.chainId,
+        batchContract,
+        privateKeys: KEYS,
+        ...(gasPerTransfer !== undefined && { gasPerTransfer }),
+      });
+    const underestimating = listing(2_000n);
     const transfers = freshRecipients(20, () => 9n);
     const estimate = await underestimating.estimateBatch(SIGNER, token, transfers);
     expect(calls).toEqual(['eth_call', 'eth_estimateGas']);
@@ -203,15 +206,7 @@ describe('EvmChain on anvil', () => {
     expect(await balanceOf(transfers[19]!.to)).toBe(9n);
     // With the real figures one simulation is enough.
     calls.length = 0;
-    const cheap = new EvmChain({
-      rpc: (method, params) => {
-        calls.push(method);
-        return rpc(method, params);
-      },
-      chainId: node.chainId,
-      batchContract,
-      privateKeys: KEYS,
-    });
+    const cheap = listing();
     expect(
       (
         await cheap.estimateBatch(
