@@ -149,6 +149,8 @@ describe('turnpike dev', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^turnpike_relayer_transfers\{state="accepted"\} 0$/m);
     expect(metrics).toMatch(/^turnpike_relayer_confirmed_transfers_total 1$/m);
+    // The engine that confirmed it is the worker of its own, which serves no HTTP.
+    expect(metrics).toMatch(/^turnpike_event_loop_utilization\{worker="relayer"\} [0-9.e-]+$/m);
 
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);
