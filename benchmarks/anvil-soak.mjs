@@ -3,7 +3,7 @@
 // tells a relayer run that falls behind after minutes (docs/benchmarks.md "Relayer") whether the
 // node slows by itself.
 //
-//   npm run build && node benchmarks/anvil-soak.mjs [rate=2100] [seconds=240]
+//   npm run build && node benchmarks/anvil-soak.mjs [rate=2100] [seconds=240] [unique|reused]
 
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { runDirectBaseline, startBenchAnvil, startIntervalMining } from './lib/r
 import { REPO_ROOT } from './lib/servers.mjs';
 
 const rate = Number(process.argv[2] ?? 2100),
-  seconds = Number(process.argv[3] ?? 240);
+  seconds = Number(process.argv[3] ?? 240),
+  recipients = process.argv[4] ?? 'unique';
 const { deployDemoContracts } = await import(join(REPO_ROOT, 'dist/dev/dev-relayer-contracts.js'));
 const anvil = await startBenchAnvil({ gasLimit: 300_000_000 });
 const keys = Array.from({ length: 16 }, () => generatePrivateKey());
@@ -41,6 +42,7 @@ const r = await runDirectBaseline({
   seconds,
   batchSize: 250,
   blockTime: 1,
+  recipients,
   tag: randomBytes(4).toString('hex'),
 });
 clearInterval(timer);

@@ -36,7 +36,7 @@ import {
   startIntervalMining,
 } from './lib/relayer-chain.mjs';
 import { openCount, openStoreReader, storeSummary, storeTimeline } from './lib/relayer-store.mjs';
-import { recipientOf } from './lib/relayer-transfers.mjs';
+import { amountOf, REUSED_RECIPIENTS, recipientOf, transferKey } from './lib/relayer-transfers.mjs';
 import { fmt, table } from './lib/report.mjs';
 import { REPO_ROOT, turnpikeMissing } from './lib/servers.mjs';
 
@@ -309,15 +309,16 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
   await live.close();
   const lastBlock = await blockNumber(chain.url);
 
-  // What the client was told, by sequence number (1 = accepted): recipient → accepted count.
+  // What the client was told, by sequence number (1 = accepted): transfer key → accepted count.
   const status = readFileSync(statusFile);
   const expected = new Map();
   let acceptedTransfers = 0;
   for (let i = 0; i < status.length; i++) {
     if (status[i] !== 1) continue;
     for (let j = 0; j < perRequest; j++) {
-      const to = recipientOf(tag, i * perRequest + j, o.recipients);
-      expected.set(to, (expected.get(to) ?? 0) + 1);
+      const n = i * perRequest + j;
+      const key = transferKey(recipientOf(tag, n, o.recipients), amountOf(n, AMOUNT, o.recipients));
+      expected.set(key, (expected.get(key) ?? 0) + 1);
       acceptedTransfers++;
     }
   }
@@ -328,7 +329,6 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
     to: lastBlock,
     tag,
     expected,
-    amount: AMOUNT,
   });
   const blocks = await blockStats(chain.url, firstBlock, lastBlock);
 
@@ -459,6 +459,7 @@ async function baselineRun(chain, o, rate, seconds) {
     seconds,
     batchSize: o.baselineBatch,
     blockTime: o.blockTime,
+    recipients: o.recipients,
     tag: randomBytes(4).toString('hex'),
   });
   result.anvilCores = anvilCpu() / ((Date.now() - started) / 1000);
@@ -509,7 +510,7 @@ function printReport({ o, anvilSettings, baselines, phases, before, after }) {
   console.log(anvilSettings);
   console.log(
     `Turnpike: ${o.workers} workers, ${o.keys} keys, ${o.db}, relayer ${JSON.stringify(o.relayer)} (else defaults); ` +
-      `recipients ${o.recipients} (fresh addresses: the dearest SSTORE); amount ${AMOUNT}`,
+      `recipients ${o.recipients === 'unique' ? 'unique (fresh addresses: the dearest SSTORE)' : `reused (${REUSED_RECIPIENTS} addresses in turn)`}; amount ${AMOUNT}${o.recipients === 'reused' ? ' + round' : ''}`,
   );
   for (const [name, b] of Object.entries(baselines))
     console.log(

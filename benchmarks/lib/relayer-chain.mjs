@@ -9,6 +9,7 @@ import { anvilBinary, rpc, rpcBatch } from './chain-payloads.mjs';
 import { startChild } from './children.mjs';
 import { freePort } from './ports.mjs';
 import { REPO_ROOT } from './servers.mjs';
+import { recipientOf, transferKey } from './relayer-transfers.mjs';
 
 import { summarize } from './stats.mjs';
 
@@ -26,10 +27,13 @@ const TRANSFER_TOPIC = keccak256(toHex('Transfer(address,address,uint256)'));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const hex = (n) => `0x${BigInt(n).toString(16)}`;
 
-/** anvil on a free port with `--gas-limit`; automine until `startIntervalMining`. */
-export async function startBenchAnvil({ gasLimit }) {
+/**
+ * anvil on a free port with `--gas-limit`; automine until `startIntervalMining`. `extraArgs`
+ * (BENCH_ANVIL_ARGS, space-separated) go after ours, e.g. `--prune-history 64`.
+ */
+export async function startBenchAnvil({ gasLimit, extraArgs = anvilArgsFromEnv() }) {
   const port = await freePort();
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', '--gas-limit', String(gasLimit)];
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', '--gas-limit', String(gasLimit), ...extraArgs];
   const child = await startChild('anvil', anvilBinary(), args, { ready: null });
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 15_000;
@@ -44,6 +48,10 @@ export async function startBenchAnvil({ gasLimit }) {
     }
   }
   return { child, url, args: args.filter((_, i) => i > 3) };
+}
+
+function anvilArgsFromEnv() {
+  return (process.env.BENCH_ANVIL_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
 export async function startIntervalMining(url, seconds) {
@@ -69,6 +77,7 @@ export async function runDirectBaseline({
   batchSize,
   tag,
   blockTime,
+  recipients: recipientMode = 'unique',
 }) {
   const { batchTransferAbi, batchGas } = await relayerEvm();
   const chainId = Number.parseInt(await rpc(url, 'eth_chainId'), 16);
@@ -83,9 +92,8 @@ export async function runDirectBaseline({
   const signed = [];
   for (let k = 0; k < txCount; k++) {
     const signer = k % accounts.length;
-    const recipients = Array.from(
-      { length: batchSize },
-      (_, j) => `0x${tag}${(k * batchSize + j).toString(16).padStart(32, '0')}`,
+    const recipients = Array.from({ length: batchSize }, (_, j) =>
+      recipientOf(tag, k * batchSize + j, recipientMode),
     );
     const data = encodeFunctionData({
       abi: batchTransferAbi,
@@ -201,12 +209,14 @@ export async function blockStats(url, from, to) {
 
 /**
  * Transfer logs of the token in [from, to] whose recipient starts with the run's tag, counted
- * per recipient, against the counts the client was told were accepted (`expected`: recipient →
- * count). `missing` = accepted but never on chain; `duplicated` = on chain more often than
- * accepted; `amountDelta` = on-chain sum − requested sum over the tag's recipients.
+ * per transfer key (recipient and amount, see relayer-transfers.mjs), against the counts the
+ * client was told were accepted (`expected`: key → count). `missing` = accepted but never on
+ * chain; `duplicated` = on chain more often than accepted; `amountDelta` = on-chain sum −
+ * requested sum over the tag's recipients.
  */
-export async function auditTransfers({ url, token, from, to, tag, expected, amount }) {
+export async function auditTransfers({ url, token, from, to, tag, expected }) {
   const seen = new Map();
+  const recipients = new Set();
   let logs = 0;
   let amountOnChain = 0n;
   const prefix = `0x${'0'.repeat(24)}${tag}`;
@@ -219,26 +229,29 @@ export async function auditTransfers({ url, token, from, to, tag, expected, amou
       const topic = log.topics[2];
       if (!topic.startsWith(prefix)) continue;
       const recipient = `0x${topic.slice(26)}`;
-      seen.set(recipient, (seen.get(recipient) ?? 0) + 1);
-      amountOnChain += BigInt(log.data);
+      const amount = BigInt(log.data);
+      const key = transferKey(recipient, amount.toString());
+      recipients.add(recipient);
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      amountOnChain += amount;
       logs++;
     }
   }
   let missing = 0;
   let duplicated = 0;
   let requested = 0n;
-  for (const [recipient, count] of expected) {
-    requested += BigInt(amount) * BigInt(count);
-    const got = seen.get(recipient) ?? 0;
+  for (const [key, count] of expected) {
+    requested += BigInt(key.slice(key.indexOf(':') + 1)) * BigInt(count);
+    const got = seen.get(key) ?? 0;
     if (got < count) missing += count - got;
     if (got > count) duplicated += got - count;
   }
   // On chain though the client never heard 202 (stored, answer lost): neither lost nor doubled.
   let unacknowledged = 0;
-  for (const [recipient, got] of seen) if (!expected.has(recipient)) unacknowledged += got;
+  for (const [key, got] of seen) if (!expected.has(key)) unacknowledged += got;
   return {
     logs,
-    distinctRecipients: seen.size,
+    distinctRecipients: recipients.size,
     missing,
     duplicated,
     unacknowledged,
