@@ -48,17 +48,26 @@ export function createRouter(ctx: RouterContext) {
     const headers: ResponseHeaders = { 'x-request-id': requestId(req) };
     ctx.inflight.inc();
     const res = new TrackedWriter(ctx, req, writer);
-    const fail = (err: unknown) => {
-      const error = toGatewayError(err);
-      ctx.log.error({ err, requestId: headers['x-request-id'] }, 'request failed');
-      sendError(ctx, req, res, error, null, headers);
-    };
     try {
-      dispatch(ctx, req, res, headers)?.catch(fail);
+      // Cache hits and other synchronous answers return nothing: no promise or closure per request.
+      dispatch(ctx, req, res, headers)?.catch((err: unknown) => failRequest(ctx, req, res, headers, err));
     } catch (err) {
-      fail(err);
+      failRequest(ctx, req, res, headers, err);
     }
   };
+}
+
+/** A route threw or rejected: logged, and answered with the error if nothing was sent yet. */
+function failRequest(
+  ctx: RouterContext,
+  req: HttpRequest,
+  res: ResponseWriter,
+  headers: ResponseHeaders,
+  err: unknown,
+): void {
+  const error = toGatewayError(err);
+  ctx.log.error({ err, requestId: headers['x-request-id'] }, 'request failed');
+  sendError(ctx, req, res, error, null, headers);
 }
 
 /**

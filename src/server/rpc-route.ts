@@ -50,16 +50,20 @@ export interface RpcRouteContext extends ResponseContext {
   readonly trustedProxies: ReadonlySet<string>;
 }
 
-export async function handleRpc(
+/**
+ * Answers one JSON-RPC POST. A repeat of a request seen with a final plan is answered from the
+ * in-process tier synchronously (no promise per hit); anything else returns the promise of the
+ * usual path.
+ */
+export function handleRpc(
   ctx: RpcRouteContext,
   network: Network,
   req: HttpRequest,
   res: ResponseWriter,
   headers: ResponseHeaders,
   path: string,
-): Promise<void> {
+): Promise<void> | undefined {
   const started = req.receivedAt;
-  const timing = new StageTiming();
   const contentType = req.headers['content-type'];
   if (
     contentType !== undefined &&
@@ -75,62 +79,133 @@ export async function handleRpc(
       null,
       headers,
     );
-    return;
+    return undefined;
   }
-  const { maxBodyBytes, maxBatchSize } = ctx.config;
-  let entries: Entry[];
-  let batch: boolean;
-  let access: Access | undefined;
+  const timing = new StageTiming();
+  const request: RpcRequestContext = { ctx, network, req, res, headers, timing, started, access: undefined };
   try {
     const tenancy = ctx.tenancy();
     if (tenancy !== undefined) {
       const authStarted = performance.now();
       const found = tenancy.authenticate(network.name, path, req.headers, clientIp(req, ctx.trustedProxies));
-      const settled = found instanceof Promise ? await found : found;
+      if (found instanceof Promise) return authenticated(request, found, authStarted);
       timing.authMs = performance.now() - authStarted;
-      if (settled instanceof GatewayError) throw settled;
-      access = settled;
+      if (found instanceof GatewayError) throw found;
+      request.access = found;
     }
-    const encoding = req.headers['content-encoding'];
-    const body = encoding === undefined ? req.body : await decodeBody(req.body, encoding, maxBodyBytes);
-    const parsedAt = performance.now();
-    timing.readMs = parsedAt - started;
-    // A repeat of a request seen with a final plan: no JSON.parse, no planning (request-shape.ts).
-    const cache = network.cache;
-    const shape = cache?.hasShapes === true ? requestShape(body) : undefined;
-    const known = shape === undefined ? undefined : cache!.knownShape(shape.key);
-    const value = known === undefined ? undefined : cache!.peekKnown(known);
-    if (value !== undefined) {
+    if (req.headers['content-encoding'] !== undefined) return readBody(request);
+    return answerPlain(request, req.body);
+  } catch (err) {
+    answerFailure(request, err);
+    return undefined;
+  }
+}
+
+/** What one JSON-RPC POST carries through its stages. */
+interface RpcRequestContext {
+  readonly ctx: RpcRouteContext;
+  readonly network: Network;
+  readonly req: HttpRequest;
+  readonly res: ResponseWriter;
+  readonly headers: ResponseHeaders;
+  readonly timing: StageTiming;
+  readonly started: number;
+  access: Access | undefined;
+}
+
+async function authenticated(
+  request: RpcRequestContext,
+  found: Promise<Access | GatewayError>,
+  authStarted: number,
+): Promise<void> {
+  try {
+    const settled = await found;
+    request.timing.authMs = performance.now() - authStarted;
+    if (settled instanceof GatewayError) throw settled;
+    request.access = settled;
+    if (request.req.headers['content-encoding'] !== undefined) return await readBody(request);
+    await answerPlain(request, request.req.body);
+  } catch (err) {
+    answerFailure(request, err);
+  }
+}
+
+async function readBody(request: RpcRequestContext): Promise<void> {
+  try {
+    const { req, ctx } = request;
+    const body = await decodeBody(req.body, req.headers['content-encoding']!, ctx.config.maxBodyBytes);
+    await answerPlain(request, body);
+  } catch (err) {
+    answerFailure(request, err);
+  }
+}
+
+/** The body, decoded: a known shape's hit synchronously, else the usual path's promise. */
+function answerPlain(request: RpcRequestContext, body: Buffer): Promise<void> | undefined {
+  const { network, timing, access } = request;
+  const parsedAt = performance.now();
+  timing.readMs = parsedAt - request.started;
+  // A repeat of a request seen with a final plan: no JSON.parse, no planning (request-shape.ts).
+  const cache = network.cache;
+  const shape = cache?.hasShapes === true ? requestShape(body) : undefined;
+  const known = shape === undefined ? undefined : cache!.knownShape(shape.key);
+  const value = known === undefined ? undefined : cache!.peekKnown(known);
+  if (value === undefined) return usualPath(request, body, shape, parsedAt);
+  const entry = runKnown(network, cache!, known!, value, shape!, timing, access, parsedAt);
+  if (entry instanceof Promise)
+    return entry.then(
+      (settled) => answer(request, [settled], false),
+      (err: unknown) => answerFailure(request, err),
+    );
+  answer(request, [entry], false);
+  return undefined;
+}
+
+async function usualPath(
+  request: RpcRequestContext,
+  body: Buffer,
+  shape: RequestShape | undefined,
+  parsedAt: number,
+): Promise<void> {
+  const { network, timing, access } = request;
+  let entries: Entry[];
+  let batch: boolean;
+  try {
+    const parsed = parseBody(body, { maxBatchSize: request.ctx.config.maxBatchSize });
+    timing.parseMs = performance.now() - parsedAt;
+    if (parsed.kind === 'single') {
       batch = false;
-      const entry = runKnown(network, cache!, known!, value, shape!, timing, access, parsedAt);
-      entries = [entry instanceof Promise ? await entry : entry];
+      const entry = await runItem(network, parsed.item, timing, access);
+      entries = [entry];
+      if (entry.finalKey !== undefined && parsed.item.ok)
+        learn(network.cache!, shape ?? requestShape(body), entry.finalKey, parsed.item.request.method);
     } else {
-      const parsed = parseBody(body, { maxBatchSize });
-      timing.parseMs = performance.now() - parsedAt;
-      if (parsed.kind === 'single') {
-        batch = false;
-        const entry = await runItem(network, parsed.item, timing, access);
-        entries = [entry];
-        if (entry.finalKey !== undefined && parsed.item.ok)
-          learn(cache!, shape ?? requestShape(body), entry.finalKey, parsed.item.request.method);
-      } else {
-        batch = true;
-        entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
-      }
+      batch = true;
+      entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
     }
   } catch (err) {
-    const error = toGatewayError(err);
-    if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
-    if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
-    if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - started);
-    sendError(ctx, req, res, error, null, headers);
+    answerFailure(request, err);
     return;
   }
+  answer(request, entries, batch);
+}
 
-  access?.writeHeaders(headers);
+function answerFailure(request: RpcRequestContext, err: unknown): void {
+  const { ctx, req, res, headers } = request;
+  const error = toGatewayError(err);
+  if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
+  if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
+  if (ctx.config.serverTiming)
+    headers['server-timing'] = request.timing.header(performance.now() - request.started);
+  sendError(ctx, req, res, error, null, headers);
+}
+
+function answer(request: RpcRequestContext, entries: readonly Entry[], batch: boolean): void {
+  const { ctx, req, res, headers, timing } = request;
+  request.access?.writeHeaders(headers);
   const cacheHeader = xCache(entries, batch);
   if (cacheHeader !== undefined) headers['x-cache'] = cacheHeader;
-  if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - started);
+  if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - request.started);
   if (ctx.config.exposeUpstream && timing.upstream !== undefined)
     headers['x-turnpike-upstream'] = timing.upstream;
   if (!batch) {
