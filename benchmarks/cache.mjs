@@ -36,7 +36,7 @@ import { backgroundMeter } from './lib/proc-stats.mjs';
 import { scrape, sumMetric } from './lib/prom.mjs';
 import { fmt, table } from './lib/report.mjs';
 import { medianOf } from './lib/rounds.mjs';
-import { startMemoryFloor, startTurnpike } from './lib/servers.mjs';
+import { startHttp1Shell, startMemoryFloor, startTurnpike } from './lib/servers.mjs';
 import { ensureTools } from './lib/tools.mjs';
 import { runWrk, wrkVersion } from './lib/wrk.mjs';
 import { writeWrkMixScript } from './lib/wrk-mix.mjs';
@@ -44,6 +44,7 @@ import { writeWrkMixScript } from './lib/wrk-mix.mjs';
 const quick = process.env.BENCH_QUICK === '1';
 const cfg = {
   parts: envList('BENCH_CACHE_PARTS', ['hits', 'mix']),
+  hitTargets: envList('BENCH_CACHE_HIT_TARGETS', ['direct', 'nginx', 'nginxTiny', 'floor', 'shell', 'hits']),
   rounds: Math.max(1, envNumber('BENCH_ROUNDS', quick ? 1 : 3)),
   // Closed loop (hits): wrk after a warm-up, like bench:proxy.
   seconds: envNumber('BENCH_SECONDS', quick ? 3 : 8),
@@ -86,9 +87,11 @@ const TOP_LEVEL = { cache: { redis: false } };
 const FINAL_MARGIN = DEPTH + 5;
 
 const HIT_TARGETS = {
-  direct: 'nginx stub, direct (return 200)',
-  nginx: 'nginx keep-alive proxy → stub (2 workers)',
+  direct: 'nginx stub, direct (return 200, answers the size of the hits)',
+  nginx: 'nginx keep-alive proxy → that stub (2 workers)',
+  nginxTiny: `nginx keep-alive proxy → stub of ${STUB_REPLY.length}-byte answers`,
   floor: `node:net + Map lookup from memory (${allWorkers} processes)`,
+  shell: `Turnpike's HTTP/1.1 server + Map lookup (${allWorkers} processes)`,
   hits: `Turnpike, ${allWorkers} workers, all cache hits`,
 };
 const MIX_TARGETS = {
@@ -201,11 +204,23 @@ async function hitPart({ dir, anvil, chain, maxBlock, speedProbes }) {
       `${cfg.seconds}s after ${cfg.warmupSeconds}s warm-up, ${cfg.rounds} round(s)`,
   );
 
+  // The floor answers what anvil answers, looked up by the exact request body.
+  const answers = {};
+  for (const body of bodies) answers[body] = (await post(anvil.url, body)).text;
+  const answersFile = join(dir, 'answers.json');
+  await writeFile(answersFile, JSON.stringify(answers));
+  // A proxy hop's cost grows with the bytes it relays: the baseline stub answers as many bytes as
+  // the hits do on average (the tiny stub, the former baseline, is measured alongside).
+  const stubReply = replyOfSize(meanLength(Object.values(answers)));
   const stubPort = await freePort();
-  const stub = await startNginxStub({ port: stubPort, statusPort: await freePort() });
+  const stub = await startNginxStub({ port: stubPort, statusPort: await freePort(), reply: stubReply });
   await assertJsonRpc(stub.url, 'nginx stub');
   const proxy = await startNginxProxy({ port: await freePort(), upstreamPort: stubPort });
   await assertJsonRpc(proxy.url, 'nginx proxy');
+  const tinyStubPort = await freePort();
+  const tinyStub = await startNginxStub({ port: tinyStubPort, statusPort: await freePort() });
+  const tinyProxy = await startNginxProxy({ port: await freePort(), upstreamPort: tinyStubPort });
+  await assertJsonRpc(tinyProxy.url, 'nginx proxy → tiny stub');
   const turnpike = await startTurnpike({
     dir,
     port: await freePort(),
@@ -215,28 +230,32 @@ async function hitPart({ dir, anvil, chain, maxBlock, speedProbes }) {
     extraConfig: TOP_LEVEL,
     networkConfig: { cache: CACHE_ON },
   });
-  // The floor answers what anvil answers, looked up by the exact request body.
-  const answers = {};
-  for (const body of bodies) answers[body] = (await post(anvil.url, body)).text;
-  const answersFile = join(dir, 'answers.json');
-  await writeFile(answersFile, JSON.stringify(answers));
   const floor = await startMemoryFloor({ port: await freePort(), answersFile, workers: allWorkers });
   const floorCheck = await post(floor.url, bodies[0]);
   if (floorCheck.status !== 200 || floorCheck.text !== answers[bodies[0]])
     throw new Error(`memory floor answered ${floorCheck.status} ${floorCheck.text.slice(0, 100)}`);
-  const servers = {
+  const shell = await startHttp1Shell({ port: await freePort(), answersFile, workers: allWorkers });
+  const shellCheck = await post(shell.url, bodies[0]);
+  if (shellCheck.status !== 200 || shellCheck.text !== answers[bodies[0]])
+    throw new Error(`HTTP/1.1 shell answered ${shellCheck.status} ${shellCheck.text.slice(0, 100)}`);
+  const everyServer = {
     direct: { child: stub.child, url: stub.url },
     nginx: proxy,
+    nginxTiny: tinyProxy,
     floor,
+    shell,
     hits: turnpike,
   };
+  const servers = Object.fromEntries(
+    Object.entries(everyServer).filter(([key]) => cfg.hitTargets.includes(key)),
+  );
 
-  const result = { bodies, answersFile, rounds: [], check: null };
+  const result = { bodies, answersFile, stubBytes: stubReply.length, rounds: [], check: null };
   try {
     result.check = await warmHits(turnpike, bodies, script);
     log(
       `  warm: ${result.check.hit}/${bodies.length} answered X-Cache: HIT on one connection; ` +
-        `responses ${fmt(result.check.meanBytes)} bytes on average (the stub's: ${STUB_REPLY.length})`,
+        `responses ${fmt(result.check.meanBytes)} bytes on average (the stub's: ${stubReply.length}; the tiny stub's: ${STUB_REPLY.length})`,
     );
     if (result.check.hit !== bodies.length)
       throw new Error(`after warm-up only ${result.check.hit} of ${bodies.length} were hits`);
@@ -257,8 +276,11 @@ async function hitPart({ dir, anvil, chain, maxBlock, speedProbes }) {
   } finally {
     await stopChild(turnpike.child);
     await stopChild(floor.child);
+    await stopChild(shell.child);
     await stopChild(proxy.child);
     await stopChild(stub.child);
+    await stopChild(tinyProxy.child);
+    await stopChild(tinyStub.child);
   }
   return result;
 }
@@ -267,6 +289,16 @@ async function hitPart({ dir, anvil, chain, maxBlock, speedProbes }) {
  * Warms every worker's cache (wrk over the whole set), then checks on one connection that each
  * request comes back as X-Cache: HIT with a JSON-RPC result.
  */
+function meanLength(texts) {
+  return texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0) / texts.length;
+}
+
+/** A JSON-RPC success of `bytes` bytes (at least the tiny stub's): a hex result of that length. */
+function replyOfSize(bytes) {
+  const frame = '{"jsonrpc":"2.0","id":1,"result":"0x"}'.length;
+  return `{"jsonrpc":"2.0","id":1,"result":"0x${'0'.repeat(Math.max(1, Math.round(bytes) - frame))}"}`;
+}
+
 async function warmHits(turnpike, bodies, script) {
   // One pass first, so the chain tracker has started and knows what is final.
   for (let pass = 0; pass < 3; pass++) {
@@ -565,9 +597,13 @@ function hitFigures(hits) {
   const ok = (r, k) => r[k] && !r[k].error;
   return {
     ratio: rounds.filter((r) => ok(r, 'hits') && ok(r, 'nginx')).map((r) => r.hits.rps / r.nginx.rps),
+    tinyRatio: rounds
+      .filter((r) => ok(r, 'hits') && ok(r, 'nginxTiny'))
+      .map((r) => r.hits.rps / r.nginxTiny.rps),
     floorRatio: rounds.filter((r) => ok(r, 'floor') && ok(r, 'nginx')).map((r) => r.floor.rps / r.nginx.rps),
     hitsOverFloor: rounds.filter((r) => ok(r, 'hits') && ok(r, 'floor')).map((r) => r.hits.rps / r.floor.rps),
     floorCpu: rounds.filter((r) => ok(r, 'floor')).map((r) => r.floor.cpuUsPerRequest),
+    shellCpu: rounds.filter((r) => ok(r, 'shell')).map((r) => r.shell.cpuUsPerRequest),
     directRatio: rounds.filter((r) => ok(r, 'hits') && ok(r, 'direct')).map((r) => r.hits.rps / r.direct.rps),
     cpu: rounds.filter((r) => ok(r, 'hits')).map((r) => r.hits.cpuUsPerRequest),
     nginxCpu: rounds.filter((r) => ok(r, 'nginx')).map((r) => r.nginx.cpuUsPerRequest),
@@ -620,7 +656,8 @@ function printReport(out) {
       `\nHit throughput: closed loop (wrk ${cfg.wrkThreads}×${cfg.wrkConnections}, ${cfg.seconds}s), ` +
         `${out.hits.bodies.length} rotating requests; per round RPS @ CPU µs/req`,
     );
-    const rows = Object.entries(HIT_TARGETS).map(([key, label]) => {
+    const measured = Object.entries(HIT_TARGETS).filter(([key]) => rounds.some((r) => r[key] !== undefined));
+    const rows = measured.map(([key, label]) => {
       const runs = rounds.map((r) => r[key]).filter((r) => r && !r.error);
       return [
         label,
@@ -656,11 +693,11 @@ function printReport(out) {
     );
     const h = hitFigures(out.hits);
     console.log(
-      `Per round: hits ÷ nginx proxy ${list(h.ratio, 2)}; hits ÷ direct stub ${list(h.directRatio, 2)}`,
+      `Per round: hits ÷ nginx proxy ${list(h.ratio, 2)} (÷ the proxy of tiny answers ${list(h.tinyRatio, 2)}); hits ÷ direct stub ${list(h.directRatio, 2)}`,
     );
     console.log(
       `           floor ÷ nginx proxy ${list(h.floorRatio, 2)}; hits ÷ floor ${list(h.hitsOverFloor, 2)}; ` +
-        `floor CPU/req ${list(h.floorCpu, 1)} µs`,
+        `floor CPU/req ${list(h.floorCpu, 1)} µs; HTTP/1.1 shell CPU/req ${list(h.shellCpu, 1)} µs`,
     );
     const counters = rounds.map((r) => r.hits?.counters).filter(Boolean);
     console.log(
@@ -675,7 +712,7 @@ function printReport(out) {
       )} (head polls alone: ≈ ${fmt((allWorkers * cfg.seconds * 1000) / 2_000)} per run, ${allWorkers} trackers every 2 s)`,
     );
     console.log(
-      `Mean response: ${fmt(out.hits.check.meanBytes)} bytes from Turnpike, ${STUB_REPLY.length} bytes from the stub`,
+      `Mean response: ${fmt(out.hits.check.meanBytes)} bytes from Turnpike, ${fmt(out.hits.stubBytes)} bytes from the stub, ${STUB_REPLY.length} from the tiny stub`,
     );
   }
   if (out.mix?.rounds?.length) {

@@ -66,16 +66,18 @@ async function waitForHttp(url, child, timeoutMs = 10_000) {
 }
 
 /**
- * The fast upstream: a fixed JSON-RPC reply via `return 200`, plus stub_status on a second port
- * so a run can count how many requests actually reached the upstream.
+ * The fast upstream: a fixed JSON-RPC reply via `return 200` (`reply`, default STUB_REPLY; no
+ * single quotes), plus stub_status on a second port so a run can count how many requests
+ * actually reached the upstream.
  */
-export async function startNginxStub({ port, statusPort, workers = 2 }) {
+export async function startNginxStub({ port, statusPort, workers = 2, reply = STUB_REPLY }) {
+  if (reply.includes("'")) throw new Error('the stub reply cannot contain a single quote');
   const body = `
   server {
     listen 127.0.0.1:${port} backlog=4096;
     location / {
       default_type application/json;
-      return 200 '${STUB_REPLY}';
+      return 200 '${reply}';
     }
   }
   server {

@@ -8,8 +8,8 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { anvilBinary, rpc, rpcBatch } from './chain-payloads.mjs';
 import { startChild } from './children.mjs';
 import { freePort } from './ports.mjs';
-import { REPO_ROOT } from './servers.mjs';
 import { recipientOf, transferKey } from './relayer-transfers.mjs';
+import { REPO_ROOT } from './servers.mjs';
 
 import { summarize } from './stats.mjs';
 
@@ -33,7 +33,16 @@ const hex = (n) => `0x${BigInt(n).toString(16)}`;
  */
 export async function startBenchAnvil({ gasLimit, extraArgs = anvilArgsFromEnv() }) {
   const port = await freePort();
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--silent', '--gas-limit', String(gasLimit), ...extraArgs];
+  const args = [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--silent',
+    '--gas-limit',
+    String(gasLimit),
+    ...extraArgs,
+  ];
   const child = await startChild('anvil', anvilBinary(), args, { ready: null });
   const url = `http://127.0.0.1:${port}/`;
   const deadline = Date.now() + 15_000;

@@ -22,7 +22,9 @@ export function recipientOf(tag, n, mode) {
  * round (n ÷ REUSED_RECIPIENTS), so no two transfers of a run share recipient and amount.
  */
 export function amountOf(n, base, mode) {
-  return mode === 'reused' ? (BigInt(base) + BigInt(Math.floor(n / REUSED_RECIPIENTS))).toString() : String(base);
+  return mode === 'reused'
+    ? (BigInt(base) + BigInt(Math.floor(n / REUSED_RECIPIENTS))).toString()
+    : String(base);
 }
 
 /** How the on-chain audit names one transfer. */

@@ -11,6 +11,7 @@ const EXPRESS_PROXY = fileURLToPath(new URL('../servers/express-proxy.mjs', impo
 const NODE_UNDICI_PROXY = fileURLToPath(new URL('../servers/node-undici-proxy.mjs', import.meta.url));
 const FLAPPING_STUB = fileURLToPath(new URL('../servers/flapping-stub.mjs', import.meta.url));
 const MEMORY_FLOOR = fileURLToPath(new URL('../servers/memory-floor.mjs', import.meta.url));
+const HTTP1_SHELL = fileURLToPath(new URL('../servers/http1-shell.mjs', import.meta.url));
 const TURNPIKE_BIN = join(REPO_ROOT, 'bin/turnpike.js');
 const TURNPIKE_DIST = join(REPO_ROOT, 'dist/cli/main.js');
 const READY = /ready (http:\/\/\S+)/;
@@ -43,6 +44,19 @@ export async function startMemoryFloor({ port, answersFile, workers }) {
     process.execPath,
     [MEMORY_FLOOR, String(port), answersFile, String(workers)],
     { ready: READY },
+  );
+  return { child, url: `http://127.0.0.1:${port}/` };
+}
+
+/** Turnpike's HTTP/1.1 server answering from the same Map as the floor (needs `npm run build`). */
+export async function startHttp1Shell({ port, answersFile, workers }) {
+  const child = await startChild(
+    'http1-shell',
+    process.execPath,
+    [HTTP1_SHELL, String(port), answersFile, String(workers)],
+    {
+      ready: READY,
+    },
   );
   return { child, url: `http://127.0.0.1:${port}/` };
 }
