@@ -1,7 +1,8 @@
 /**
  * The engine and reconciler under real faults on anvil: a stuck transaction gets a fee bump, a
  * nonce taken by another transaction sends its batch again, bytes no node will take are
- * replaced by a no-op, and an upstream failing mid-run loses and doubles nothing. Every case
+ * replaced by a no-op, a reorg before `confirmations` sends a transfer again, and an upstream
+ * failing mid-run loses and doubles nothing. Every case
  * ends with the recipient's on-chain balance equal to what was requested, exactly once.
  */
 import { privateKeyToAccount } from 'viem/accounts';
@@ -88,6 +89,44 @@ describe('relayer engine under faults (anvil, SQLite)', () => {
     expect(atNonce.filter((row) => row.state === 'confirmed')).toHaveLength(1);
     expect(atNonce.find((row) => row.state === 'confirmed')?.hash).toBe(transfer.txHash);
   }, 60_000);
+
+  it('settles only `confirmations` blocks deep; a reorg before then puts the transfer back in flight, and it lands once', async () => {
+    fixture = await startRelayerFixture({
+      dialect: 'sqlite',
+      keys: 1,
+      relayer: { confirmations: 3, pollMs: 100, reconcileMs: 300, stuckAfterMs: 1_000 },
+    });
+    await stopMining(fixture);
+    const url = fixture.anvil.url;
+    const to = randomAddress();
+    const id = await postOne(fixture, to, 555n, 'deep-1');
+    const ours = await until('our attempt submitted', async () =>
+      (await attempts(fixture as RelayerFixture)).find((row) => row.state === 'submitted'),
+    );
+    await rpc(url, 'evm_mine', []);
+    await rpc(url, 'evm_mine', []);
+    const mined = await rpc(url, 'eth_getTransactionReceipt', [ours.hash]);
+    expect(mined?.status).toBe('0x1');
+    // Two blocks deep is not three: polled over and over, the transfer stays unconfirmed.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await fixture.get(`/v1/transfers/${id}`)).body.status).toBe('submitted');
+    expect(await fixture.balanceOf(to)).toBe(555n);
+
+    // Both blocks are replaced by empty ones: the transfer is no longer on chain.
+    await rpc(url, 'anvil_reorg', [2, []]);
+    expect(await rpc(url, 'eth_getTransactionReceipt', [ours.hash])).toBeNull();
+    expect(await fixture.balanceOf(to)).toBe(0n);
+    await rpc(url, 'evm_setIntervalMining', [1]);
+    const transfer = await confirmed(fixture, id, 45_000);
+    const head = Number.parseInt(await rpc(url, 'eth_blockNumber', []), 16);
+    expect(head - transfer.blockNumber + 1).toBeGreaterThanOrEqual(3);
+    const receipt = await rpc(url, 'eth_getTransactionReceipt', [transfer.txHash]);
+    expect(Number.parseInt(receipt.blockNumber, 16)).toBe(transfer.blockNumber);
+    expect(Number.parseInt(mined.blockNumber, 16)).toBeLessThanOrEqual(transfer.blockNumber);
+    expect(await fixture.balanceOf(to)).toBe(555n);
+    const atNonce = (await attempts(fixture)).filter((row) => row.nonce === ours.nonce);
+    expect(atNonce.filter((row) => row.state === 'confirmed')).toHaveLength(1);
+  }, 90_000);
 
   it('a nonce taken by another transaction sends the batch again at a later nonce, exactly once', async () => {
     fixture = await startRelayerFixture({

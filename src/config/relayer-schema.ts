@@ -71,6 +71,12 @@ export const relayerSchema = z
     leaseMs: positiveInt.default(15_000),
     /** How often the reconciler compares each key's chain nonce and receipts with the store. */
     reconcileMs: positiveInt.default(30_000),
+    /**
+     * Blocks, the one holding the transaction included, before its transfers count as confirmed.
+     * Until then a reorg that drops the transaction puts it back in flight: the same signed bytes
+     * (or a fee bump of them at the same nonce) go out again, so it still lands exactly once.
+     */
+    confirmations: positiveInt.default(1),
     /** A transaction not mined after this long is re-signed at the same nonce with higher fees. */
     stuckAfterMs: positiveInt.default(30_000),
     /** Fee increase of a replacement, in percent (nodes require at least 10). */

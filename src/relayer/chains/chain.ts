@@ -43,6 +43,15 @@ export interface ReceiptInfo {
   readonly blockHash: string;
 }
 
+/**
+ * Whether a receipt is buried under enough blocks to settle: `confirmations` counts the block
+ * holding the transaction, so 1 settles at once. `head` is needed only above 1.
+ */
+export function deepEnough(receipt: ReceiptInfo, head: number | undefined, confirmations: number): boolean {
+  if (confirmations <= 1) return true;
+  return head !== undefined && head - receipt.blockNumber + 1 >= confirmations;
+}
+
 export interface RelayerChain {
   /** Lowercase canonical form of a recipient or token address, or undefined when invalid. */
   parseAddress(text: string): string | undefined;
@@ -71,6 +80,8 @@ export interface RelayerChain {
   /** A transaction that does nothing (0 value to itself), to fill a nonce gap. */
   signNoop(signer: string, nonce: number, fees: FeeQuote): Promise<SignedTransaction>;
   broadcast(raw: string): Promise<BroadcastResult>;
+  /** Number of the chain's newest block. */
+  headNumber(): Promise<number>;
   /** Receipts for the given hashes (absent: not mined yet); one JSON-RPC batch where possible. */
   receipts(hashes: readonly string[]): Promise<Map<string, ReceiptInfo>>;
   /** Largest number of transfers one batch transaction may carry under the gas cap. */

@@ -10,6 +10,8 @@ export interface EngineSettings {
   readonly leaseMs: number;
   readonly reconcileMs: number;
   readonly stuckAfterMs: number;
+  /** `relayer.confirmations`: blocks (its own included) before a mined transaction settles. */
+  readonly confirmations: number;
   readonly feeBumpPercent: number;
   /** How long a key waits after a pre-flight check said it cannot pay (balance, allowance). */
   readonly holdMs: number;
@@ -30,6 +32,7 @@ export function engineSettings(config: RelayerConfig, batchCap: number): EngineS
     leaseMs: config.leaseMs,
     reconcileMs: config.reconcileMs,
     stuckAfterMs: config.stuckAfterMs,
+    confirmations: config.confirmations,
     feeBumpPercent: config.feeBumpPercent,
     holdMs: 5_000,
     dropAfterMs: Math.max(5_000, 4 * config.pollMs),

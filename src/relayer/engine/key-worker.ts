@@ -6,7 +6,7 @@
  * (reconcile.ts), run when the lease is taken and every `reconcileMs`.
  */
 import type { Logger } from '../../logging/logger.js';
-import type { RelayerChain } from '../chains/chain.js';
+import { deepEnough, type ReceiptInfo, type RelayerChain } from '../chains/chain.js';
 import type { Attempt, Batch, KeyLease } from '../model.js';
 import type { RelayerStore, SettledTransfers } from '../relayer-store.js';
 import type { EngineSettings } from './engine-settings.js';
@@ -223,21 +223,38 @@ export class KeyWorker {
     return result.kind;
   }
 
-  /** Receipts of every open transaction; settles the mined ones and bumps the stuck ones. */
+  /**
+   * Receipts of every open transaction; settles the mined ones that are deep enough
+   * (`confirmations`) and bumps the stuck ones. A mined one waiting for depth is not stuck; if a
+   * reorg drops it, it has no receipt again and is rebroadcast or bumped like any other.
+   */
   async pollReceipts(): Promise<void> {
     const attempts = this.open.all();
     if (attempts.length === 0) return;
-    const receipts = await this.deps.chain.receipts(attempts.map((attempt) => attempt.hash));
+    const { receipts, head } = await this.minedState(attempts);
     const now = Date.now();
     for (const group of this.open.groups()) {
       const mined = group.attempts.find((attempt) => receipts.has(attempt.hash));
       if (mined !== undefined) {
-        await this.settle(mined, receipts.get(mined.hash) as NonNullable<ReturnType<typeof receipts.get>>);
+        const receipt = receipts.get(mined.hash)!;
+        if (deepEnough(receipt, head, this.deps.settings.confirmations)) await this.settle(mined, receipt);
         continue;
       }
       const since = group.newest.submittedAt ?? group.newest.createdAt;
       if (now - since >= this.deps.settings.stuckAfterMs) await this.bump(group.newest);
     }
+  }
+
+  /** Receipts of `attempts`, and the chain's head when settling waits for confirmations. */
+  async minedState(
+    attempts: readonly Attempt[],
+  ): Promise<{ receipts: Map<string, ReceiptInfo>; head: number | undefined }> {
+    const { chain, settings } = this.deps;
+    const [receipts, head] = await Promise.all([
+      chain.receipts(attempts.map((attempt) => attempt.hash)),
+      settings.confirmations > 1 ? chain.headNumber() : undefined,
+    ]);
+    return { receipts, head };
   }
 
   async settle(

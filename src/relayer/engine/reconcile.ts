@@ -5,14 +5,15 @@
  *
  *  - nonce: the store's next nonce rises to the chain's pending nonce when something else used
  *    the key; it never falls (that would sign a second transaction at a used nonce);
- *  - a receipt for any attempt at a nonce settles it (confirmed, or reverted and bisected);
+ *  - a receipt for any attempt at a nonce settles it (confirmed, or reverted and bisected) once
+ *    it is `confirmations` blocks deep; until then it is left to the receipt poll;
  *  - a nonce the chain has passed with no receipt for any of our attempts (seen so for
  *    `dropAfterMs`) was taken by another transaction: its batch goes back to the queue;
  *  - otherwise the stored bytes are broadcast again (never re-signed), and a nonce whose
  *    bytes nodes keep refusing is filled with a no-op so the key's later nonces can move.
  */
 import type { Logger } from '../../logging/logger.js';
-import type { RelayerChain } from '../chains/chain.js';
+import { deepEnough, type ReceiptInfo, type RelayerChain } from '../chains/chain.js';
 import type { Attempt, Batch, KeyLease } from '../model.js';
 import type { RelayerStore } from '../relayer-store.js';
 import type { EngineSettings } from './engine-settings.js';
@@ -37,10 +38,10 @@ export interface ReconciledKey {
     readonly settings: EngineSettings;
   };
   broadcast(attempt: Attempt): Promise<'accepted' | 'nonce-too-low' | 'rejected'>;
-  settle(
-    attempt: Attempt,
-    receipt: { status: 'success' | 'reverted'; blockNumber: number; blockHash: string },
-  ): Promise<void>;
+  minedState(
+    attempts: readonly Attempt[],
+  ): Promise<{ receipts: Map<string, ReceiptInfo>; head: number | undefined }>;
+  settle(attempt: Attempt, receipt: ReceiptInfo): Promise<void>;
   forget(attempt: Attempt): void;
 }
 
@@ -74,7 +75,7 @@ export async function reconcileKey(worker: ReconciledKey): Promise<void> {
   }
 
   if (open.length === 0) return;
-  const receipts = await chain.receipts(open.map((attempt) => attempt.hash));
+  const { receipts, head } = await worker.minedState(open);
   const passed = mapFor(passedSince, worker);
   const refused = mapFor(refusals, worker);
   const now = Date.now();
@@ -82,7 +83,8 @@ export async function reconcileKey(worker: ReconciledKey): Promise<void> {
     const mined = group.attempts.find((attempt) => receipts.has(attempt.hash));
     if (mined !== undefined) {
       const receipt = receipts.get(mined.hash);
-      if (receipt === undefined) continue;
+      // Mined but not yet deep enough: the receipt poll settles it later (or a reorg drops it).
+      if (receipt === undefined || !deepEnough(receipt, head, settings.confirmations)) continue;
       await worker.settle(mined, receipt);
       stats.reconcilerActions[receipt.status === 'success' ? 'confirmed' : 'failed']++;
       passed.delete(group.nonce);

@@ -217,6 +217,10 @@ export class EvmChain implements RelayerChain {
   }
 
   /** One call per hash, all at once: RpcCall carries single calls, and the pipeline balances them. */
+  async headNumber(): Promise<number> {
+    return Number(quantity(await this.rpc('eth_blockNumber', []), 'blockNumber'));
+  }
+
   async receipts(hashes: readonly string[]): Promise<Map<string, ReceiptInfo>> {
     const answers = await Promise.all(hashes.map((hash) => this.rpc('eth_getTransactionReceipt', [hash])));
     const found = new Map<string, ReceiptInfo>();
