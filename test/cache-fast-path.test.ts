@@ -129,7 +129,9 @@ describe('known-shape fast path', () => {
       expect(fast.xCache).toBe('HIT');
       expect(fast.text, id).toBe(usual.text);
       expect(fast.text.startsWith(`{"jsonrpc":"2.0","id":${id},"result":{`)).toBe(true);
-      expect(fast.serverTiming).toMatch(/cache;dur=/);
+      // No parse, select or upstream stage happened on the fast path, and none is reported.
+      expect(fast.serverTiming).toMatch(/^read;dur=\d+\.\d{3}, cache;dur=\d+\.\d{3}, total;dur=\d+\.\d{3}$/);
+      expect(usual.serverTiming).toMatch(/parse;dur=.*cache;dur=.*upstream;dur=/);
     }
     expect(
       JSON.parse((await post(openUrl, body('1', 'eth_getBlockByNumber', params, ' '))).text).result,

@@ -151,6 +151,7 @@ function answerPlain(request: RpcRequestContext, body: Buffer): Promise<void> | 
   const known = shape === undefined ? undefined : cache!.knownShape(shape.key);
   const value = known === undefined ? undefined : cache!.peekKnown(known);
   if (value === undefined) return usualPath(request, body, shape, parsedAt);
+  timing.knownHit = true;
   const entry = runKnown(network, cache!, known!, value, shape!, timing, access, parsedAt);
   if (entry instanceof Promise)
     return entry.then(

@@ -13,6 +13,16 @@ describe('StageTiming.header', () => {
     );
   });
 
+  it('names only read, auth, cache and total for a known-shape hit (it had no other stage)', () => {
+    const timing = new StageTiming();
+    timing.knownHit = true;
+    timing.readMs = 0.012;
+    timing.cacheMs = 0.0031;
+    expect(timing.header(0.03)).toBe('read;dur=0.012, cache;dur=0.003, total;dur=0.030');
+    timing.authMs = 0.5;
+    expect(timing.header(0.53)).toBe('read;dur=0.012, auth;dur=0.500, cache;dur=0.003, total;dur=0.530');
+  });
+
   it('keeps a negative or non-finite duration readable instead of garbling it', () => {
     const timing = new StageTiming();
     timing.readMs = -0.25;
