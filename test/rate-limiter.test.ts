@@ -11,7 +11,7 @@ import { LeasedRateLimiter } from '../src/ratelimit/leased-limiter.js';
 import type { RateDecision, RateLimiter, RateRule } from '../src/ratelimit/limiter.js';
 import { MemoryRateLimiter } from '../src/ratelimit/memory-limiter.js';
 import { RedisRateLimiter } from '../src/ratelimit/redis-limiter.js';
-import { connectRedis, type RedisClient } from '../src/store/redis.js';
+import { connectRedis, type RedisClient, type RedisConnectOptions } from '../src/store/redis.js';
 import { describeRateLimiter } from './conformance/rate-limiter.suite.js';
 import { REDIS_URL, randomName } from './support/databases.js';
 import { getFreePort } from './support/free-port.js';
@@ -20,8 +20,8 @@ import { getFreePort } from './support/free-port.js';
 const PREFIX = `${randomName('tp_rl_test_')}:`;
 
 /** connectRedis fails fast while connecting, so wait until the link is up. */
-async function connectReady(url = REDIS_URL): Promise<RedisClient> {
-  const client = connectRedis(url);
+async function connectReady(url = REDIS_URL, options: RedisConnectOptions = {}): Promise<RedisClient> {
+  const client = connectRedis(url, options);
   if (client.status !== 'ready') await once(client, 'ready');
   return client;
 }
@@ -42,10 +42,17 @@ describeRateLimiter('memory', async () => {
   return { limiter, close: () => limiter.close() };
 });
 
+// As on the cluster: a generous command timeout, failures reported; Redis down has its own tests.
 describeRateLimiter('redis', async () => {
-  const client = await connectReady();
-  const limiter = new RedisRateLimiter({ client, prefix: PREFIX, failure: 'closed' });
-  return { limiter, close: async () => void client.disconnect() };
+  const client = await connectReady(REDIS_URL, { commandTimeoutMs: 5_000 });
+  const failures: unknown[] = [];
+  const limiter = new RedisRateLimiter({
+    client,
+    prefix: PREFIX,
+    failure: 'closed',
+    onFailure: (err) => failures.push(err),
+  });
+  return { limiter, failures, close: async () => void client.disconnect() };
 });
 
 /** Three workers taking turns, leasing over an async hop, as under node:cluster. */

@@ -9,6 +9,11 @@ import type { RateDecision, RateLimiter, RateRule } from '../../src/ratelimit/li
 export interface RateLimiterFixture {
   limiter: RateLimiter;
   close(): Promise<void>;
+  /**
+   * What the limiter reported to its `onFailure` (a Redis error or timeout, answered with the
+   * fail-closed refusal): none is expected here, and one fails the case with its cause.
+   */
+  failures?: readonly unknown[];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,7 +28,9 @@ export function describeRateLimiter(name: string, create: () => Promise<RateLimi
       prefix = randomBytes(4).toString('hex');
     });
     afterEach(async () => {
+      const failures = fixture.failures ?? [];
       await fixture.close();
+      expect(failures.map(String), 'the limiter reported a backend failure').toEqual([]);
     });
 
     const take = (key: string, rule: RateRule, cost?: number): Promise<RateDecision> =>
