@@ -93,8 +93,7 @@ export function handleRpc(
       if (found instanceof GatewayError) throw found;
       request.access = found;
     }
-    if (req.headers['content-encoding'] !== undefined) return readBody(request);
-    return answerPlain(request, req.body);
+    return withBody(request);
   } catch (err) {
     answerFailure(request, err);
     return undefined;
@@ -123,11 +122,16 @@ async function authenticated(
     request.timing.authMs = performance.now() - authStarted;
     if (settled instanceof GatewayError) throw settled;
     request.access = settled;
-    if (request.req.headers['content-encoding'] !== undefined) return await readBody(request);
-    await answerPlain(request, request.req.body);
+    await withBody(request);
   } catch (err) {
     answerFailure(request, err);
   }
+}
+
+/** Past authentication: the body as sent, or decoded first. */
+function withBody(request: RpcRequestContext): Promise<void> | undefined {
+  const { req } = request;
+  return req.headers['content-encoding'] === undefined ? answerPlain(request, req.body) : readBody(request);
 }
 
 async function readBody(request: RpcRequestContext): Promise<void> {
