@@ -1,7 +1,8 @@
 /**
  * One client connection: parses requests, hands them to the handler one at a time (pipelined
- * requests wait their turn, so responses go out in order), writes each response in one go,
- * and enforces the header, request and keep-alive timeouts when the server sweeps.
+ * requests wait their turn, so responses go out in order), writes each response in one go (at
+ * the end of the event loop's batch, write-batch.ts), and enforces the header, request and
+ * keep-alive timeouts when the server sweeps.
  */
 import type { Socket } from 'node:net';
 import type { GatewayError } from '../../errors/gateway-error.js';
@@ -12,6 +13,7 @@ import { requestTimeout } from './errors.js';
 import type { ExchangeHandler, ResponseBody, ResponseHeaders, ResponseWriter } from './exchange.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
 import { responseBody, serializeHead, writeResponse } from './response-bytes.js';
+import { holdUntilBatchEnd } from './write-batch.js';
 
 /** Pipelined requests held before the connection stops reading. */
 const MAX_QUEUED = 16;
@@ -204,6 +206,7 @@ export class Http1Connection {
       minorVersion: request.minorVersion,
       date: this.host.date,
     });
+    holdUntilBatchEnd(this.socket);
     const flushed = writeResponse(this.socket, head, request.method === 'HEAD' ? undefined : bytes);
     // The exact time, not the sweep's coarse clock: the idle timeout must never fire early.
     this.lastActive = performance.now();

@@ -1,0 +1,77 @@
+import net from 'node:net';
+import { setImmediate as nextCheck } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { holdUntilBatchEnd } from './write-batch.js';
+
+const servers: net.Server[] = [];
+const sockets: net.Socket[] = [];
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** `count` client sockets connected to a loopback server that collects what each receives. */
+async function connectedPairs(count: number): Promise<{ clients: net.Socket[]; received: () => number }> {
+  let bytes = 0;
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('data', (chunk) => {
+      bytes += chunk.length;
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const clients = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1', () => resolve(socket));
+          sockets.push(socket);
+        }),
+    ),
+  );
+  return { clients, received: () => bytes };
+}
+
+describe('holdUntilBatchEnd', () => {
+  it('holds what is written until the check phase, then sends it', async () => {
+    const { clients, received } = await connectedPairs(1);
+    const socket = clients[0]!;
+    holdUntilBatchEnd(socket);
+    socket.write('first ');
+    holdUntilBatchEnd(socket);
+    socket.write('second');
+    expect(socket.writableLength).toBe(12);
+    await nextCheck();
+    expect(socket.writableCorked).toBe(0);
+    expect(socket.writableLength).toBe(0);
+    await expect.poll(received).toBe(12);
+  });
+
+  it('flushes the held sockets once 32 wait, before holding the next', async () => {
+    const { clients, received } = await connectedPairs(33);
+    for (const socket of clients) {
+      holdUntilBatchEnd(socket);
+      socket.write('x');
+    }
+    expect(clients.slice(0, 32).every((socket) => socket.writableCorked === 0)).toBe(true);
+    expect(clients[32]!.writableCorked).toBe(1);
+    await nextCheck();
+    expect(clients[32]!.writableCorked).toBe(0);
+    await expect.poll(received).toBe(33);
+  });
+
+  it('lets a held socket that is destroyed go without failing the flush', async () => {
+    const { clients, received } = await connectedPairs(2);
+    for (const socket of clients) {
+      holdUntilBatchEnd(socket);
+      socket.write('y');
+    }
+    clients[0]!.destroy();
+    await nextCheck();
+    await expect.poll(received).toBe(1);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Responses written while the event loop handles one batch of ready sockets go out together at
+ * the end of that batch (the loop's check phase), one write per socket, instead of one by one
+ * between reads. Under load a client then wakes once for many responses rather than once per
+ * response; on the 2-core bench machine that cut kernel CPU per cache hit from ≈ 11 to ≈ 8.5 µs
+ * (docs/benchmarks.md, "Cache"). When idle a batch holds one response and the cost is one
+ * setImmediate. At most MAX_HELD sockets wait, which bounds the delay one response can get.
+ */
+import type { Socket } from 'node:net';
+
+const MAX_HELD = 32;
+
+const held: Socket[] = [];
+let flushScheduled = false;
+
+/** Corks `socket` until the end of the current batch; call before writing a response to it. */
+export function holdUntilBatchEnd(socket: Socket): void {
+  if (socket.writableCorked === 0) {
+    if (held.length >= MAX_HELD) flushHeld();
+    socket.cork();
+    held.push(socket);
+  }
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushAtBatchEnd);
+  }
+}
+
+function flushAtBatchEnd(): void {
+  flushScheduled = false;
+  flushHeld();
+}
+
+/** Uncorks every held socket (a destroyed one drops its bytes, as it would have anyway). */
+function flushHeld(): void {
+  for (let i = 0; i < held.length; i++) held[i]!.uncork();
+  held.length = 0;
+}
