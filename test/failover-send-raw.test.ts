@@ -123,7 +123,8 @@ describe('eth_sendRawTransaction under retry', () => {
     // before claiming success; if the retry wins the race with automine, anvil answers "already
     // imported" and no lookup is needed. Either way: at most one lookup, and success above.
     expect(second.stats.byMethod.get('eth_getTransactionByHash') ?? 0).toBeLessThanOrEqual(1);
-    expect(await nonceOf(node, SENDER.address)).toBe(nonce + 1);
+    // "already imported" means the pool has it and automine is still mining it: wait for it.
+    await expect.poll(() => nonceOf(node, SENDER.address)).toBe(nonce + 1);
     const receipt = await receiptOf<{ status: string }>(node, keccak256(raw));
     expect(receipt?.status).toBe('0x1');
   });
