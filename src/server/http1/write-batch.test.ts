@@ -64,6 +64,22 @@ describe('holdUntilBatchEnd', () => {
     await expect.poll(received).toBe(33);
   });
 
+  it('flushes what has waited over 1 ms before holding the next answer', async () => {
+    const { clients, received } = await connectedPairs(2);
+    const [early, late] = clients as [net.Socket, net.Socket];
+    holdUntilBatchEnd(early);
+    early.write('early');
+    const started = performance.now();
+    while (performance.now() - started < 2); // a slow handler in the same batch
+    expect(early.writableCorked).toBe(1);
+    holdUntilBatchEnd(late);
+    late.write('late');
+    expect(early.writableCorked).toBe(0);
+    expect(late.writableCorked).toBe(1);
+    await nextCheck();
+    await expect.poll(received).toBe(9);
+  });
+
   it('lets a held socket that is destroyed go without failing the flush', async () => {
     const { clients, received } = await connectedPairs(2);
     for (const socket of clients) {
