@@ -160,6 +160,33 @@ describe('RequestParser: connection semantics', () => {
     });
   });
 
+  it('gives every request its own method, target and values, however alike the ones before', () => {
+    // Repeated values reuse the previous request's strings (head.ts): only equal bytes may.
+    const request = (method: string, target: string, host: string, type: string) =>
+      `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${type}\r\nContent-Length: 0\r\n\r\n`;
+    const requests = parse([
+      request('POST', '/eth/key-a', 'a.example', 'application/json'),
+      request('POST', '/eth/key-a', 'a.example', 'application/json'),
+      request('PUT', '/eth/key-b', 'b.example', 'application/jsoN'),
+      request('PROPFIND', '/eth/key-b', 'b.exampl\xe9', 'text/plain'),
+      request('post', '/eth/key-a', 'a.example', 'application/json'),
+    ]);
+    expect(requests.map((r) => [r.method, r.url, r.headers.host, r.headers['content-type']])).toEqual([
+      ['POST', '/eth/key-a', 'a.example', 'application/json'],
+      ['POST', '/eth/key-a', 'a.example', 'application/json'],
+      ['PUT', '/eth/key-b', 'b.example', 'application/jsoN'],
+      ['PROPFIND', '/eth/key-b', 'b.exampl\xe9', 'text/plain'],
+      ['post', '/eth/key-a', 'a.example', 'application/json'],
+    ]);
+  });
+
+  it('reads Content-Length as 1 to 15 decimal digits and nothing else', () => {
+    const withLength = (value: string) => `POST / HTTP/1.1\r\nHost: h\r\nContent-Length: ${value}\r\n\r\n`;
+    expect(parse([`${withLength('0003')}abc`])[0]!.body.toString()).toBe('abc');
+    for (const value of ['', '-1', '+3', '3a', '0x10', '1e3', '١', '1234567890123456'])
+      expect(parseError([withLength(value)]), value).toMatchObject(malformed);
+  });
+
   it('stores a header named like an Object.prototype member as sent', () => {
     const [request] = parse(['GET / HTTP/1.1\r\nHost: a\r\nConstructor: x\r\n\r\n']);
     expect(request!.headers.constructor).toBe('x');
