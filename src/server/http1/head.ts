@@ -21,24 +21,16 @@ export interface RequestHead {
 const TOKEN = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
   TOKEN[c.charCodeAt(0)] = 1;
+const DIGITS = /^\d{1,15}$/;
 const CR = 0x0d;
 const LF = 0x0a;
 const SPACE = 0x20;
 const TAB = 0x09;
 const COLON = 0x3a;
-const HTTP_1 = ' HTTP/1.';
+const HTTP_1 = Buffer.from(' HTTP/1.');
 
-/**
- * Field names clients send on nearly every request: matched by bytes, no string built. Each keeps
- * the last value it was sent with, so a client that repeats its headers (every keep-alive client
- * does) gets that string back instead of a new one: decoding a slice is a native call that cost
- * more than the rest of the field's parsing. Only bytes equal to the kept string reuse it.
- */
-class CommonField {
-  last = '';
-  constructor(readonly name: string) {}
-}
-const COMMON_FIELDS = new Map<number, CommonField[]>();
+/** Field names clients send on nearly every request: matched by bytes, no string built. */
+const COMMON_NAMES = new Map<number, string[]>();
 for (const name of [
   'host',
   'content-type',
@@ -57,14 +49,10 @@ for (const name of [
   'x-forwarded-for',
   'target-service-id',
 ]) {
-  const list = COMMON_FIELDS.get(name.length) ?? [];
-  list.push(new CommonField(name));
-  COMMON_FIELDS.set(name.length, list);
+  const list = COMMON_NAMES.get(name.length) ?? [];
+  list.push(name);
+  COMMON_NAMES.set(name.length, list);
 }
-/** Methods matched by bytes (case-sensitive, RFC 9110 §9.1); others get a new string. */
-const KNOWN_METHODS = ['POST', 'GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH'];
-/** The request target of the last request: most clients send one path again and again. */
-let lastTarget = '';
 
 /**
  * Parses the head in `buf` from `start` to `end` (without its final CRLFCRLF), straight from the
@@ -76,13 +64,14 @@ export function parseHead(buf: Buffer, start: number, end: number, maxBodyBytes:
   let i = start;
   while (i < end && TOKEN[buf[i]!] === 1) i++;
   if (i === start || i === end || buf[i] !== SPACE) throw malformed('invalid request line');
-  const method = methodName(buf, start, i);
+  const method = buf.toString('latin1', start, i);
   const targetStart = ++i;
   // Visible ASCII and obs-text: no controls, no spaces, no DEL.
   while (i < end && buf[i]! > SPACE && buf[i] !== 0x7f) i++;
   const targetEnd = i;
   if (targetEnd === targetStart || end - i < HTTP_1.length + 1) throw malformed('invalid request line');
-  if (!sameBytes(buf, i, HTTP_1)) throw malformed('invalid request line');
+  if (buf.compare(HTTP_1, 0, HTTP_1.length, i, i + HTTP_1.length) !== 0)
+    throw malformed('invalid request line');
   i += HTTP_1.length;
   const version = buf[i++];
   if (version !== 0x30 && version !== 0x31) throw malformed('invalid request line');
@@ -93,7 +82,7 @@ export function parseHead(buf: Buffer, start: number, end: number, maxBodyBytes:
   if (minorVersion === 1 && headers.host === undefined) throw malformed('missing Host header');
   return {
     method,
-    url: requestTarget(buf, targetStart, targetEnd),
+    url: buf.toString('latin1', targetStart, targetEnd),
     minorVersion,
     headers,
     contentLength: bodyLength(headers, minorVersion, maxBodyBytes),
@@ -128,13 +117,9 @@ function addField(headers: Record<string, string>, buf: Buffer, start: number, e
   // Optional whitespace: spaces and tabs only (RFC 9110 §5.6.3).
   while (valueStart < valueEnd && (buf[valueStart] === SPACE || buf[valueStart] === TAB)) valueStart++;
   while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) valueEnd--;
-  const common = commonField(buf, start, nameEnd);
-  const key = common?.name ?? buf.toString('latin1', start, nameEnd).toLowerCase();
+  const key = fieldName(buf, start, nameEnd);
   if (key === '__proto__') return next;
-  const value =
-    common === undefined
-      ? buf.toString('latin1', valueStart, valueEnd)
-      : repeated(common, buf, valueStart, valueEnd);
+  const value = buf.toString('latin1', valueStart, valueEnd);
   // hasOwn: a field named like an Object.prototype member ("constructor") must not merge with it.
   const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (previous === undefined) headers[key] = value;
@@ -144,46 +129,19 @@ function addField(headers: Record<string, string>, buf: Buffer, start: number, e
   return next;
 }
 
-/** The common field whose name the token bytes spell, in any case. */
-function commonField(buf: Buffer, start: number, end: number): CommonField | undefined {
-  const candidates = COMMON_FIELDS.get(end - start);
+/** The lowercase name; common names come from a table instead of a new string. */
+function fieldName(buf: Buffer, start: number, end: number): string {
+  const candidates = COMMON_NAMES.get(end - start);
   if (candidates !== undefined) {
-    for (const field of candidates) if (sameLowercase(buf, start, field.name)) return field;
+    for (const name of candidates) if (sameLowercase(buf, start, name)) return name;
   }
-  return undefined;
+  return buf.toString('latin1', start, end).toLowerCase();
 }
 
 /** Whether the token bytes at `start` spell `name` (lowercase letters, digits, '-') in any case. */
 function sameLowercase(buf: Buffer, start: number, name: string): boolean {
   for (let j = 0; j < name.length; j++) if ((buf[start + j]! | 0x20) !== name.charCodeAt(j)) return false;
   return true;
-}
-
-/** Whether the bytes at `start` are exactly the Latin-1 text `text`. */
-function sameBytes(buf: Buffer, start: number, text: string): boolean {
-  for (let j = 0; j < text.length; j++) if (buf[start + j] !== text.charCodeAt(j)) return false;
-  return true;
-}
-
-/** The field's value as text: the string it had last time when the bytes are the same. */
-function repeated(field: CommonField, buf: Buffer, start: number, end: number): string {
-  const last = field.last;
-  if (end - start === last.length && sameBytes(buf, start, last)) return last;
-  const value = buf.toString('latin1', start, end);
-  field.last = value;
-  return value;
-}
-
-function methodName(buf: Buffer, start: number, end: number): string {
-  for (const method of KNOWN_METHODS)
-    if (method.length === end - start && sameBytes(buf, start, method)) return method;
-  return buf.toString('latin1', start, end);
-}
-
-function requestTarget(buf: Buffer, start: number, end: number): string {
-  if (end - start === lastTarget.length && sameBytes(buf, start, lastTarget)) return lastTarget;
-  lastTarget = buf.toString('latin1', start, end);
-  return lastTarget;
 }
 
 function bodyLength(headers: Record<string, string>, minorVersion: number, maxBodyBytes: number): number {
@@ -197,22 +155,10 @@ function bodyLength(headers: Record<string, string>, minorVersion: number, maxBo
     return -1;
   }
   if (contentLength === undefined) return 0;
-  const length = decimal(contentLength);
-  if (length === -1) throw malformed('invalid Content-Length');
+  if (!DIGITS.test(contentLength)) throw malformed('invalid Content-Length');
+  const length = Number(contentLength);
   if (length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
   return length;
-}
-
-/** 1 to 15 decimal digits as a number (exact below 2^53), else -1. */
-function decimal(text: string): number {
-  if (text.length === 0 || text.length > 15) return -1;
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const digit = text.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
 }
 
 function keepAlive(connection: string | undefined, minorVersion: number): boolean {
