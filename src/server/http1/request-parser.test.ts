@@ -161,7 +161,6 @@ describe('RequestParser: connection semantics', () => {
   });
 
   it('gives every request its own method, target and values, however alike the ones before', () => {
-    // Repeated values reuse the previous request's strings (head.ts): only equal bytes may.
     const request = (method: string, target: string, host: string, type: string) =>
       `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${type}\r\nContent-Length: 0\r\n\r\n`;
     const requests = parse([
