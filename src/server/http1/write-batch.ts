@@ -41,7 +41,7 @@ export class WriteBatch {
   }
 
   /** Uncorks every held socket (a destroyed one drops its bytes, as it would have anyway). */
-  flush(): void {
+  private flush(): void {
     const { held } = this;
     for (let i = 0; i < held.length; i++) held[i]!.uncork();
     held.length = 0;
