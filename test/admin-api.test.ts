@@ -88,6 +88,13 @@ function adminApiSuite(dialect: TestDialect): void {
     }
   });
 
+  it('refuses an Authorization of ~16 KB of blanks (quadratic for the old expression) with 401', async () => {
+    // As large as the default 16 KB head limit admits; `x…y` keeps the blanks inside the value.
+    const res = await tp.admin('GET', '/plans', { authorization: `Bearer x${' '.repeat(16_000)}y` });
+    expectError(res, 401, 'ERR_ADMIN_UNAUTHORIZED');
+    expect((await tp.admin('GET', '/plans')).status).toBe(200);
+  });
+
   it('runs the lifecycle: plan, project, key (secret once), JSON-RPC, revoke stops the key at once', async () => {
     const plan = await tp.admin('POST', '/plans', {
       body: {
