@@ -88,6 +88,54 @@ function adminApiSuite(dialect: TestDialect): void {
     }
   });
 
+  it('refuses an Authorization of ~16 KB of blanks (quadratic for the old expression) with 401', async () => {
+    // As large as the default 16 KB head limit admits; `x…y` keeps the blanks inside the value.
+    const res = await tp.admin('GET', '/plans', { authorization: `Bearer x${' '.repeat(16_000)}y` });
+    expectError(res, 401, 'ERR_ADMIN_UNAUTHORIZED');
+    expect((await tp.admin('GET', '/plans')).status).toBe(200);
+  });
+
+  it('answers every /admin/ preflight alike, so it does not tell which routes exist', async () => {
+    const preflight = async (path: string, origin: string | undefined) => {
+      const res = await fetch(`${tp.baseUrl}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          ...(origin !== undefined && { origin }),
+          'access-control-request-method': 'DELETE',
+          'access-control-request-headers': 'authorization',
+          'x-request-id': 'preflight-1',
+        },
+      });
+      const headers = [...res.headers]
+        .filter(([name]) => name !== 'date')
+        .map(([name, value]) => [
+          name,
+          name === 'server-timing' ? value.replace(/dur=[\d.]+/, 'dur=…') : value,
+        ]);
+      return { status: res.status, headers, body: await res.text() };
+    };
+    const paths = [
+      '/admin/v1/plans',
+      '/admin/v1/keys/key_nope/rotate',
+      '/admin/v1/no-such-route',
+      '/admin/v1/plans/a/b',
+      '/admin/v2/anything',
+    ];
+    for (const origin of ['https://console.example', undefined]) {
+      const [first, ...others] = await Promise.all(paths.map((path) => preflight(path, origin)));
+      expect(first?.status).toBe(204);
+      for (const [i, other] of others.entries())
+        expect({ path: paths[i + 1], ...other }).toEqual({ path: paths[i + 1], ...first });
+    }
+    const withOrigin = await preflight('/admin/v1/no-such-route', 'https://console.example');
+    expect(Object.fromEntries(withOrigin.headers)).toMatchObject({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'DELETE, GET, PATCH, POST, OPTIONS',
+      'cache-control': 'no-store',
+    });
+    expect(Object.fromEntries(withOrigin.headers).allow).toBeUndefined();
+  });
+
   it('runs the lifecycle: plan, project, key (secret once), JSON-RPC, revoke stops the key at once', async () => {
     const plan = await tp.admin('POST', '/plans', {
       body: {

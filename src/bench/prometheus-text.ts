@@ -7,7 +7,11 @@ export interface PromSample {
 }
 
 const LINE = /^([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL = /([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+/**
+ * One `name="value"` label and its comma. Sticky: each match starts where the last ended, so a
+ * long run of name characters is not rescanned from every position (quadratic with `g`).
+ */
+const LABEL = /\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*,?/y;
 
 export function parsePrometheusText(text: string): PromSample[] {
   const samples: PromSample[] = [];
@@ -15,15 +19,20 @@ export function parsePrometheusText(text: string): PromSample[] {
     if (line === '' || line.startsWith('#')) continue;
     const match = LINE.exec(line);
     if (!match) continue;
-    const labels: Record<string, string> = {};
-    if (match[2] !== undefined)
-      for (const label of match[2].matchAll(LABEL))
-        labels[label[1] ?? ''] = (label[2] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    const labels = match[2] === undefined ? {} : parseLabels(match[2]);
     const raw = match[3] ?? '';
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
     samples.push({ name: match[1] ?? '', labels, value });
   }
   return samples;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  LABEL.lastIndex = 0;
+  for (let label = LABEL.exec(text); label !== null; label = LABEL.exec(text))
+    labels[label[1] ?? ''] = (label[2] ?? '').replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+  return labels;
 }
 
 /** Sum of every series of `name` whose labels include `where`. */

@@ -7,14 +7,15 @@
 import { z } from 'zod';
 import { compileJsonPath } from './json-path.js';
 
-const DURATION = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/;
+/** Matched against the trimmed value: `\s*` on both sides of an optional unit backtracked quadratically. */
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
 const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
 
 /** Seconds from `10`, `"10s"`, `"500ms"`, `"2m"`; undefined when it does not parse. */
 export function parseDurationSeconds(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
-  const match = DURATION.exec(value);
+  const match = DURATION.exec(value.trim());
   if (!match) return undefined;
   const unit = (match[2] ?? 's') as keyof typeof UNIT_SECONDS;
   return Number(match[1]) * UNIT_SECONDS[unit];

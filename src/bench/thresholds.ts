@@ -44,15 +44,19 @@ export interface ThresholdResult {
   unit: string;
 }
 
+/**
+ * Matched against the trimmed rule, and the value starts at a non-space: `\s*(.+?)\s*$` had
+ * three ways to share a run of blanks (cubic backtracking).
+ */
 const RULE =
-  /^\s*(?:([A-Za-z0-9_-]+)\.)??(?:(service)\.)?(p\d+(?:\.\d+)?|max|mean|errors|dropped|achieved)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$/;
+  /^(?:([A-Za-z0-9_-]+)\.)??(?:(service)\.)?(p\d+(?:\.\d+)?|max|mean|errors|dropped|achieved)\s*(<=|>=|==|!=|<|>)\s*(\S.*)$/;
 const LATENCY_UNIT = { us: 0.001, µs: 0.001, ms: 1, s: 1000 } as const;
 
 export function parseThreshold(
   rule: string,
   phases: readonly string[],
 ): { ok: true; threshold: Threshold } | { ok: false; message: string } {
-  const match = RULE.exec(rule);
+  const match = RULE.exec(rule.trim());
   if (!match)
     return {
       ok: false,

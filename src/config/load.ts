@@ -11,7 +11,11 @@ export interface ConfigIssue {
 
 export type ConfigResult = { ok: true; config: TurnpikeConfig } | { ok: false; issues: ConfigIssue[] };
 
-const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/**
+ * A default holds no `{` or `}`: with `[^}]*`, a string of unclosed `${A:-` was rescanned to
+ * its end from every `${` (quadratic).
+ */
+const ENV_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^{}]*))?\}/g;
 
 /** Replaces `${NAME}` and `${NAME:-fallback}` in every string; a missing variable is an issue. */
 export function interpolateEnv(

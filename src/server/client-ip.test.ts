@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientIp } from './client-ip.js';
+import { clientIp, MAX_FORWARDED_ENTRIES } from './client-ip.js';
 import type { HttpRequest } from './http1/exchange.js';
 
 function request(remoteAddress: string, forwarded?: string): HttpRequest {
@@ -35,5 +35,33 @@ describe('clientIp', () => {
   it('falls back to the peer when the header holds only trusted proxies or is missing', () => {
     expect(clientIp(request('10.0.0.1', '10.0.0.2'), trusted)).toBe('10.0.0.1');
     expect(clientIp(request('10.0.0.1'), trusted)).toBe('10.0.0.1');
+  });
+
+  it('stops at the first entry that is not an IP address and falls back to the peer', () => {
+    expect(clientIp(request('10.0.0.1', 'unknown'), trusted)).toBe('10.0.0.1');
+    expect(clientIp(request('10.0.0.1', '198.51.100.7:4711'), trusted)).toBe('10.0.0.1');
+    expect(clientIp(request('10.0.0.1', '<script>, 10.0.0.2'), trusted)).toBe('10.0.0.1');
+    expect(clientIp(request('10.0.0.1', '198.51.100.7, [2001:db8::1], 10.0.0.2'), trusted)).toBe('10.0.0.1');
+    // Garbage left of the client's address is never reached.
+    expect(clientIp(request('10.0.0.1', 'not-an-ip, 198.51.100.7'), trusted)).toBe('198.51.100.7');
+  });
+
+  it('accepts IPv6 and IPv4-mapped entries and skips empty ones', () => {
+    expect(clientIp(request('10.0.0.1', '2001:db8::7'), trusted)).toBe('2001:db8::7');
+    expect(clientIp(request('10.0.0.1', '::ffff:198.51.100.7, 10.0.0.2'), trusted)).toBe('198.51.100.7');
+    expect(clientIp(request('10.0.0.1', '198.51.100.7, ,10.0.0.2,'), trusted)).toBe('198.51.100.7');
+    expect(clientIp(request('10.0.0.1', ''), trusted)).toBe('10.0.0.1');
+  });
+
+  it(`reads at most ${MAX_FORWARDED_ENTRIES} entries from the right`, () => {
+    const proxies = Array.from({ length: 40 }, (_, i) => `10.1.0.${i}`);
+    const many = new Set(['10.0.0.1', ...proxies]);
+    const within = proxies.slice(0, MAX_FORWARDED_ENTRIES - 1).join(', ');
+    expect(clientIp(request('10.0.0.1', `198.51.100.7, ${within}`), many)).toBe('198.51.100.7');
+    // One trusted hop more and the client entry is past the cap: the peer.
+    const past = proxies.slice(0, MAX_FORWARDED_ENTRIES).join(', ');
+    expect(clientIp(request('10.0.0.1', `198.51.100.7, ${past}`), many)).toBe('10.0.0.1');
+    // A huge header of commas is read only as far as the cap.
+    expect(clientIp(request('10.0.0.1', `198.51.100.7${','.repeat(1_000_000)}`), trusted)).toBe('10.0.0.1');
   });
 });

@@ -8,6 +8,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/schema.js';
+import { maskUrlPassword } from './mask-url.js';
 import { migrateToLatest } from './migrations.js';
 import { withStatementCache } from './statement-cache.js';
 import type { StoreDatabase } from './store-database.js';
@@ -111,12 +112,8 @@ function openPostgres(options: DatabaseOptions): StoreDatabase {
   return {
     db,
     dialect: 'postgres',
-    location: maskPassword(options.database),
+    location: maskUrlPassword(options.database),
     schema,
     close: () => db.destroy(),
   };
-}
-
-function maskPassword(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }

@@ -6,6 +6,7 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import type { StorageConfig } from '../config/schema.js';
+import { maskUrlPassword } from './mask-url.js';
 
 export type RedisClient = Redis | Cluster;
 
@@ -49,7 +50,9 @@ export function connectRedis(url: string, options: RedisConnectOptions = {}): Re
     const rest = url.replace(CLUSTER_SCHEME, '');
     const at = rest.lastIndexOf('@');
     const auth = at === -1 ? '' : rest.slice(0, at);
-    const hosts = (at === -1 ? rest : rest.slice(at + 1)).replace(/\/.*$/, '');
+    const authority = at === -1 ? rest : rest.slice(at + 1);
+    const slash = authority.indexOf('/');
+    const hosts = slash === -1 ? authority : authority.slice(0, slash);
     const [username, password] = auth.includes(':') ? auth.split(':', 2) : [undefined, auth || undefined];
     const nodes = hosts.split(',').map((hostPort) => {
       const [host, port] = hostPort.split(':');
@@ -83,5 +86,5 @@ function withErrorListener<T extends RedisClient>(client: T, onError: ((err: Err
 
 /** Masks the password of a Redis URL for logs. */
 export function maskRedisUrl(url: string): string {
-  return url.replace(/(\/\/[^@/]*:)[^@/]*@/, '$1***@').replace(/(\/\/)([^:@/]+)@/, '$1***@');
+  return maskUrlPassword(url);
 }

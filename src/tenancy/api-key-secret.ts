@@ -10,7 +10,7 @@ import { BASE62_PATTERN, randomBase62 } from './ids.js';
 export const API_KEY_PREFIX = 'tp_';
 const API_KEY_RANDOM_LENGTH = 32;
 const DISPLAY_PREFIX_LENGTH = 8;
-const API_KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}${BASE62_PATTERN}{${API_KEY_RANDOM_LENGTH}}$`);
+export const API_KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}${BASE62_PATTERN}{${API_KEY_RANDOM_LENGTH}}$`);
 
 export function generateApiKey(): string {
   return API_KEY_PREFIX + randomBase62(API_KEY_RANDOM_LENGTH);

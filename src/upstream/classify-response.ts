@@ -16,8 +16,13 @@ export type UpstreamOutcome =
 const FULL_PARSE_LIMIT = 64 * 1024;
 const HEAD_SCAN = 512;
 
-const RATE_LIMIT_PATTERN =
-  /rate.?limit|limit exceeded|too many requests|exceeded .*(capacity|quota)|throttl/i;
+const RATE_LIMIT_PATTERN = /rate.?limit|limit exceeded|too many requests|throttl/i;
+/**
+ * `exceeded … capacity` / `exceeded … quota`, in two linear scans: `exceeded .*(capacity|quota)`
+ * rescanned the rest of the message from every `exceeded ` (quadratic in an upstream's text).
+ */
+const EXCEEDED = /exceeded /i;
+const CAPACITY_OR_QUOTA = /capacity|quota/i;
 const NODE_FAILURE_PATTERN =
   /header not found|missing trie node|unknown block|request timed out|service unavailable|internal server error|upstream|backend|no healthy|syncing|not synced/i;
 
@@ -57,7 +62,7 @@ export function classifyResponse(status: number, body: Buffer, upstreamId: strin
   }
   const code = typeof error.code === 'number' ? error.code : 0;
   const message = typeof error.message === 'string' ? error.message : '';
-  if (code === -32005 || RATE_LIMIT_PATTERN.test(message)) {
+  if (code === -32005 || mentionsRateLimit(message)) {
     return failure('ERR_UPSTREAM_RATE_LIMITED', `upstream ${upstreamId} is rate limiting: ${message}`);
   }
   if (NODE_FAILURE_PATTERN.test(message)) {
@@ -91,4 +96,10 @@ function structurallyComplete(body: Buffer): boolean {
     } else if (depth === 0 && byte > 0x20) return false;
   }
   return depth === 0 && !inString;
+}
+
+function mentionsRateLimit(message: string): boolean {
+  if (RATE_LIMIT_PATTERN.test(message)) return true;
+  const exceeded = EXCEEDED.exec(message);
+  return exceeded !== null && CAPACITY_OR_QUOTA.test(message.slice(exceeded.index + exceeded[0].length));
 }

@@ -46,6 +46,7 @@ export function createAdminRoute(
   if (store === undefined || token === undefined) return undefined;
   const authorized = bearerTokenCheck(token);
   const table = new RouteTable(ADMIN_ROUTES);
+  const allowedMethods = `${[...new Set(ADMIN_ROUTES.map((route) => route.method))].sort().join(', ')}, OPTIONS`;
   // Built now, so a schema the document cannot describe fails the start, not a request.
   openApiDocument();
   const admin: AdminContext = {
@@ -58,13 +59,13 @@ export function createAdminRoute(
   return (req, res, headers, path) => {
     headers['cache-control'] = 'no-store';
     const method = req.method;
-    const match = table.match(method, path);
-    // A CORS preflight never carries credentials, so it is answered before the token check.
-    if (method === 'OPTIONS' && match.kind !== 'none') {
+    // A CORS preflight never carries credentials, so it is answered before the token check,
+    // and the same way on every /admin/ path: an answer per route would tell an unauthenticated
+    // caller which paths exist.
+    if (method === 'OPTIONS') {
       preflightHeaders(ctx.config.cors, req, headers);
-      const allow = match.kind === 'found' ? [match.route.method] : match.allow;
       if (headers['access-control-allow-origin'] !== undefined)
-        headers['access-control-allow-methods'] = `${allow.join(', ')}, OPTIONS`;
+        headers['access-control-allow-methods'] = allowedMethods;
       sendNoContent(ctx, res, headers);
       return undefined;
     }
@@ -74,6 +75,7 @@ export function createAdminRoute(
       sendAdminError(ctx, req, res, error, headers);
       return undefined;
     }
+    const match = table.match(method, path);
     if (match.kind === 'none') {
       const error = new GatewayError('ERR_ROUTE_NOT_FOUND', `no admin route for ${method} ${path}`);
       sendAdminError(ctx, req, res, error, headers);
