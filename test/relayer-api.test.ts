@@ -528,6 +528,33 @@ describe('relayer API, tenancy off', () => {
   });
 });
 
+describe('relayer API list pages', () => {
+  let tp: Started;
+  beforeAll(async () => {
+    tp = await start();
+  });
+  afterAll(async () => {
+    await tp.close();
+  });
+
+  it('ends with nextBefore null when the list is an exact multiple of the page size', async () => {
+    const res = await post(tp, {
+      transfers: Array.from({ length: 4 }, (_, i) => ({ token: 'USDC', to: BOB, amount: String(1 + i) })),
+    });
+    expect(res.status).toBe(202);
+    const first = await tp.call('GET', '/v1/transfers?limit=2');
+    expect(first.body.transfers.map((t: { id: string }) => t.id)).toEqual([res.body.ids[3], res.body.ids[2]]);
+    expect(first.body.nextBefore).toBe(res.body.ids[2]);
+    const last = await tp.call('GET', `/v1/transfers?limit=2&before=${first.body.nextBefore}`);
+    expect(last.body.transfers.map((t: { id: string }) => t.id)).toEqual([res.body.ids[1], res.body.ids[0]]);
+    expect(last.body.nextBefore).toBeNull();
+    // The whole list in one full page is the last page too.
+    const whole = await tp.call('GET', '/v1/transfers?limit=4');
+    expect(whole.body.transfers).toHaveLength(4);
+    expect(whole.body.nextBefore).toBeNull();
+  });
+});
+
 describe('relayer API back-pressure', () => {
   let tp: Started;
   beforeAll(async () => {

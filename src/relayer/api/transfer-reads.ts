@@ -62,11 +62,13 @@ export async function listTransfers(store: RelayerStore, caller: RelayerCaller, 
     ...(caller.projectId !== null && { projectId: caller.projectId }),
     ...(status !== undefined && { state: status as TransferState }),
     ...(query.before !== undefined && { before: query.before }),
-    limit,
+    // One row more than the page: it tells whether a next page exists (a full last page has none).
+    limit: limit + 1,
   });
-  const last = records[records.length - 1];
+  const page = records.slice(0, limit);
+  const last = page[page.length - 1];
   return {
-    transfers: records.map(transferView),
-    nextBefore: records.length === limit && last !== undefined ? last.id : null,
+    transfers: page.map(transferView),
+    nextBefore: records.length > limit && last !== undefined ? last.id : null,
   };
 }
