@@ -1,5 +1,6 @@
 /**
- * The read routes: one transfer, a page of transfers, and a `/send-ft` job. A caller sees only
+ * The read routes: one transfer, a page of transfers, a `/send-ft` job, and the transfers of one
+ * transaction (`/transfer/tx/{txHash}`). A caller sees only
  * its own project's transfers (another project's id answers 404, as if it did not exist); with
  * tenancy off every transfer is visible.
  */
@@ -9,7 +10,7 @@ import type { TransferRecord, TransferState } from '../model.js';
 import type { RelayerStore } from '../relayer-store.js';
 import type { RelayerCaller } from './relayer-access.js';
 import { invalidRelayerRequest, type RelayerIssue } from './transfer-body.js';
-import { jobView, transferView } from './transfer-views.js';
+import { jobView, transactionView, transferView } from './transfer-views.js';
 
 const STATES: readonly TransferState[] = [
   'accepted',
@@ -40,6 +41,21 @@ export async function getJob(store: RelayerStore, caller: RelayerCaller, jobId: 
   if (first === undefined || !visible(caller, first))
     throw new GatewayError('ERR_RELAYER_NOT_FOUND', `no job ${jobId}`);
   return jobView(jobId, records);
+}
+
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/** The caller's transfers in one transaction; 400 for a malformed hash, 404 when there are none. */
+export async function getTransaction(store: RelayerStore, caller: RelayerCaller, txHash: string) {
+  if (!TX_HASH.test(txHash))
+    throw invalidRelayerRequest([
+      { path: 'txHash', message: 'expected a transaction hash: 0x and 64 hex digits' },
+    ]);
+  const hash = txHash.toLowerCase();
+  const records = (await store.getTransactionTransfers(hash)).filter((record) => visible(caller, record));
+  if (records.length === 0)
+    throw new GatewayError('ERR_RELAYER_NOT_FOUND', `no transfer of this project in transaction ${hash}`);
+  return transactionView(hash, records);
 }
 
 /** `?status=&limit=&before=`: newest first; `nextBefore` fetches the next page (null at the end). */
