@@ -240,6 +240,7 @@ export function createGateway(
               relayerEngine?.poke();
               options.onRelayerStored?.();
             },
+            ready: () => networks.get(config.relayer.network ?? '')?.isReady() ?? false,
           });
         }
         await Promise.all([...networks.values()].map((network) => network.start()));
@@ -280,6 +281,8 @@ export function createGateway(
     pokeRelayer: () => relayerEngine?.poke(),
     async close(graceMs = config.server.shutdownGraceMs) {
       draining = true;
+      // Requests held by `?wait=` answer 202 now instead of holding the shutdown for graceMs.
+      relayerApi?.endWaits();
       // Stops accepting and closes idle connections. A busy one closes once its response is
       // flushed to the client, and one still receiving a request first answers it; so wait for
       // every connection to be gone (and every request handed in through `handler`), not merely

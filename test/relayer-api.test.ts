@@ -480,6 +480,113 @@ describe('relayer API, tenancy off', () => {
     ]);
   });
 
+  it('with ?wait=, answers the usual 202 when the timeout runs out (no engine runs here)', async () => {
+    const started = performance.now();
+    const res = await tp.call(
+      'POST',
+      '/v1/transfers?wait=confirmed&timeoutMs=300',
+      { token: 'USDC', to: ALICE, amount: '31' },
+      { 'idempotency-key': key() },
+    );
+    // A lower bound only, and a sure one: the gateway answers no sooner than the deadline.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ id: expect.any(String), requestId: expect.any(String), status: 'accepted' });
+    expect(res.headers.get('location')).toBe(`/v1/transfers/${res.body.id}`);
+    const ft = await tp.call('POST', '/send-ft?wait=submitted&timeoutMs=1', {
+      receiverId: ALICE,
+      amount: '32',
+    });
+    expect(ft.status).toBe(202);
+    expect(ft.body).toMatchObject({
+      jobId: expect.any(String),
+      status: 'queued',
+      transferIds: [expect.any(String)],
+    });
+  });
+
+  it('with ?wait=, a replay waits on the stored transfers and answers the first body', async () => {
+    const k = key();
+    const body = { token: 'USDC', to: BOB, amount: '33' };
+    const first = await post(tp, body, k);
+    expect(first.status).toBe(202);
+    const commits = tp.state.requests;
+    const again = await tp.call('POST', '/v1/transfers?wait=submitted&timeoutMs=1', body, {
+      'idempotency-key': k,
+    });
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(tp.state.requests).toBe(commits + 1);
+    expect(await tp.store.countOpen()).toBeGreaterThan(0);
+    const other = await tp.call(
+      'POST',
+      '/v1/transfers?wait=confirmed',
+      { ...body, amount: '34' },
+      {
+        'idempotency-key': k,
+      },
+    );
+    expect(other.status).toBe(409);
+  });
+
+  it("refuses a bad wait query with a precise 400, with the body's issues, storing nothing", async () => {
+    const commits = tp.state.commits;
+    const cases: [string, string[]][] = [
+      ['?wait=mined', ['wait']],
+      ['?wait=', ['wait']],
+      ['?wait=confirmed&timeoutMs=30001', ['timeoutMs']],
+      ['?wait=confirmed&timeoutMs=0', ['timeoutMs']],
+      ['?wait=confirmed&timeoutMs=1.5', ['timeoutMs']],
+      ['?timeoutMs=100', ['timeoutMs']],
+      ['?wait=confirmed&wait=submitted', ['wait']],
+      ['?wiat=confirmed', ['wiat']],
+    ];
+    for (const [query, paths] of cases) {
+      const res = await tp.call(
+        'POST',
+        `/v1/transfers${query}`,
+        { token: 'USDC', to: ALICE, amount: '1' },
+        {
+          'idempotency-key': key(),
+        },
+      );
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code).toBe('ERR_RELAYER_INVALID');
+      expect(res.body.error.issues.map((issue: { path: string }) => issue.path)).toEqual(paths);
+    }
+    const mined = await tp.call(
+      'POST',
+      '/v1/transfers?wait=mined',
+      { token: 'USDC', to: ALICE, amount: '1' },
+      {
+        'idempotency-key': key(),
+      },
+    );
+    expect(mined.body.error.issues).toEqual([
+      { path: 'wait', message: 'expected submitted or confirmed, got "mined"' },
+    ]);
+    const both = await tp.call('POST', '/send-ft?wait=final', { receiverId: ALICE, amount: '0' });
+    expect(both.status).toBe(400);
+    expect(both.body.error.issues.map((issue: { path: string }) => issue.path).sort()).toEqual([
+      'amount',
+      'wait',
+    ]);
+    expect(tp.state.commits).toBe(commits);
+  });
+
+  it('GET /transfer/tx/{txHash}: 400 for a malformed hash, 404 ERR_RELAYER_NOT_FOUND for an unknown one', async () => {
+    const malformed = await tp.call('GET', '/transfer/tx/not-a-hash');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('ERR_RELAYER_INVALID');
+    expect(malformed.body.error.issues[0].path).toBe('txHash');
+    const unknown = await tp.call('GET', `/transfer/tx/0x${'ab'.repeat(32)}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('ERR_RELAYER_NOT_FOUND');
+    const wrong = await tp.call('POST', `/transfer/tx/0x${'ab'.repeat(32)}`, {});
+    expect(wrong.status).toBe(405);
+  });
+
   it('answers 503 ERR_RELAYER_UNAVAILABLE to every request of a failed commit, and recovers', async () => {
     tp.state.fail = true;
     try {
@@ -525,6 +632,141 @@ describe('relayer API, tenancy off', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('relayer API list pages', () => {
+  let tp: Started;
+  beforeAll(async () => {
+    tp = await start();
+  });
+  afterAll(async () => {
+    await tp.close();
+  });
+
+  it('ends with nextBefore null when the list is an exact multiple of the page size', async () => {
+    const res = await post(tp, {
+      transfers: Array.from({ length: 4 }, (_, i) => ({ token: 'USDC', to: BOB, amount: String(1 + i) })),
+    });
+    expect(res.status).toBe(202);
+    const first = await tp.call('GET', '/v1/transfers?limit=2');
+    expect(first.body.transfers.map((t: { id: string }) => t.id)).toEqual([res.body.ids[3], res.body.ids[2]]);
+    expect(first.body.nextBefore).toBe(res.body.ids[2]);
+    const last = await tp.call('GET', `/v1/transfers?limit=2&before=${first.body.nextBefore}`);
+    expect(last.body.transfers.map((t: { id: string }) => t.id)).toEqual([res.body.ids[1], res.body.ids[0]]);
+    expect(last.body.nextBefore).toBeNull();
+    // The whole list in one full page is the last page too.
+    const whole = await tp.call('GET', '/v1/transfers?limit=4');
+    expect(whole.body.transfers).toHaveLength(4);
+    expect(whole.body.nextBefore).toBeNull();
+  });
+});
+
+describe('relayer API GET /health and the bound on waiting requests', () => {
+  let tp: Started;
+  beforeAll(async () => {
+    // A network named "health" as a user may have configured it: its POSTs stay its own.
+    tp = await start(
+      { wait: { maxWaiters: 1, defaultTimeoutMs: 30_000 } },
+      {
+        networks: {
+          anvil: { upstreams: [{ id: 'anvil-0', url: anvil.url }] },
+          health: { upstreams: [{ id: 'anvil-1', url: anvil.url }] },
+        },
+      },
+    );
+  });
+  afterAll(async () => {
+    await tp.close();
+  });
+
+  async function waiting(count: number): Promise<void> {
+    // Polls until the condition holds; the test's own timeout bounds it.
+    for (;;) {
+      const health = await tp.call('GET', '/health');
+      if (health.body.relayer.waiting === count) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('GET /health answers 200 with the relayer state; POST /health still reaches the network', async () => {
+    const health = await tp.call('GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({
+      status: 'ok',
+      timestamp: expect.any(String),
+      relayer: {
+        network: 'anvil',
+        ready: true,
+        engine: false,
+        queue: { open: expect.any(Number), max: 200_000 },
+        waiting: 0,
+      },
+    });
+    const rpc = await tp.call('POST', '/health', {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'eth_chainId',
+      params: [],
+    });
+    expect(rpc.status).toBe(200);
+    expect(rpc.body).toEqual({ jsonrpc: '2.0', id: 1, result: '0x7a69' });
+    expect((await tp.call('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await tp.call('GET', '/readyz')).status).toBe(200);
+  });
+
+  it('refuses a wait beyond maxWaiters with 503 before storing; a client that leaves frees its slot', async () => {
+    const abort = new AbortController();
+    const held = fetch(`${tp.baseUrl}/v1/transfers?wait=confirmed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key() },
+      body: JSON.stringify({ token: 'USDC', to: ALICE, amount: '41' }),
+      signal: abort.signal,
+    }).catch((err: unknown) => err);
+    await waiting(1);
+    const k = key();
+    const refused = await tp.call(
+      'POST',
+      '/v1/transfers?wait=submitted',
+      { token: 'USDC', to: BOB, amount: '42' },
+      { 'idempotency-key': k },
+    );
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('ERR_RELAYER_WAIT_CAPACITY');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Without wait nothing is held, so the bound does not apply.
+    expect((await post(tp, { token: 'USDC', to: BOB, amount: '43' })).status).toBe(202);
+    abort.abort();
+    expect(await held).toBeInstanceOf(Error);
+    await waiting(0);
+    // The slot is free again, and the refused request was never stored: its key is unused.
+    const retried = await tp.call(
+      'POST',
+      '/v1/transfers?wait=confirmed&timeoutMs=1',
+      { token: 'USDC', to: BOB, amount: '42' },
+      { 'idempotency-key': k },
+    );
+    expect(retried.status).toBe(202);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('ends waiting requests with 202 when the gateway closes, instead of holding the shutdown', async () => {
+    const other = await start({ wait: { defaultTimeoutMs: 30_000 } });
+    const held = other.call(
+      'POST',
+      '/v1/transfers?wait=confirmed',
+      { token: 'USDC', to: ALICE, amount: '44' },
+      { 'idempotency-key': key() },
+    );
+    for (;;) {
+      if ((await other.call('GET', '/health')).body.relayer.waiting === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const closed = other.close();
+    const answer = await held;
+    expect(answer.status).toBe(202);
+    expect(answer.body.status).toBe('accepted');
+    await closed;
   });
 });
 

@@ -23,6 +23,26 @@ export const relayerWebhookSchema = z.strictObject({
   timeoutMs: positiveInt.default(5_000),
 });
 
+export const relayerWaitSchema = z
+  .strictObject({
+    /** How long a `?wait=` request waits when it names no `timeoutMs`. */
+    defaultTimeoutMs: positiveInt.default(10_000),
+    /** The longest `timeoutMs` a request may ask for; more is refused with 400. */
+    maxTimeoutMs: positiveInt.default(30_000),
+    /** Requests waiting at once in this process; beyond it a `?wait=` request gets 503. */
+    maxWaiters: positiveInt.default(1_000),
+    /** How often one shared read looks at the states of every waited transfer. */
+    pollMs: positiveInt.default(250),
+  })
+  .superRefine((wait, ctx) => {
+    if (wait.defaultTimeoutMs > wait.maxTimeoutMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultTimeoutMs'],
+        message: 'must not exceed maxTimeoutMs',
+      });
+  });
+
 export const relayerSchema = z
   .strictObject({
     enabled: flag().default(false),
@@ -82,6 +102,8 @@ export const relayerSchema = z
     /** Fee increase of a replacement, in percent (nodes require at least 10). */
     feeBumpPercent: numeric(z.number().min(10).max(1_000)).default(15),
     webhook: relayerWebhookSchema.optional(),
+    /** `?wait=submitted|confirmed` on the transfer routes: answer once the transfers got there. */
+    wait: relayerWaitSchema.prefault({}),
   })
   .superRefine((relayer, ctx) => {
     if (!relayer.enabled) return;

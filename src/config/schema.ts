@@ -290,4 +290,5 @@ export type AccessConfig = z.output<typeof accessSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;
 export type NetworkCacheConfig = z.output<typeof networkCacheSchema>;
 export type RelayerConfig = z.output<typeof relayerSchema>;
+export type RelayerWaitConfig = RelayerConfig['wait'];
 export type CacheRuleConfig = z.output<typeof cacheRuleSchema>;

@@ -176,13 +176,25 @@ export const ERROR_CODES = {
     rpc: -32004,
     http: 404,
     retry: 'none',
-    summary: 'No transfer or job with that id (for this project).',
+    summary: 'No transfer, job or transaction with that id or hash (for this project).',
   },
   ERR_RELAYER_QUEUE_FULL: {
     rpc: -32005,
     http: 503,
     retry: 'none',
     summary: 'The relayer queue is at `relayer.maxQueueDepth`; retry after `Retry-After`.',
+  },
+  ERR_RELAYER_WAIT_CAPACITY: {
+    rpc: -32005,
+    http: 503,
+    retry: 'none',
+    summary: 'Too many `?wait=` requests wait in this process (`relayer.wait.maxWaiters`); nothing stored.',
+  },
+  ERR_RELAYER_TRANSFER_FAILED: {
+    rpc: -32603,
+    http: 422,
+    retry: 'none',
+    summary: 'A `?wait=` request ended: a transfer of it failed; the answer lists each outcome.',
   },
   ERR_RELAYER_UNAVAILABLE: {
     rpc: -32603,

@@ -46,6 +46,13 @@ export interface RelayerStore {
   /** The transfers of one accepted request (a job of the `/send-ft` routes), in request order. */
   getRequestTransfers(requestId: string): Promise<TransferRecord[]>;
   listTransfers(query: TransferQuery): Promise<TransferRecord[]>;
+  /** The transfers of these ids that exist, in no particular order (the API's wait poller). */
+  getTransfers(ids: readonly string[]): Promise<TransferRecord[]>;
+  /**
+   * The transfers the batch of the transaction `txHash` (any attempt, a replaced one too)
+   * carries now, oldest first; empty for an unknown hash or a no-op transaction.
+   */
+  getTransactionTransfers(txHash: string): Promise<TransferRecord[]>;
   /** Transfers not yet confirmed or failed (the queue depth back-pressure is measured on). */
   countOpen(): Promise<number>;
   /**

@@ -1,7 +1,7 @@
 /**
  * Intake in SQL: many requests in one transaction (multi-row inserts sized to the parameter
  * limits), idempotency by a unique (scope, key) index with ON CONFLICT DO NOTHING, and the
- * read side of the API (one transfer, one request's transfers, pages, counts).
+ * read side of the API (one transfer, one request's or transaction's transfers, pages, counts).
  */
 import type { Insertable, Kysely } from 'kysely';
 import type { StoreDatabase } from '../store/store-database.js';
@@ -161,6 +161,36 @@ export async function getRequestTransfers(
     .selectAll()
     .where('request_id', '=', requestId)
     .orderBy('position')
+    .execute();
+  return rows.map(transferFromRow);
+}
+
+export async function getTransfers(db: Kysely<Database>, ids: readonly string[]): Promise<TransferRecord[]> {
+  const records: TransferRecord[] = [];
+  for (const chunk of chunks(ids, IDS_PER_QUERY)) {
+    const rows = await db.selectFrom('relayer_transfers').selectAll().where('id', 'in', chunk).execute();
+    for (const row of rows) records.push(transferFromRow(row));
+  }
+  return records;
+}
+
+/** Two indexed reads (attempt by its unique hash, transfers by batch) rather than a join. */
+export async function getTransactionTransfers(
+  db: Kysely<Database>,
+  txHash: string,
+): Promise<TransferRecord[]> {
+  const attempt = await db
+    .selectFrom('relayer_attempts')
+    .select('batch_id')
+    .where('hash', '=', txHash)
+    .executeTakeFirst();
+  const batchId = attempt?.batch_id;
+  if (batchId === undefined || batchId === null) return [];
+  const rows = await db
+    .selectFrom('relayer_transfers')
+    .selectAll()
+    .where('batch_id', '=', batchId)
+    .orderBy('seq')
     .execute();
   return rows.map(transferFromRow);
 }

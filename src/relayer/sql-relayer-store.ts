@@ -59,6 +59,14 @@ export class SqlRelayerStore implements RelayerStore {
     return intake.listTransfers(this.store.db, query);
   }
 
+  getTransfers(ids: readonly string[]): Promise<TransferRecord[]> {
+    return intake.getTransfers(this.store.db, ids);
+  }
+
+  getTransactionTransfers(txHash: string): Promise<TransferRecord[]> {
+    return intake.getTransactionTransfers(this.store.db, txHash);
+  }
+
   countOpen(): Promise<number> {
     return intake.countOpen(this.store.db);
   }

@@ -25,7 +25,10 @@ export type AdminHandler = (
   path: string,
 ) => Promise<void> | undefined;
 
-/** Serves the relayer API (`/v1/transfers…`, `/send-ft`, `/transfer/…`); same contract as AdminHandler. */
+/**
+ * Serves the relayer API (`/v1/transfers…`, `/send-ft`, `/transfer/…`, `GET /health`); same
+ * contract as AdminHandler.
+ */
 export type RelayerHandler = AdminHandler;
 
 export interface RouterContext extends RpcRouteContext {
@@ -39,7 +42,10 @@ export interface RouterContext extends RpcRouteContext {
   readonly logRequests: boolean;
   /** Set when the admin API is on (tenancy enabled and an admin token configured). */
   readonly admin?: AdminHandler;
-  /** Set when the relayer is enabled; its paths then win over networks of the same name. */
+  /**
+   * Set when the relayer is enabled; its paths then win over networks of the same name (except
+   * `POST /health`, which stays a network's: the relayer has only `GET /health`).
+   */
   readonly relayer?: RelayerHandler;
 }
 
@@ -94,7 +100,13 @@ class TrackedWriter implements ResponseWriter {
     if (this.ctx.logRequests) logRequest(this.ctx.log, this.req, status, headers);
     this.writer.end(status, headers, body);
   }
+
+  onClientGone(listener: () => void): () => void {
+    return this.writer.onClientGone?.(listener) ?? noop;
+  }
 }
+
+function noop(): void {}
 
 /** Synchronous for everything but JSON-RPC and metrics, which return their promise. */
 function dispatch(
@@ -127,7 +139,7 @@ function dispatch(
     }
   }
   if (path.startsWith('/admin/') && ctx.admin !== undefined) return ctx.admin(req, res, headers, path);
-  if (ctx.relayer !== undefined && isRelayerPath(path)) return ctx.relayer(req, res, headers, path);
+  if (ctx.relayer !== undefined && isRelayerPath(path, method)) return ctx.relayer(req, res, headers, path);
   const network = resolveNetwork(ctx, path, req);
   if (method === 'OPTIONS') {
     preflightHeaders(ctx.config.cors, req, headers);

@@ -514,6 +514,26 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(await store.countOpen()).toBe(0);
       });
 
+      it('finds transfers by ids, and by the hash of any attempt of their batch', async () => {
+        const ids = await acceptSome(3);
+        expect(
+          (await store.getTransfers([ids[2]!, 'tr_unknown', ids[0]!])).map((t) => t.id).sort(),
+        ).toStrictEqual([ids[0]!, ids[2]!].sort());
+        expect(await store.getTransfers([])).toStrictEqual([]);
+        const key = await lease();
+        const batch = (await store.claimBatch(key, 2, T0))!;
+        const original = (await store.recordAttempt(key, attemptFor(key, batch, 0, 100n), T0))!;
+        const bump = (await store.recordReplacement(key, original.id, attemptFor(key, batch, 0, 200n), T0))!;
+        const carried = batch.transfers.map((t) => t.id);
+        // The replaced attempt's hash still finds them; they show the hash carrying them now.
+        for (const hash of [original.hash, bump.hash]) {
+          const found = await store.getTransactionTransfers(hash);
+          expect(found.map((t) => t.id)).toStrictEqual(carried);
+          expect(found.every((t) => t.txHash === bump.hash)).toBe(true);
+        }
+        expect(await store.getTransactionTransfers(`0x${'e'.repeat(64)}`)).toStrictEqual([]);
+      });
+
       it('a reverted batch is bisected; a reverted single transfer fails', async () => {
         const ids = await acceptSome(3);
         const key = await lease();

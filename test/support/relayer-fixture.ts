@@ -29,6 +29,8 @@ export interface RelayerFixtureOptions {
   readonly gateway?: boolean;
   /** The upstream URL the gateway uses for the anvil (e.g. a fault proxy in front of it). */
   readonly upstreamUrl?: (anvilUrl: string) => Promise<string>;
+  /** More top-level config sections (e.g. `tenancy`). */
+  readonly extra?: Partial<Omit<TurnpikeConfigInput, 'relayer' | 'networks' | 'storage'>>;
 }
 
 export interface RelayerFixture {
@@ -92,6 +94,7 @@ export async function startRelayerFixture(options: RelayerFixtureOptions): Promi
         pollMs: 200,
         ...options.relayer,
       },
+      ...options.extra,
     };
     let baseUrl = '';
     if (options.gateway ?? true) {

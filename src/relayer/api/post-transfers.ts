@@ -2,9 +2,11 @@
  * `POST /v1/transfers` and `POST /send-ft`: validate, check the queue depth, admit, then wait
  * for the intake commit that stores the request, and only then answer. 202 for a new request;
  * 200 with `Idempotent-Replayed: true` and the first answer's ids for the same key and body;
- * 409 for the same key and another body.
+ * 409 for the same key and another body. With `?wait=`, a waiter slot is taken before anything
+ * is stored, and the answer waits for the transfers (wait-answers.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { RelayerWaitConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { HttpRequest } from '../../server/http1/exchange.js';
 import type { AcceptResult } from '../model.js';
@@ -21,6 +23,8 @@ import {
   type RelayerIssue,
 } from './transfer-body.js';
 import { checkIdempotencyKey, type TransferRules } from './transfer-fields.js';
+import type { TransferWaits } from './transfer-waits.js';
+import { parseWaitQuery, type WaitRequest, waitAnswer } from './wait-answers.js';
 
 export interface IntakeParts {
   readonly rules: TransferRules;
@@ -28,6 +32,8 @@ export interface IntakeParts {
   readonly buffer: IntakeBuffer;
   readonly queue: QueueDepth;
   readonly metrics: RelayerApiMetrics;
+  readonly waits: TransferWaits;
+  readonly waitConfig: RelayerWaitConfig;
 }
 
 export type IntakeRoute = 'v1' | 'send-ft';
@@ -38,15 +44,42 @@ export interface IntakeAnswer {
   readonly headers: Record<string, string>;
 }
 
-/** Validates and stores one POST; throws a GatewayError for every refusal. */
+/**
+ * Validates and stores one POST, then waits if asked to; throws a GatewayError for every
+ * refusal. `onClientGone` ends a wait early when the client leaves (ResponseWriter's).
+ */
 export async function postTransfers(
   parts: IntakeParts,
   route: IntakeRoute,
   caller: RelayerCaller,
   req: HttpRequest,
   body: unknown,
+  onClientGone?: (listener: () => void) => () => void,
 ): Promise<IntakeAnswer> {
-  const { parsed, idempotencyKey } = validate(parts, route, req, body);
+  const { parsed, idempotencyKey, wait } = validate(parts, route, req, body);
+  if (wait !== undefined) parts.waits.reserve();
+  let stored: { answer: IntakeAnswer; ids: readonly string[] };
+  try {
+    stored = await storeTransfers(parts, route, caller, req, parsed, idempotencyKey);
+  } catch (err) {
+    if (wait !== undefined) parts.waits.release();
+    throw err;
+  }
+  const { answer, ids } = stored;
+  if (wait === undefined) return answer;
+  // Idempotency is untouched: a replay waits on the stored transfers and answers with them.
+  const outcome = await parts.waits.wait(ids, wait.target, wait.timeoutMs, onClientGone);
+  return { ...waitAnswer(outcome, answer, route === 'send-ft'), headers: answer.headers };
+}
+
+async function storeTransfers(
+  parts: IntakeParts,
+  route: IntakeRoute,
+  caller: RelayerCaller,
+  req: HttpRequest,
+  parsed: ParsedTransfers,
+  idempotencyKey: string,
+): Promise<{ answer: IntakeAnswer; ids: readonly string[] }> {
   const count = parsed.transfers.length;
   await parts.queue.reserve(count);
   let result: AcceptResult;
@@ -81,7 +114,7 @@ export async function postTransfers(
   const answer = answerOf(parsed, route, result.requestId, result.ids, created);
   recordTransfers(caller, 'ok', created ? count : 0, JSON.stringify(answer.body).length);
   parts.metrics.acceptDuration((performance.now() - req.receivedAt) / 1000);
-  return answer;
+  return { answer, ids: result.ids };
 }
 
 function validate(
@@ -89,8 +122,9 @@ function validate(
   route: IntakeRoute,
   req: HttpRequest,
   body: unknown,
-): { parsed: ParsedTransfers; idempotencyKey: string } {
+): { parsed: ParsedTransfers; idempotencyKey: string; wait: WaitRequest | undefined } {
   const issues: RelayerIssue[] = [];
+  const wait = parseWaitQuery(req.url, parts.waitConfig, issues);
   const header = req.headers['idempotency-key'];
   let headerKey: string | undefined;
   if (header !== undefined) {
@@ -126,7 +160,7 @@ function validate(
     });
   if (issues.length > 0 || parsed === undefined) throw invalidRelayerRequest(issues);
   // The NEAR service had no keys: without one, every call is a new job.
-  return { parsed, idempotencyKey: key ?? `send-ft:${randomUUID()}` };
+  return { parsed, idempotencyKey: key ?? `send-ft:${randomUUID()}`, wait };
 }
 
 function answerOf(

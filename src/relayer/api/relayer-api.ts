@@ -1,8 +1,9 @@
 /**
  * The relayer's HTTP API: `POST /v1/transfers`, `GET /v1/transfers[/{id}]`, and the routes of
- * the NEAR token service teams migrate from, `POST /send-ft` and `GET /transfer/{jobId}`.
- * The router hands every request under those paths here; `gateway.ts` builds it when the
- * relayer is enabled and has a store. See docs/relayer.md#http-api.
+ * the NEAR token service teams migrate from: `POST /send-ft`, `GET /transfer/{jobId}`,
+ * `GET /transfer/tx/{txHash}` and `GET /health`. The router hands every request under those
+ * paths here; `gateway.ts` builds it when the relayer is enabled and has a store. See
+ * docs/relayer.md#http-api.
  */
 import type { Registry } from 'prom-client';
 import type { TurnpikeConfig } from '../../config/schema.js';
@@ -21,7 +22,8 @@ import { authenticateCaller } from './relayer-access.js';
 import { relayerApiMetrics } from './relayer-api-metrics.js';
 import { readJson, sendJson, sendRelayerError } from './relayer-io.js';
 import { transferRules } from './transfer-fields.js';
-import { getJob, getTransfer, listTransfers } from './transfer-reads.js';
+import { getJob, getTransaction, getTransfer, listTransfers } from './transfer-reads.js';
+import { TransferWaits } from './transfer-waits.js';
 
 export interface RelayerApiOptions {
   readonly config: TurnpikeConfig;
@@ -35,12 +37,16 @@ export interface RelayerApiOptions {
   readonly draining?: () => boolean;
   /** Called after each commit that stored transfers (wakes the engine's idle key workers). */
   readonly onStored?: () => void;
+  /** Whether `relayer.network` can take requests now (for `GET /health`). @default always */
+  readonly ready?: () => boolean;
 }
 
 export interface RelayerApi {
   /** Serves one request under the relayer's paths; `path` has no query string. Always answers. */
   handle(req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders, path: string): Promise<void>;
-  /** Stores what is waiting for a commit and refuses new requests. */
+  /** Ends every `?wait=` now (each answers 202), so a shutdown does not wait on them. */
+  endWaits(): void;
+  /** Ends the waits, stores what is waiting for a commit and refuses new requests. */
   close(): Promise<void>;
 }
 
@@ -48,7 +54,9 @@ type Route =
   | { readonly kind: 'post'; readonly intake: IntakeRoute }
   | { readonly kind: 'list' }
   | { readonly kind: 'transfer'; readonly id: string }
-  | { readonly kind: 'job'; readonly id: string };
+  | { readonly kind: 'job'; readonly id: string }
+  | { readonly kind: 'tx'; readonly hash: string }
+  | { readonly kind: 'health' };
 
 export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
   const { config, store, tenancy, log } = options;
@@ -57,6 +65,11 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
   const metrics = relayerApiMetrics(options.metrics?.registry);
   const response: ResponseContext = { config: config.server, draining: options.draining ?? (() => false) };
   const trustedProxies = new Set(config.server.trustedProxies);
+  const waits = new TransferWaits(store, {
+    pollMs: relayer.wait.pollMs,
+    maxWaiters: relayer.wait.maxWaiters,
+    onReadError: (err) => log.warn({ err }, 'relayer wait: reading transfer states failed; retrying'),
+  });
   const parts: IntakeParts = {
     rules: transferRules(relayer),
     defaultToken: relayer.defaultToken,
@@ -69,14 +82,44 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
     }),
     queue: new QueueDepth(store, { max: relayer.maxQueueDepth }),
     metrics,
+    waits,
+    waitConfig: relayer.wait,
   };
 
+  /** The NEAR token service's `GET /health`: open (no key), and no query beyond the queue estimate's. */
+  async function health(): Promise<{ status: number; body: unknown }> {
+    const ready = !response.draining() && (options.ready?.() ?? true);
+    const open = await parts.queue.estimate().catch(() => null);
+    const status =
+      !ready || open === null ? 'unavailable' : open >= relayer.maxQueueDepth ? 'degraded' : 'ok';
+    return {
+      status: status === 'unavailable' ? 503 : 200,
+      body: {
+        status,
+        timestamp: new Date().toISOString(),
+        relayer: {
+          network,
+          ready,
+          engine: relayer.engine,
+          queue: { open, max: relayer.maxQueueDepth },
+          waiting: waits.size,
+        },
+      },
+    };
+  }
+
   async function serve(route: Route, req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders) {
+    if (route.kind === 'health') {
+      const answer = await health();
+      sendJson(response, req, res, answer.status, answer.body, headers);
+      return;
+    }
     const caller = await authenticateCaller(tenancy, network, req, clientIp(req, trustedProxies));
     switch (route.kind) {
       case 'post': {
         const body = await readJson(req, config.server.maxBodyBytes);
-        const answer = await postTransfers(parts, route.intake, caller, req, body);
+        const onGone = res.onClientGone?.bind(res);
+        const answer = await postTransfers(parts, route.intake, caller, req, body, onGone);
         Object.assign(headers, answer.headers);
         sendJson(response, req, res, answer.status, answer.body, headers);
         return;
@@ -89,6 +132,9 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
         return;
       case 'job':
         sendJson(response, req, res, 200, await getJob(store, caller, route.id), headers);
+        return;
+      case 'tx':
+        sendJson(response, req, res, 200, await getTransaction(store, caller, route.hash), headers);
         return;
     }
   }
@@ -108,13 +154,17 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
       } catch (err) {
         const error = toGatewayError(err);
         metrics.refused(error.code);
-        if (error.httpStatus >= 500 && error.code !== 'ERR_RELAYER_QUEUE_FULL')
+        if (error.httpStatus >= 500 && !CAPACITY_CODES.has(error.code))
           log.error({ err, requestId: headers['x-request-id'], path }, 'relayer API request failed');
         if (error.code === 'ERR_HTTP_METHOD') headers.allow = allowedMethods(path);
         sendRelayerError(response, req, res, error, headers);
       }
     },
-    close: () => parts.buffer.close(),
+    endWaits: () => waits.close(),
+    close: () => {
+      waits.close();
+      return parts.buffer.close();
+    },
   };
 }
 
@@ -125,16 +175,24 @@ function matchRoute(method: string, path: string): Route {
     throw new GatewayError('ERR_HTTP_METHOD', `${method} is not allowed on ${path}; use ${allow}`);
   if (path === '/v1/transfers') return method === 'POST' ? { kind: 'post', intake: 'v1' } : { kind: 'list' };
   if (path === '/send-ft') return { kind: 'post', intake: 'send-ft' };
+  if (path === '/health') return { kind: 'health' };
+  if (path.startsWith(TX_PREFIX)) return { kind: 'tx', hash: safeDecode(path.slice(TX_PREFIX.length)) };
   const id = safeDecode(path.slice(path.lastIndexOf('/') + 1));
   return path.startsWith('/transfer/') ? { kind: 'job', id } : { kind: 'transfer', id };
 }
+
+/** Refusals of a full process or queue: expected under load, so not logged as failures. */
+const CAPACITY_CODES = new Set(['ERR_RELAYER_QUEUE_FULL', 'ERR_RELAYER_WAIT_CAPACITY']);
+const TX_PREFIX = '/transfer/tx/';
+const SINGLE = /^\/(?:v1\/transfers|transfer|transfer\/tx)\/[^/]+$/;
 
 /** The methods of a path (GET implies HEAD), or undefined when no route has it. */
 function allowedMethods(path: string): string | undefined {
   if (path === '/v1/transfers') return 'GET, HEAD, POST, OPTIONS';
   if (path === '/send-ft') return 'POST, OPTIONS';
-  const single = /^\/(?:v1\/transfers|transfer)\/[^/]+$/;
-  return single.test(path) ? 'GET, HEAD, OPTIONS' : undefined;
+  // Only GET and HEAD /health come here (relayer-paths.ts).
+  if (path === '/health') return 'GET, HEAD';
+  return SINGLE.test(path) ? 'GET, HEAD, OPTIONS' : undefined;
 }
 
 function safeDecode(segment: string): string {

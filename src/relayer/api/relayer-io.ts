@@ -1,6 +1,6 @@
 /**
  * Reading a relayer API request and writing its answer. The API is REST like the admin API:
- * errors are `{ "error": { code, message, issues? } }` with the code's HTTP status (and
+ * errors are `{ "error": { code, message, issues?, transfers? } }` with the code's HTTP status (and
  * `Retry-After` when the code says when to come back), never JSON-RPC error objects.
  */
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -55,8 +55,15 @@ export function sendRelayerError(
   if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
   if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
   const issues = Array.isArray(data.issues) ? data.issues : undefined;
+  // A failed `?wait=` carries the outcome of every transfer of the request.
+  const transfers = Array.isArray(data.transfers) ? data.transfers : undefined;
   const body = {
-    error: { code: error.code, message: error.message, ...(issues !== undefined && { issues }) },
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(issues !== undefined && { issues }),
+      ...(transfers !== undefined && { requestId: data.requestId, transfers }),
+    },
   };
   send(ctx, req, res, error.httpStatus, JSON.stringify(body), headers);
 }

@@ -1,5 +1,6 @@
 /**
- * The read routes: one transfer, a page of transfers, and a `/send-ft` job. A caller sees only
+ * The read routes: one transfer, a page of transfers, a `/send-ft` job, and the transfers of one
+ * transaction (`/transfer/tx/{txHash}`). A caller sees only
  * its own project's transfers (another project's id answers 404, as if it did not exist); with
  * tenancy off every transfer is visible.
  */
@@ -9,7 +10,7 @@ import type { TransferRecord, TransferState } from '../model.js';
 import type { RelayerStore } from '../relayer-store.js';
 import type { RelayerCaller } from './relayer-access.js';
 import { invalidRelayerRequest, type RelayerIssue } from './transfer-body.js';
-import { jobView, transferView } from './transfer-views.js';
+import { jobView, transactionView, transferView } from './transfer-views.js';
 
 const STATES: readonly TransferState[] = [
   'accepted',
@@ -42,6 +43,21 @@ export async function getJob(store: RelayerStore, caller: RelayerCaller, jobId: 
   return jobView(jobId, records);
 }
 
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/** The caller's transfers in one transaction; 400 for a malformed hash, 404 when there are none. */
+export async function getTransaction(store: RelayerStore, caller: RelayerCaller, txHash: string) {
+  if (!TX_HASH.test(txHash))
+    throw invalidRelayerRequest([
+      { path: 'txHash', message: 'expected a transaction hash: 0x and 64 hex digits' },
+    ]);
+  const hash = txHash.toLowerCase();
+  const records = (await store.getTransactionTransfers(hash)).filter((record) => visible(caller, record));
+  if (records.length === 0)
+    throw new GatewayError('ERR_RELAYER_NOT_FOUND', `no transfer of this project in transaction ${hash}`);
+  return transactionView(hash, records);
+}
+
 /** `?status=&limit=&before=`: newest first; `nextBefore` fetches the next page (null at the end). */
 export async function listTransfers(store: RelayerStore, caller: RelayerCaller, url: string) {
   const query = readQuery(url);
@@ -62,11 +78,13 @@ export async function listTransfers(store: RelayerStore, caller: RelayerCaller, 
     ...(caller.projectId !== null && { projectId: caller.projectId }),
     ...(status !== undefined && { state: status as TransferState }),
     ...(query.before !== undefined && { before: query.before }),
-    limit,
+    // One row more than the page: it tells whether a next page exists (a full last page has none).
+    limit: limit + 1,
   });
-  const last = records[records.length - 1];
+  const page = records.slice(0, limit);
+  const last = page[page.length - 1];
   return {
-    transfers: records.map(transferView),
-    nextBefore: records.length === limit && last !== undefined ? last.id : null,
+    transfers: page.map(transferView),
+    nextBefore: records.length > limit && last !== undefined ? last.id : null,
   };
 }

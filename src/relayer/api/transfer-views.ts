@@ -1,6 +1,7 @@
 /**
- * What the API shows of stored transfers: the `/v1/transfers` record, and the job of the
- * NEAR-service-compatible `/transfer/{jobId}` route (one accepted request = one job).
+ * What the API shows of stored transfers: the `/v1/transfers` record, and the job and the
+ * transaction of the NEAR-service-compatible `/transfer/{jobId}` and `/transfer/tx/{txHash}`
+ * routes (one accepted request = one job).
  */
 import type { TransferRecord, TransferState } from '../model.js';
 
@@ -54,21 +55,36 @@ export function jobStatus(states: readonly TransferState[]): JobStatus {
   return confirmed === 0 ? 'failed' : 'partially_failed';
 }
 
+function jobTransferView(record: TransferRecord) {
+  return {
+    id: record.id,
+    receiverId: record.to,
+    amount: record.amount.toString(),
+    memo: record.memo,
+    status: record.state,
+    transactionHash: record.txHash,
+    blockNumber: record.blockNumber,
+    error: record.error,
+  };
+}
+
 export function jobView(jobId: string, records: readonly TransferRecord[]) {
   const first = records[0];
   return {
     jobId,
     status: jobStatus(records.map((record) => record.state)),
     createdAt: first === undefined ? null : new Date(first.createdAt).toISOString(),
-    transfers: records.map((record) => ({
-      id: record.id,
-      receiverId: record.to,
-      amount: record.amount.toString(),
-      memo: record.memo,
-      status: record.state,
-      transactionHash: record.txHash,
-      blockNumber: record.blockNumber,
-      error: record.error,
-    })),
+    transfers: records.map(jobTransferView),
+  };
+}
+
+/**
+ * The transfers a transaction carries. A fee bump replaces the transaction: asked by the old
+ * hash, the transfers show the hash that carries them now in their `transactionHash`.
+ */
+export function transactionView(txHash: string, records: readonly TransferRecord[]) {
+  return {
+    transactionHash: txHash,
+    transfers: records.map((record) => ({ jobId: record.requestId, ...jobTransferView(record) })),
   };
 }

@@ -187,6 +187,28 @@ export class Http1Connection {
     }
   }
 
+  /** See ResponseWriter.onClientGone: the client's end of the stream, or the socket closing. */
+  onClientGone(listener: () => void): () => void {
+    const socket = this.socket;
+    let done = false;
+    const remove = () => {
+      done = true;
+      socket.off('end', fire);
+      socket.off('close', fire);
+    };
+    const fire = () => {
+      if (done) return;
+      remove();
+      listener();
+    };
+    if (this.clientEnded || socket.destroyed) queueMicrotask(fire);
+    else {
+      socket.once('end', fire);
+      socket.once('close', fire);
+    }
+    return remove;
+  }
+
   /** Writes the response of the current exchange; called once per exchange. */
   respond(
     request: ParsedRequest,
@@ -271,5 +293,9 @@ class Exchange implements ResponseWriter {
     if (this.done) return;
     this.done = true;
     this.connection.respond(this.request, status, headers, body);
+  }
+
+  onClientGone(listener: () => void): () => void {
+    return this.connection.onClientGone(listener);
   }
 }

@@ -50,6 +50,12 @@ export interface ResponseWriter {
    * the connection after the response; `content-length` is added from the body.
    */
   end(status: number, headers: ResponseHeaders, body?: ResponseBody): void;
+  /**
+   * Calls `listener` once if the client goes away before the response is sent (it closed the
+   * connection or ended its side); returns a function that removes it. For routes that hold a
+   * request open (the relayer's `?wait=`). A writer without it cannot tell.
+   */
+  onClientGone?(listener: () => void): () => void;
 }
 
 /** Handles one complete request; it must call `writer.end` exactly once, even on failure. */

@@ -69,6 +69,24 @@ class NodeWriter implements ResponseWriter {
     res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
     res.end(body);
   }
+
+  /** 'close' before the response was sent: the connection went away. */
+  onClientGone(listener: () => void): () => void {
+    const res = this.res;
+    let done = false;
+    const remove = () => {
+      done = true;
+      res.off('close', fire);
+    };
+    const fire = () => {
+      if (done || res.headersSent) return;
+      remove();
+      listener();
+    };
+    if (res.destroyed) queueMicrotask(fire);
+    else res.once('close', fire);
+    return remove;
+  }
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {

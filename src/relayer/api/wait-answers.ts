@@ -1,0 +1,118 @@
+/**
+ * The `?wait=submitted|confirmed&timeoutMs=` query of the transfer POSTs, and the answers of a
+ * wait: 200 with the transaction hashes once every transfer got there, 422
+ * ERR_RELAYER_TRANSFER_FAILED when one failed, and the usual 202 body when the timeout ran out.
+ */
+import type { RelayerWaitConfig } from '../../config/schema.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import type { TransferRecord } from '../model.js';
+import type { RelayerIssue } from './transfer-body.js';
+import { jobView } from './transfer-views.js';
+import type { WaitOutcome, WaitTarget } from './transfer-waits.js';
+
+export interface WaitRequest {
+  readonly target: WaitTarget;
+  readonly timeoutMs: number;
+}
+
+const TARGETS: readonly string[] = ['submitted', 'confirmed'];
+const QUERY_FIELDS = ['wait', 'timeoutMs'];
+
+/** The wait a POST asks for (undefined: none); every problem of the query goes to `issues`. */
+export function parseWaitQuery(
+  url: string,
+  config: RelayerWaitConfig,
+  issues: RelayerIssue[],
+): WaitRequest | undefined {
+  const start = url.indexOf('?');
+  if (start === -1) return undefined;
+  const query = new URLSearchParams(url.slice(start + 1));
+  for (const name of new Set(query.keys())) {
+    if (!QUERY_FIELDS.includes(name)) issues.push({ path: name, message: 'unknown query parameter' });
+    else if (query.getAll(name).length > 1) issues.push({ path: name, message: 'given more than once' });
+  }
+  const target = query.get('wait');
+  const timeout = query.get('timeoutMs');
+  if (target !== null && !TARGETS.includes(target))
+    issues.push({ path: 'wait', message: `expected submitted or confirmed, got "${target.slice(0, 32)}"` });
+  let timeoutMs = config.defaultTimeoutMs;
+  if (timeout !== null) {
+    timeoutMs = /^[0-9]{1,9}$/.test(timeout) ? Number(timeout) : 0;
+    if (target === null) issues.push({ path: 'timeoutMs', message: 'only with wait' });
+    else if (timeoutMs < 1 || timeoutMs > config.maxTimeoutMs)
+      issues.push({
+        path: 'timeoutMs',
+        message: `expected an integer from 1 to ${config.maxTimeoutMs} (relayer.wait.maxTimeoutMs)`,
+      });
+  }
+  if (target === null || !TARGETS.includes(target)) return undefined;
+  return { target: target as WaitTarget, timeoutMs };
+}
+
+/** The body of the POST's usual answer, as postTransfers builds it. */
+interface UsualBody {
+  readonly id?: string;
+  readonly ids?: readonly string[];
+  readonly requestId?: string;
+  readonly jobId?: string;
+  readonly transferIds?: readonly string[];
+}
+
+/**
+ * The answer after a wait: the usual one (202, or 200 for a replay) when it timed out, 200 with
+ * the hashes when settled without failure; throws ERR_RELAYER_TRANSFER_FAILED otherwise.
+ */
+export function waitAnswer(
+  outcome: WaitOutcome,
+  usual: { readonly status: number; readonly body: unknown },
+  sendFt: boolean,
+): { status: number; body: unknown } {
+  // A replay keeps its 200 without a wait; with one, 202 says "not there yet" either way.
+  if (outcome.kind !== 'settled') return { status: 202, body: usual.body };
+  const body = usual.body as UsualBody;
+  const records = outcome.records;
+  const requestId = body.requestId ?? body.jobId ?? '';
+  const failed = records.filter((record) => record.state === 'failed');
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    throw new GatewayError(
+      'ERR_RELAYER_TRANSFER_FAILED',
+      `${failed.length} of ${records.length} transfers failed; ${first.id}: ${first.error ?? 'failed'}`,
+      { data: { requestId, transfers: records.map(outcomeOf) } },
+    );
+  }
+  if (sendFt) {
+    const job = jobView(requestId, records);
+    const hashes = new Set(records.map((record) => record.txHash));
+    return {
+      status: 200,
+      body: {
+        jobId: requestId,
+        status: job.status,
+        transferIds: body.transferIds,
+        // One hash when the job went in one transaction (always, for one transfer).
+        transactionHash: hashes.size === 1 ? (records[0]?.txHash ?? null) : null,
+        transfers: job.transfers,
+      },
+    };
+  }
+  const status = records.every((record) => record.state === 'confirmed') ? 'confirmed' : 'submitted';
+  if (body.id !== undefined) {
+    const record = records[0]!;
+    return {
+      status: 200,
+      body: { id: body.id, requestId, status, txHash: record.txHash, blockNumber: record.blockNumber },
+    };
+  }
+  return { status: 200, body: { ids: body.ids, requestId, status, transfers: records.map(outcomeOf) } };
+}
+
+function outcomeOf(record: TransferRecord) {
+  return {
+    id: record.id,
+    status: record.state,
+    txHash: record.txHash,
+    blockNumber: record.blockNumber,
+    error: record.error,
+  };
+}
