@@ -35,12 +35,17 @@ export interface GatewayOptions {
   /** Label for per-worker metrics. @default "0" */
   workerLabel?: string;
   /**
-   * Whether this gateway runs the periodic upstream probes (it always checks once at start).
-   * Cluster workers other than the first set it to false and get the first one's findings
-   * through `onProbeReport` / `Network.applyProbeReport`. @default true
+   * Whether this gateway runs the periodic upstream probes (it always checks once at start) and
+   * decides when an upstream is back. Cluster workers other than the first set it to false and
+   * get the first one's findings through `onProbeReport` / `Network.applyProbeReport`.
+   * @default true
    */
   probes?: boolean;
-  /** Receives what each probe learned, to share with other processes. */
+  /**
+   * Receives what this process learned about an upstream, to share with other processes: the
+   * prober's heads and chain ids, and any change of an upstream's up/down state. Setting it
+   * also makes this process apply such reports (see upstream/shared-health.ts).
+   */
   onProbeReport?: (network: string, upstream: string, report: ProbeReport) => void;
   /**
    * Rate limiter shared with other processes (cluster workers lease from the primary).

@@ -34,10 +34,8 @@ async function send(from: string, to: string, value: string): Promise<string> {
   return hash;
 }
 
-beforeAll(async () => {
-  anvil = await startAnvil();
-  proxy = await startFaultProxy(anvil.url);
-  gateway = createGateway({
+function cachingGateway(): Gateway {
+  return createGateway({
     logging: { level: 'silent' },
     networks: {
       anvil: {
@@ -53,6 +51,18 @@ beforeAll(async () => {
       },
     },
   });
+}
+
+/** Another gateway like the shared one, whose tracker has not started. */
+async function freshGateway(): Promise<{ gateway: Gateway; url: string }> {
+  const fresh = cachingGateway();
+  return { gateway: fresh, url: `${(await fresh.listen(0, '127.0.0.1')).url}/anvil` };
+}
+
+beforeAll(async () => {
+  anvil = await startAnvil();
+  proxy = await startFaultProxy(anvil.url);
+  gateway = cachingGateway();
   url = `${(await gateway.listen(0, '127.0.0.1')).url}/anvil`;
   await direct('anvil_mine', ['0x14']);
 });
@@ -71,7 +81,7 @@ async function trackerCaughtUp(): Promise<void> {
 
 describe('cache', () => {
   it('answers a final block from the cache after one upstream call', async () => {
-    await via('eth_getBlockByNumber', ['0x3', false]); // starts the tracker
+    await via('eth_getBlockByNumber', ['0x2', false]); // starts the tracker
     await trackerCaughtUp();
     const stats = gateway.networks.get('anvil')!.cache!.stats;
     const missesBefore = stats.misses;
@@ -86,6 +96,17 @@ describe('cache', () => {
     expect(third.headers['server-timing']).toMatch(/cache;dur=/);
     expect(third.headers['x-cache']).toBe('HIT');
     expect(stats.misses - missesBefore).toBe(1);
+  });
+
+  it('the first read of a worker waits for the tracker, so it is cached already', async () => {
+    const { gateway: fresh, url: freshUrl } = await freshGateway();
+    try {
+      const first = await rpc(freshUrl, 'eth_getBlockByNumber', ['0x1', false]);
+      const second = await rpc(freshUrl, 'eth_getBlockByNumber', ['0x1', false]);
+      expect([first.headers['x-cache'], second.headers['x-cache']]).toEqual(['MISS', 'HIT']);
+    } finally {
+      await fresh.close(1_000);
+    }
   });
 
   it('does not cache latest, and serves eth_blockNumber from the tracker', async () => {

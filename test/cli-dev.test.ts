@@ -3,6 +3,7 @@
  * SIGTERM or Ctrl-C exits 0 leaving no anvil and no worker process behind. Its relayer moves DEMO
  * tokens with the printed API key, as the README shows.
  */
+import { Client } from 'undici';
 import { decodeFunctionResult, encodeFunctionData, type Hex } from 'viem';
 import { afterEach, describe, expect, it } from 'vitest';
 import { erc20Abi } from '../src/relayer/chains/evm/abi.js';
@@ -12,6 +13,7 @@ import {
   isAlive,
   killAllCli,
   portIsOpen,
+  runCli,
   servingPid,
   startCli,
 } from './support/cli.js';
@@ -172,4 +174,53 @@ describe('turnpike dev', () => {
     first.child.kill('SIGTERM');
     expect((await first.exited).code).toBe(0);
   });
+
+  it('answers a repeated read of an old block from the cache: anvil blocks become final by depth', async () => {
+    const cli = startCli(['dev', '--port', '0', '--workers', '1']);
+    const rpcUrl = (await cli.waitForLine(/^ready /)).slice('ready '.length);
+    const base = new URL(rpcUrl).origin;
+    // One kept-alive connection: the same worker answers both reads (each worker has its own cache).
+    const client = new Client(base);
+    try {
+      const first = await rpc(rpcUrl, 'eth_getBlockByNumber', ['0x1', false], { dispatcher: client });
+      const second = await rpc(rpcUrl, 'eth_getBlockByNumber', ['0x1', false], { dispatcher: client, id: 2 });
+      expect(second.body).toEqual({ ...(first.body as object), id: 2 });
+      expect([first.headers['x-cache'], second.headers['x-cache']]).toEqual(['MISS', 'HIT']);
+    } finally {
+      await client.close();
+    }
+    // Final, so cached until evicted, not for the 5 s given to blocks that are not final yet:
+    // with anvil's `finalized` tag (the genesis block) this stayed 0 and every later read missed.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const finalized = /^turnpike_chain_finalized_block\{network="local"\} (\d+)$/m.exec(metrics);
+    expect(Number(finalized?.[1])).toBeGreaterThanOrEqual(1);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it('uses TURNPIKE_ADMIN_TOKEN as the admin token, and does not print it', async () => {
+    const token = 'dev-admin-token-from-the-environment';
+    const cli = startCli(['dev', '--port', '0', '--workers', '1'], { TURNPIKE_ADMIN_TOKEN: token });
+    const base = new URL((await cli.waitForLine(/^ready /)).slice('ready '.length)).origin;
+    expect(await cli.waitForLine(/^admin token /)).toMatch(/^admin token from TURNPIKE_ADMIN_TOKEN /);
+    const usage = (authorization: string) =>
+      fetch(`${base}/admin/v1/usage`, { headers: { authorization } }).then((res) => res.status);
+    expect(await usage(`Bearer ${token}`)).toBe(200);
+    expect(await usage('Bearer some-other-token-0123456789')).toBe(401);
+    expect(cli.stdout() + cli.stderr()).not.toContain(token);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
+  it.each([['--help'], ['help'], ['-h']])(
+    'prints its usage for `turnpike dev %s` and exits 0',
+    async (flag) => {
+      const { code, stdout, stderr } = await runCli(['dev', flag]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: turnpike dev /);
+      expect(stdout).toContain('--port');
+      expect(stdout).toContain('TURNPIKE_ADMIN_TOKEN');
+    },
+  );
 });

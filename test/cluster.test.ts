@@ -382,4 +382,78 @@ describe('turnpike start --workers 2', () => {
     expect([...seen.keys()].sort()).toEqual([...cluster.workers].sort());
     for (const [pid, workerHead] of seen) expect(workerHead, `head seen by worker ${pid}`).toBe(head);
   });
+
+  it('tells every worker that a killed upstream is down, with no traffic at all, and that it came back', async () => {
+    // A node of its own, to kill; the gateway's defaults otherwise (probeIntervalMs 5 s, openMs 5 s).
+    const node = await startAnvil();
+    const cluster = await startCluster(node.url);
+    const view = new Map<number, { available: boolean; ready: number }>();
+    /** One /readyz on a new connection: whichever worker accepts it answers with its own view. */
+    const look = async () => {
+      const res = await request(`${cluster.origin}/readyz`, { reset: true });
+      const detail = (await res.body.json()) as {
+        networks: { eth: { upstreams: { available: boolean }[] } };
+      };
+      const pid = servingPid(res.headers['x-request-id']);
+      view.set(pid, { available: detail.networks.eth.upstreams[0]!.available, ready: res.statusCode });
+    };
+    /** Polls until every worker has answered and `wanted(view)`; resolves with the time it took. */
+    const until = async (what: string, wanted: (available: boolean) => boolean, since: number) => {
+      const seenAt = new Map<number, number>();
+      await waitFor(
+        what,
+        async () => {
+          await look();
+          for (const [pid, state] of view) {
+            if (!wanted(state.available)) seenAt.delete(pid);
+            else if (!seenAt.has(pid)) seenAt.set(pid, performance.now());
+          }
+          return cluster.workers.every((pid) => seenAt.has(pid)) ? true : undefined;
+        },
+        // 15 s at most: the goal is 3 s, measured and printed below, not asserted.
+        300,
+        50,
+      );
+      return Math.max(...seenAt.values()) - since;
+    };
+    await until('both workers to see the upstream up', (available) => available, performance.now());
+
+    node.kill('SIGKILL');
+    await node.exited;
+    const killedAt = performance.now();
+    const downMs = await until('every worker to see the killed upstream down', (up) => !up, killedAt);
+    for (const pid of cluster.workers)
+      expect(view.get(pid), `worker ${pid}`).toEqual({ available: false, ready: 503 });
+    console.log(`every worker saw the killed upstream down ${Math.round(downMs)} ms after the kill`);
+
+    // Metrics and logs say why: the probes were refused.
+    const text = await scrape(cluster.origin);
+    expect(samples(text, 'turnpike_upstream_available')).toEqual([
+      { labels: '{network="eth",upstream="anvil"}', value: 0 },
+    ]);
+    const refused = samples(text, 'turnpike_upstream_failures_total').find(
+      (s) => s.labels === '{network="eth",upstream="anvil",source="probe",reason="refused"}',
+    );
+    expect(refused?.value).toBeGreaterThanOrEqual(2);
+    const opened = cluster.cli
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"breaker opened for upstream anvil'))
+      .map((line) => JSON.parse(line) as { reason?: string; shared?: boolean });
+    expect(opened).toContainEqual(expect.objectContaining({ reason: 'refused' }));
+    expect(opened).toContainEqual(expect.objectContaining({ reason: 'refused', shared: true }));
+
+    // The node comes back on the same port: the prober's trials readmit it, and tell the other.
+    const revived = await startAnvil({ port: node.port });
+    const revivedAt = performance.now();
+    const upMs = await until('every worker to see the upstream back', (available) => available, revivedAt);
+    console.log(`every worker saw the upstream back ${Math.round(upMs)} ms after it listened again`);
+    // … and it stays so: no worker flaps back to down.
+    for (let i = 0; i < 10; i++) {
+      await look();
+      for (const pid of cluster.workers)
+        expect(view.get(pid), `worker ${pid}`).toEqual({ available: true, ready: 200 });
+    }
+    await revived.stop();
+  });
 });

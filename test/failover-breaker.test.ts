@@ -89,7 +89,9 @@ describe('a failing upstream', () => {
       expect(
         metricValue(metrics, 'turnpike_breaker_transitions_total', { upstream: 'failing', state: 'open' }),
       ).toBe(1);
-      expect(metricValue(metrics, 'turnpike_retries_total')).toBeGreaterThanOrEqual(5);
+      // Retries hid the failures until the breaker opened. With resets, the health probes that
+      // follow each broken connection may open it after only a few requests.
+      expect(metricValue(metrics, 'turnpike_retries_total')).toBeGreaterThanOrEqual(1);
 
       // Once open, the failing node stopped getting traffic: roughly minRequests plus what was in flight.
       expect(failing.stats.faulted).toBeGreaterThanOrEqual(5);

@@ -1,10 +1,10 @@
 /**
  * `turnpike dev`: a local anvil node (chain id 31337) and a gateway serving it as network
- * `local`, with tenancy on (a throwaway SQLite database, one API key, an admin token; the
- * network stays keyless too) and the relayer on (a demo token DEMO and the batch contract
- * deployed on anvil, fresh signing keys). Needs no services. Prints `ready <url>` once /readyz
- * is green, then the key, the admin token and the relayer's URL; stops every child on Ctrl-C
- * or SIGTERM.
+ * `local`, with tenancy on (a throwaway SQLite database, one API key, an admin token — a random
+ * one unless TURNPIKE_ADMIN_TOKEN is set; the network stays keyless too) and the relayer on (a
+ * demo token DEMO and the batch contract deployed on anvil, fresh signing keys). Needs no
+ * services. Prints `ready <url>` once /readyz is green, then the key, the admin token and the
+ * relayer's URL; stops every child on Ctrl-C or SIGTERM.
  */
 import { resolveConfig } from '../config/load.js';
 import { type AnvilNode, startAnvil } from '../dev/anvil.js';
@@ -14,9 +14,44 @@ import { parseCommon } from './args.js';
 import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js';
 
 const DEV_CHAIN_ID = 31337;
+const ADMIN_TOKEN_ENV = 'TURNPIKE_ADMIN_TOKEN';
+/** As for `turnpike start` (server/admin/admin-auth.ts). */
+const MIN_ADMIN_TOKEN_LENGTH = 16;
+/**
+ * Blocks below anvil's head that count as final for the cache. anvil never reorgs by itself
+ * (only on request: anvil_reorg, evm_revert), and its `finalized` tag is always the genesis
+ * block, so with the default `finality: tag` no block would ever be final.
+ */
+const DEV_FINALITY_DEPTH = 2;
+
+const USAGE = `Usage: turnpike dev [--port 4000] [--workers N]
+
+Starts a local anvil node (chain id 31337) and a gateway serving it at /local, with tenancy
+(a throwaway SQLite database, one API key, an admin token) and the relayer (a DEMO token).
+Needs no services; Ctrl-C stops everything.
+
+Options:
+  --port, -p P       gateway port (default 4000; 0 picks a free one)
+  --workers, -w N    worker processes (default: one per core)
+  --help, -h         this text
+
+Environment:
+  TURNPIKE_ADMIN_TOKEN   admin token to use instead of a random one (16+ characters)
+  DATABASE_URL and REDIS_URL are ignored: dev uses no services.
+`;
 
 export async function runDev(args: string[]): Promise<number> {
+  if (args[0] === 'help' || args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const options = parseCommon(args);
+  const fromEnv = process.env[ADMIN_TOKEN_ENV];
+  const envAdminToken = fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  if (envAdminToken !== undefined && envAdminToken.length < MIN_ADMIN_TOKEN_LENGTH)
+    throw new Error(
+      `${ADMIN_TOKEN_ENV} is too short: the admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
+    );
   const anvil = await startAnvil({ chainId: DEV_CHAIN_ID });
   let gateway: RunningGateway | undefined;
   let tenancy: DevTenancy | undefined;
@@ -28,7 +63,9 @@ export async function runDev(args: string[]): Promise<number> {
   };
   try {
     // dev needs no services: a shell's DATABASE_URL / REDIS_URL must not point it at real ones.
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'TURNPIKE_ADMIN_TOKEN']) delete process.env[name];
+    // TURNPIKE_ADMIN_TOKEN stays (the gateway reads it as in production) unless it is empty.
+    for (const name of ['DATABASE_URL', 'REDIS_URL']) delete process.env[name];
+    if (envAdminToken === undefined) delete process.env[ADMIN_TOKEN_ENV];
     // Deploying costs ~1 s; compiling the contracts with solc-js ~5 s more on the first run
     // only (cached on disk in the OS temp folder).
     tenancy = await createDevTenancy();
@@ -37,14 +74,14 @@ export async function runDev(args: string[]): Promise<number> {
       server: { port: options.port ?? 4000, workers: options.workers ?? 0 },
       logging: { level: 'warn' },
       storage: { database: tenancy.database },
-      tenancy: { enabled: true, adminToken: tenancy.adminToken },
+      tenancy: { enabled: true, adminToken: envAdminToken ?? tenancy.adminToken },
       networks: {
         local: {
           chainId: DEV_CHAIN_ID,
           health: { maxBlockLag: 0 },
           access: { keyless: true },
           // anvil mines on every transaction: block numbers must not lag behind it.
-          cache: { blockNumberMaxAgeMs: 0 },
+          cache: { blockNumberMaxAgeMs: 0, finality: 'depth', depth: DEV_FINALITY_DEPTH },
           upstreams: [{ id: 'anvil', url: anvil.url }],
         },
       },
@@ -58,7 +95,9 @@ export async function runDev(args: string[]): Promise<number> {
   }
   process.stdout.write(`ready ${gateway.url}/local\n`);
   process.stdout.write(`api key ${tenancy.apiKey}   (metered: POST ${gateway.url}/local/<key>)\n`);
-  process.stdout.write(`admin token ${tenancy.adminToken}   (GET ${gateway.url}/admin/v1/usage)\n`);
+  // A token of the user's own is not echoed to the terminal (or a CI log).
+  const shownToken = envAdminToken === undefined ? tenancy.adminToken : `from ${ADMIN_TOKEN_ENV}`;
+  process.stdout.write(`admin token ${shownToken}   (GET ${gateway.url}/admin/v1/usage)\n`);
   process.stdout.write(
     `relayer POST ${gateway.url}/v1/transfers  (token ${DEV_TOKEN_NAME} ${relayer.token}, batch contract ${relayer.batchContract})\n`,
   );

@@ -224,3 +224,57 @@ describe('CircuitBreaker consecutive failures', () => {
     expect(b.state).toBe('closed');
   });
 });
+
+describe('CircuitBreaker forced changes (health probes, other cluster workers)', () => {
+  it('forceOpen opens at once and half-opens after openMs as usual', () => {
+    const { breaker: b, transitions, advance } = breaker();
+    b.forceOpen();
+    expect(b.state).toBe('open');
+    expect(b.isAvailable()).toBe(false);
+    advance(CONFIG.openMs);
+    expect(b.state).toBe('half-open');
+    expect(transitions).toEqual(['open', 'half-open']);
+  });
+
+  it('forceOpen(true) holds it open past openMs until forceClose', () => {
+    const { breaker: b, transitions, advance } = breaker();
+    b.forceOpen(true);
+    advance(CONFIG.openMs * 100);
+    expect(b.state).toBe('open');
+    expect(b.tryAcquire()).toBe(false);
+    b.forceClose();
+    expect(b.state).toBe('closed');
+    expect(b.tryAcquire()).toBe(true);
+    expect(transitions).toEqual(['open', 'closed']);
+  });
+
+  it('a later forceOpen without hold lets it half-open again', () => {
+    const { breaker: b, advance } = breaker();
+    b.forceOpen(true);
+    advance(CONFIG.openMs);
+    b.forceOpen();
+    advance(CONFIG.openMs);
+    expect(b.state).toBe('half-open');
+  });
+
+  it('reopensInMs counts down to the half-open: 0 unless open, Infinity while held', () => {
+    const { breaker: b, advance } = breaker();
+    expect(b.reopensInMs).toBe(0);
+    b.forceOpen();
+    advance(200);
+    expect(b.reopensInMs).toBe(CONFIG.openMs - 200);
+    b.forceOpen(true);
+    expect(b.reopensInMs).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('forceClose forgets the failures of the window', () => {
+    const { breaker: b } = breaker();
+    fail(b, 3);
+    expect(b.errorRate()).toBe(1);
+    b.forceOpen();
+    b.forceClose();
+    expect(b.errorRate()).toBe(0);
+    b.recordFailure();
+    expect(b.state).toBe('closed');
+  });
+});

@@ -13,6 +13,8 @@ const BUCKETS = 10;
 export class CircuitBreaker {
   private stateValue: BreakerState = 'closed';
   private openedAt = 0;
+  /** Opened by `forceOpen(true)`: stays open, whatever the time, until told otherwise. */
+  private held = false;
   private probesInFlight = 0;
   private probeSuccesses = 0;
   private consecutiveFailures = 0;
@@ -33,10 +35,18 @@ export class CircuitBreaker {
   }
 
   get state(): BreakerState {
-    if (this.stateValue === 'open' && this.now() - this.openedAt >= this.config.openMs) {
+    if (this.stateValue === 'open' && !this.held && this.now() - this.openedAt >= this.config.openMs) {
       this.transition('half-open');
     }
     return this.stateValue;
+  }
+
+  /** Milliseconds until an open breaker half-opens: 0 unless open, Infinity while held open. */
+  get reopensInMs(): number {
+    if (this.state !== 'open') return 0;
+    return this.held
+      ? Number.POSITIVE_INFINITY
+      : Math.max(0, this.openedAt + this.config.openMs - this.now());
   }
 
   /** May a request go to this upstream now? Reserves a probe slot when half-open. */
@@ -105,6 +115,22 @@ export class CircuitBreaker {
     if (this.stateValue === 'half-open') this.probesInFlight = Math.max(0, this.probesInFlight - 1);
   }
 
+  /**
+   * Opens now on evidence from elsewhere (a health check, another cluster worker). `hold` keeps
+   * it open until `forceClose` or another `forceOpen`, instead of half-opening after `openMs`:
+   * for a process that leaves the recovery trials to another one.
+   */
+  forceOpen(hold = false): void {
+    this.held = hold;
+    this.trip();
+  }
+
+  /** Closes now on evidence from elsewhere (the upstream answered another process's trials). */
+  forceClose(): void {
+    this.held = false;
+    this.transition('closed');
+  }
+
   private trip(): void {
     this.openedAt = this.now();
     this.transition('open');
@@ -112,6 +138,7 @@ export class CircuitBreaker {
 
   private transition(next: BreakerState): void {
     if (this.stateValue === next) return;
+    if (next !== 'open') this.held = false;
     this.stateValue = next;
     this.probesInFlight = 0;
     this.probeSuccesses = 0;

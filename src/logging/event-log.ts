@@ -8,6 +8,8 @@ import type diagnostics from 'node:diagnostics_channel';
 import {
   type BreakerEvent,
   breakerChannel,
+  type ProbeEvent,
+  probeChannel,
   type RetryEvent,
   retryChannel,
   type UpstreamAttemptEvent,
@@ -25,9 +27,17 @@ export function logUpstreamEvents(log: Logger, owners: ReadonlySet<object>): () 
       (message) => {
         const event = message as BreakerEvent;
         if (!owners.has(event.owner)) return;
-        const fields = { network: event.network, upstream: event.upstream, breaker: event.state };
-        if (event.state === 'open') log.warn(fields, `breaker opened for upstream ${event.upstream}`);
-        else log.info(fields, `breaker ${event.state} for upstream ${event.upstream}`);
+        const fields = {
+          network: event.network,
+          upstream: event.upstream,
+          breaker: event.state,
+          ...(event.reason !== undefined && { reason: event.reason }),
+          // Learned from another cluster worker, which logged the failure itself.
+          ...(event.shared && { shared: true }),
+        };
+        const by = event.shared ? ' (reported by another worker)' : '';
+        if (event.state === 'open') log.warn(fields, `breaker opened for upstream ${event.upstream}${by}`);
+        else log.info(fields, `breaker ${event.state} for upstream ${event.upstream}${by}`);
       },
     ],
   ];
@@ -44,10 +54,27 @@ export function logUpstreamEvents(log: Logger, owners: ReadonlySet<object>): () 
               upstream: event.upstream,
               method: event.method,
               outcome: event.outcome,
+              reason: event.reason,
               durationMs: event.durationMs,
               hedge: event.hedge,
             },
             'upstream attempt failed',
+          );
+        },
+      ],
+      [
+        probeChannel,
+        (message) => {
+          const event = message as ProbeEvent;
+          if (!owners.has(event.owner)) return;
+          log.debug(
+            {
+              network: event.network,
+              upstream: event.upstream,
+              outcome: event.outcome,
+              reason: event.reason,
+            },
+            'health probe failed',
           );
         },
       ],

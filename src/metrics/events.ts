@@ -18,8 +18,19 @@ export interface UpstreamAttemptEvent extends Owned {
   method: string;
   /** `ok`, `rpc_error`, `cancelled` or the GatewayError code of the failure. */
   outcome: string;
+  /** Why it failed (upstream/failure-reason.ts); undefined unless it failed, cancels excluded. */
+  reason: string | undefined;
   durationMs: number;
   hedge: boolean;
+}
+
+/** A health probe of one upstream that failed (probes are not upstream attempts). */
+export interface ProbeEvent extends Owned {
+  network: string;
+  upstream: string;
+  /** The GatewayError code of the failure. */
+  outcome: string;
+  reason: string;
 }
 
 export interface RetryEvent extends Owned {
@@ -38,6 +49,10 @@ export interface BreakerEvent extends Owned {
   network: string;
   upstream: string;
   state: 'closed' | 'open' | 'half-open';
+  /** When it opened: why the latest failure failed (for a shared change, the reporter's reason). */
+  reason: string | undefined;
+  /** Learned from another cluster worker rather than from this process's own calls. */
+  shared: boolean;
 }
 
 export interface RequestEndEvent extends Owned {
@@ -52,4 +67,5 @@ export const upstreamAttemptChannel = diagnostics.channel('turnpike:upstream:att
 export const retryChannel = diagnostics.channel('turnpike:retry');
 export const hedgeChannel = diagnostics.channel('turnpike:hedge');
 export const breakerChannel = diagnostics.channel('turnpike:breaker');
+export const probeChannel = diagnostics.channel('turnpike:upstream:probe');
 export const requestEndChannel = diagnostics.channel('turnpike:request:end');

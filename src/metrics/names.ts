@@ -5,6 +5,7 @@ export const METRIC = {
   inflightRequests: 'turnpike_inflight_requests',
   upstreamAttempts: 'turnpike_upstream_attempts_total',
   upstreamLatency: 'turnpike_upstream_latency_seconds',
+  upstreamFailures: 'turnpike_upstream_failures_total',
   upstreamInflight: 'turnpike_upstream_inflight',
   upstreamQueued: 'turnpike_upstream_queued',
   upstreamAvailable: 'turnpike_upstream_available',

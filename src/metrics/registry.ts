@@ -18,6 +18,8 @@ import {
   breakerChannel,
   type HedgeEvent,
   hedgeChannel,
+  type ProbeEvent,
+  probeChannel,
   type RequestEndEvent,
   type RetryEvent,
   requestEndChannel,
@@ -82,6 +84,12 @@ export function createMetrics(
     ['network', 'upstream', 'outcome'],
     registry,
   );
+  const failures = new FastCounter(
+    METRIC.upstreamFailures,
+    'Failed upstream calls (requests and health probes) by why they failed: refused, reset, closed, connect_timeout, timeout, dns, tls, unreachable, http_status, rate_limited, bad_response, node_error, too_large, other.',
+    ['network', 'upstream', 'source', 'reason'],
+    registry,
+  );
   const upstreamLatency = new FastHistogram(
     METRIC.upstreamLatency,
     'Upstream attempt latency, seconds.',
@@ -125,8 +133,13 @@ export function createMetrics(
     const event = message as UpstreamAttemptEvent;
     if (!ownedNetworks.has(event.owner)) return;
     attempts.inc([event.network, event.upstream, event.outcome]);
+    if (event.reason !== undefined) failures.inc([event.network, event.upstream, 'request', event.reason]);
     if (event.outcome !== 'cancelled')
       upstreamLatency.observe([event.network, event.upstream], event.durationMs / 1000);
+  };
+  const onProbe = (message: unknown) => {
+    const event = message as ProbeEvent;
+    if (ownedNetworks.has(event.owner)) failures.inc([event.network, event.upstream, 'probe', event.reason]);
   };
   const onRetry = (message: unknown) => {
     const event = message as RetryEvent;
@@ -143,6 +156,7 @@ export function createMetrics(
   const subscriptions: [diagnostics.Channel, (message: unknown) => void][] = [
     [requestEndChannel, onRequest],
     [upstreamAttemptChannel, onAttempt],
+    [probeChannel, onProbe],
     [retryChannel, onRetry],
     [hedgeChannel, onHedge],
     [breakerChannel, onBreaker],

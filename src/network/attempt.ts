@@ -3,6 +3,7 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
 import { type UpstreamAttemptEvent, upstreamAttemptChannel } from '../metrics/events.js';
 import { classifyResponse, type UpstreamOutcome } from '../upstream/classify-response.js';
+import { failureReason } from '../upstream/failure-reason.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 export type AttemptResult =
@@ -39,6 +40,7 @@ export async function runAttempt(
     const outcome = classifyResponse(reply.status, reply.body, upstream.id);
     const durationMs = performance.now() - started;
     if (outcome.kind === 'failure') {
+      upstream.lastFailure = failureReason(outcome.error);
       upstream.breaker.recordFailure();
       upstream.latency.penalize(durationMs * 2);
       result = { ok: false, upstream, error: outcome.error, cancelled: false };
@@ -57,6 +59,7 @@ export async function runAttempt(
       // upstream turned slow (its attempts only ever end cancelled) and keeps picking it first.
       upstream.latency.penalize(performance.now() - started);
     } else {
+      upstream.lastFailure = failureReason(error);
       upstream.breaker.recordFailure();
       upstream.latency.penalize(Math.max(performance.now() - started, upstream.latency.ewmaMs) * 2);
     }
@@ -71,6 +74,7 @@ export async function runAttempt(
       upstream: upstream.id,
       method: request.method,
       outcome: attemptOutcome(result),
+      reason: result.ok || result.cancelled ? undefined : failureReason(result.error),
       durationMs: performance.now() - started,
       hedge,
     };

@@ -46,6 +46,8 @@ export class Network {
   readonly cache: NetworkCache | undefined;
   readonly tracker: ChainTracker | undefined;
   private trackerStarted = false;
+  /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
+  private trackerFirstRead: Promise<void> | undefined;
   private readonly forwardContext: ForwardContext;
 
   constructor(
@@ -93,7 +95,7 @@ export class Network {
     }
   }
 
-  /** What another cluster worker's probe learned about one of this network's upstreams. */
+  /** What another cluster worker learned about one of this network's upstreams (probe, up/down). */
   applyProbeReport(upstreamId: string, report: ProbeReport): void {
     this.health.apply(upstreamId, report);
   }
@@ -141,17 +143,48 @@ export class Network {
           };
       }
       // The tracker starts with the first request whose caching depends on the chain, so a
-      // gateway that is never asked such a thing sends no head polls at all. Until it knows
-      // the chain, the policy caches only what needs no block knowledge.
-      if (!this.trackerStarted && chainDependent(request, cache.config.tipTtlMs)) {
-        this.trackerStarted = true;
-        void this.tracker?.start().catch(() => undefined);
+      // gateway that is never asked such a thing sends no head polls at all. Such requests wait
+      // for its first read (bounded), so the first read of an old block is cached already.
+      if (this.trackerFirstRead !== undefined || !this.trackerStarted) {
+        if (chainDependent(request, cache.config.tipTtlMs)) {
+          this.trackerFirstRead ??= this.startTracker();
+          if (this.trackerFirstRead !== undefined)
+            return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache));
+        }
       }
-      const plan = cache.plan(request);
-      if (plan !== undefined)
-        return cache.serve(request, plan, timing, () => this.forward(request, rule, timing));
+      return this.serveCached(request, rule, timing, cache);
     }
     return this.forward(request, rule, timing);
+  }
+
+  private serveCached(
+    request: RpcRequest,
+    rule: MethodRule,
+    timing: ForwardTiming,
+    cache: NetworkCache,
+  ): Promise<CachedResult> | CachedResult {
+    const plan = cache.plan(request);
+    if (plan === undefined) return this.forward(request, rule, timing);
+    return cache.serve(request, plan, timing, () => this.forward(request, rule, timing));
+  }
+
+  /**
+   * Starts the chain tracker; resolves after its first read, or after one attempt timeout (then
+   * requests go on without block knowledge until it knows the chain, as it reads on).
+   * Undefined when it was started before.
+   */
+  private startTracker(): Promise<void> | undefined {
+    if (this.trackerStarted || this.tracker === undefined) return undefined;
+    this.trackerStarted = true;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.config.failsafe.attemptTimeoutMs);
+    });
+    const first = this.tracker.start().catch(() => undefined);
+    return Promise.race([first, bound]).finally(() => {
+      clearTimeout(timer);
+      this.trackerFirstRead = undefined;
+    });
   }
 
   private forward(request: RpcRequest, rule: MethodRule, timing: ForwardTiming): Promise<ForwardResult> {

@@ -6,7 +6,11 @@ import type { ProbeReport } from '../upstream/health.js';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
-/** What the probing worker learned about an upstream; the primary relays it to the others. */
+/**
+ * What a worker learned about an upstream (the prober's heads and chain ids, any worker's
+ * up/down change); the primary relays it to the others and replays the down states to a new
+ * worker.
+ */
 export interface ProbeReportMessage {
   type: 'turnpike:probe-report';
   network: string;

@@ -60,6 +60,8 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   let nextRequestId = 1;
   // Rate limits without Redis: the one GCRA every worker leases tokens from.
   let leases: LeaseAuthority | undefined;
+  // Upstreams a worker reported down and nobody up since: a new worker is told at once.
+  const downReports = new Map<string, ProbeReportMessage>();
 
   const fork = (index: number) => {
     const startedAt = Date.now();
@@ -104,8 +106,16 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
           grant,
         } satisfies PrimaryMessage);
     } else if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
+      const health = message.report.health;
+      if (health !== undefined) {
+        const key = `${message.network}\u0000${message.upstream}`;
+        if (health.down) downReports.set(key, message);
+        else downReports.delete(key);
+      }
       for (const other of slots.keys()) if (other !== worker && other.isConnected()) other.send(message);
     } else if (isMessage<Extract<WorkerMessage, { type: 'turnpike:ready' }>>(message, 'turnpike:ready')) {
+      // A replacement starts believing every upstream up; it may even be the new prober.
+      for (const report of downReports.values()) if (worker.isConnected()) worker.send(report);
       readyWorkers.add(index);
       if (message.url !== '') url ??= message.url;
       if (!announced && readyWorkers.size === total && url !== undefined) {

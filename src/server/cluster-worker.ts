@@ -68,7 +68,8 @@ const gateway = createGateway(config, {
         count: config.server.workers > 0 ? config.server.workers : availableParallelism(),
       },
   ...(engineElsewhere && { onRelayerStored: storedNotice() }),
-  // One worker probes idle upstreams for all (the first; a replacement takes its index).
+  // One worker probes idle upstreams for all (the first; a replacement takes its index); every
+  // worker shares when an upstream goes down or comes back.
   probes: workerLabel === '0',
   onProbeReport: (network, upstream, report) =>
     send({ type: 'turnpike:probe-report', network, upstream, report }),

@@ -216,6 +216,58 @@ describe('HealthMonitor probes', () => {
     expect(upstream.breaker.state).toBe('closed');
   });
 
+  it('follows a failed probe up at once: two refused probes in a row open the breaker', async () => {
+    const proxy = await proxied(local);
+    await proxy.pause();
+    // A long interval: only the follow-up can make the second probe.
+    const { list, monitor } = build([proxy.url], {
+      health: { checkChainId: false, probeIntervalMs: 60_000 },
+    });
+    const upstream = list[0]!;
+    await monitor.tick(Number.POSITIVE_INFINITY);
+    expect(upstream.breaker.state).toBe('closed');
+    expect(upstream.lastFailure).toBe('refused');
+    await expect.poll(() => upstream.breaker.state, { timeout: 5_000 }).toBe('open');
+    expect(upstream.isAvailable()).toBe(false);
+    monitor.stop();
+  });
+
+  it('probes at once when a pooled connection breaks, and opens the breaker of a dead upstream', async () => {
+    const proxy = await proxied(local);
+    const { list, monitor } = build([proxy.url], {
+      health: { checkChainId: false, probeIntervalMs: 60_000 },
+    });
+    const upstream = list[0]!;
+    monitor.start();
+    await monitor.tick(Number.POSITIVE_INFINITY);
+    expect(proxy.stats.byMethod.get('eth_blockNumber')).toBe(1);
+    // Like a killed node: the listener goes and the kept-alive connection is cut.
+    await proxy.pause();
+    await expect.poll(() => upstream.breaker.state, { timeout: 5_000 }).toBe('open');
+    expect(upstream.lastFailure).toBe('refused');
+    monitor.stop();
+  });
+
+  it('follows a successful half-open trial up at once, so recovery takes no probe intervals', async () => {
+    const proxy = await proxied(local);
+    proxy.setFault({ kind: 'status', status: 503 });
+    const { list, monitor } = build([proxy.url], {
+      minRequests: 1,
+      openMs: 50,
+      health: { checkChainId: false, probeIntervalMs: 60_000 },
+    });
+    const upstream = list[0]!;
+    await monitor.tick(Number.POSITIVE_INFINITY);
+    expect(upstream.breaker.state).toBe('open');
+    expect(upstream.lastFailure).toBe('http_status');
+    proxy.setFault(null);
+    await expect.poll(() => upstream.breaker.state).toBe('half-open');
+    // One tick (the interval is a minute): its success is followed up until the breaker closes.
+    await monitor.tick(Number.POSITIVE_INFINITY);
+    await expect.poll(() => upstream.breaker.state, { timeout: 5_000 }).toBe('closed');
+    monitor.stop();
+  });
+
   it('start() and stop() manage one interval timer', () => {
     const { monitor } = build(['http://127.0.0.1:9']);
     const timers = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;

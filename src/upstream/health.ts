@@ -1,21 +1,43 @@
 /**
  * Health of one network's upstreams: chain id checked at start, heads learned from real
  * traffic, probes only for upstreams that have been idle (probes cost money on paid
- * providers), and exclusion of upstreams lagging behind the highest head.
+ * providers), and exclusion of upstreams lagging behind the highest head. A failed probe, a
+ * half-open breaker or a broken pooled connection gets a quick follow-up probe, so a dead
+ * upstream is found (and a revived one readmitted) within a second, not a probe interval.
  */
 import type { HealthConfig } from '../config/schema.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { type ProbeEvent, probeChannel } from '../metrics/events.js';
 import { classifyResponse } from './classify-response.js';
+import { failureReason } from './failure-reason.js';
+import { type HealthState, SharedHealth } from './shared-health.js';
 import type { Upstream } from './upstream.js';
+
+/** Delay of a follow-up probe (capped by the probe interval). */
+const FOLLOW_UP_MS = 250;
+/**
+ * Failed probes in a row that open the breaker. A probe is a deliberate check of an idle
+ * upstream, so two are evidence enough; traffic needs `breaker.consecutiveFailures`.
+ */
+const PROBE_FAILURES_TO_OPEN = 2;
+
+type CallResult =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly error: GatewayError };
 
 export interface HealthLogger {
   warn(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
 }
 
-/** What a probe learned about one upstream, for the other processes of a cluster. */
+/**
+ * What a worker learned about one upstream, for the other processes of a cluster: the prober's
+ * heads and chain ids, and any worker's change of the upstream's up/down state.
+ */
 export interface ProbeReport {
   readonly head?: number;
   readonly chainId?: number;
+  readonly health?: HealthState;
 }
 
 /**
@@ -32,6 +54,13 @@ export interface SharedProbing {
 export class HealthMonitor {
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
+  private stopped = false;
+  private readonly inflight = new Set<Upstream>();
+  private readonly followUps = new Map<Upstream, { timer: NodeJS.Timeout; dueAt: number }>();
+  /** Failed probes in a row per upstream, while its breaker is closed. */
+  private readonly probeFailures = new Map<Upstream, number>();
+  /** Up/down sharing between cluster workers; undefined outside a cluster. */
+  private readonly sharedHealth: SharedHealth | undefined;
   /** The chain id every upstream must report (configured, or learned from the majority). */
   expectedChainId: number | undefined;
 
@@ -45,17 +74,28 @@ export class HealthMonitor {
     private readonly shared: SharedProbing = { probes: true },
   ) {
     this.expectedChainId = configuredChainId;
+    const publish = shared.publish;
+    if (publish !== undefined)
+      this.sharedHealth = new SharedHealth(upstreams, shared.probes, (upstream, health) =>
+        publish(upstream.id, { health }),
+      );
   }
 
   start(): void {
     if (!this.shared.probes) return;
     this.timer ??= setInterval(() => void this.tick(), this.config.probeIntervalMs);
     this.timer.unref();
+    // A node that died (or restarted) closes its pooled connections: check it at once.
+    for (const upstream of this.upstreams) upstream.onConnectionLost = () => this.followUp(upstream, 0);
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    for (const { timer } of this.followUps.values()) clearTimeout(timer);
+    this.followUps.clear();
+    for (const upstream of this.upstreams) upstream.onConnectionLost = undefined;
   }
 
   /** Asks every upstream for its chain id; mismatches are excluded with a log line. */
@@ -67,7 +107,8 @@ export class HealthMonitor {
   }
 
   private async fetchChainId(upstream: Upstream): Promise<void> {
-    const result = await this.call(upstream, 'eth_chainId');
+    const call = await this.call(upstream, 'eth_chainId');
+    const result = call.ok ? call.result : undefined;
     if (typeof result === 'string' && result.startsWith('0x')) {
       upstream.chainId = Number.parseInt(result, 16);
       this.report(upstream, { chainId: upstream.chainId });
@@ -91,6 +132,11 @@ export class HealthMonitor {
     if (report.head !== undefined) {
       upstream.noteHead(report.head, Date.now());
       this.updateLag();
+    }
+    if (report.health !== undefined) {
+      this.sharedHealth?.apply(upstream, report.health);
+      // The prober tries it again as soon as it half-opens.
+      if (upstream.breaker.state === 'open') this.followUp(upstream, upstream.breaker.reopensInMs);
     }
   }
 
@@ -153,8 +199,18 @@ export class HealthMonitor {
   }
 
   private async probe(upstream: Upstream): Promise<void> {
-    // An open breaker is left alone until it half-opens; then the probe is its trial request.
-    if (upstream.breaker.state === 'open') return;
+    if (this.inflight.has(upstream)) return;
+    // An open breaker is left alone until it half-opens; then a probe is its trial request.
+    if (upstream.breaker.state === 'open') return this.followUp(upstream, upstream.breaker.reopensInMs);
+    this.inflight.add(upstream);
+    try {
+      await this.probeOnce(upstream);
+    } finally {
+      this.inflight.delete(upstream);
+    }
+  }
+
+  private async probeOnce(upstream: Upstream): Promise<void> {
     const needsChainId =
       this.config.checkChainId && (upstream.chainId === undefined || upstream.chainIdMismatch);
     if (needsChainId) {
@@ -164,15 +220,32 @@ export class HealthMonitor {
       this.judgeChainId(upstream);
       if (upstream.chainIdMismatch) return;
     }
-    if (!upstream.breaker.tryAcquire()) return;
+    const { breaker } = upstream;
+    if (!breaker.tryAcquire()) return;
     const started = performance.now();
-    const result = await this.call(upstream, this.config.probeMethod);
-    if (result === undefined) {
-      upstream.breaker.recordFailure();
+    const call = await this.call(upstream, this.config.probeMethod);
+    if (!call.ok) {
+      upstream.lastFailure = failureReason(call.error);
+      const wasClosed = breaker.state === 'closed';
+      breaker.recordFailure();
+      if (!wasClosed || breaker.state !== 'closed') return;
+      const failures = (this.probeFailures.get(upstream) ?? 0) + 1;
+      if (failures >= PROBE_FAILURES_TO_OPEN) {
+        this.probeFailures.delete(upstream);
+        breaker.forceOpen();
+        this.followUp(upstream, breaker.reopensInMs);
+      } else {
+        this.probeFailures.set(upstream, failures);
+        this.followUp(upstream);
+      }
       return;
     }
-    upstream.breaker.recordSuccess();
+    this.probeFailures.delete(upstream);
+    breaker.recordSuccess();
     upstream.latency.record(performance.now() - started);
+    // Half-open: the next trial follows at once rather than a probe interval later.
+    if (breaker.state === 'half-open') this.followUp(upstream);
+    const { result } = call;
     if (this.config.probeMethod === 'eth_blockNumber' && typeof result === 'string') {
       const head = Number.parseInt(result, 16);
       upstream.noteHead(head, Date.now());
@@ -180,15 +253,57 @@ export class HealthMonitor {
     }
   }
 
-  private async call(upstream: Upstream, method: string): Promise<unknown> {
+  /** One more probe of `upstream` soon (the probing process only; one pending per upstream). */
+  private followUp(upstream: Upstream, delayMs = Math.min(FOLLOW_UP_MS, this.config.probeIntervalMs)): void {
+    if (!this.shared.probes || this.stopped || !Number.isFinite(delayMs)) return;
+    // A sooner follow-up replaces a later one.
+    const pending = this.followUps.get(upstream);
+    if (pending !== undefined) {
+      if (pending.dueAt <= Date.now() + delayMs) return;
+      clearTimeout(pending.timer);
+    }
+    const timer = setTimeout(() => {
+      this.followUps.delete(upstream);
+      void this.probe(upstream).then(() => this.updateLag());
+    }, delayMs);
+    timer.unref();
+    this.followUps.set(upstream, { timer, dueAt: Date.now() + delayMs });
+  }
+
+  private async call(upstream: Upstream, method: string): Promise<CallResult> {
+    let call: CallResult;
     try {
       const body = `{"jsonrpc":"2.0","id":1,"method":"${method}","params":[]}`;
       const reply = await upstream.send(body, this.timeoutMs);
       const outcome = classifyResponse(reply.status, reply.body, upstream.id);
-      return outcome.kind === 'result' ? outcome.result : undefined;
-    } catch {
-      return undefined;
+      if (outcome.kind === 'result') return { ok: true, result: outcome.result };
+      call = {
+        ok: false,
+        error:
+          outcome.kind === 'failure'
+            ? outcome.error
+            : new GatewayError(
+                'ERR_UPSTREAM_NODE_ERROR',
+                `upstream ${upstream.id} answered ${method} with error ${outcome.code}: ${outcome.message}`,
+              ),
+      };
+    } catch (err) {
+      call = {
+        ok: false,
+        error: err instanceof GatewayError ? err : new GatewayError('ERR_UPSTREAM_CONNECT', String(err)),
+      };
     }
+    if (probeChannel.hasSubscribers) {
+      const event: ProbeEvent = {
+        owner: upstream.owner,
+        network: this.network,
+        upstream: upstream.id,
+        outcome: call.error.code,
+        reason: failureReason(call.error),
+      };
+      probeChannel.publish(event);
+    }
+    return call;
   }
 }
 

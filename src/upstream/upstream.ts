@@ -5,12 +5,13 @@
 import { Pool } from 'undici';
 import type { NetworkConfig, UpstreamConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { CircuitBreaker } from '../failsafe/circuit-breaker.js';
+import { type BreakerState, CircuitBreaker } from '../failsafe/circuit-breaker.js';
 import { LatencyTracker } from '../failsafe/latency-tracker.js';
 import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
 import { redactUrl } from '../logging/redact.js';
 import { breakerChannel } from '../metrics/events.js';
 import { collectResponse } from './collect-response.js';
+import { type FailureReason, transportReason } from './failure-reason.js';
 
 export interface UpstreamReply {
   readonly status: number;
@@ -42,6 +43,14 @@ export class Upstream {
   chainId: number | undefined;
   chainIdMismatch = false;
   lagging = false;
+  /** Why the latest failed call to it failed (logged when the breaker opens). */
+  lastFailure: FailureReason | undefined;
+  /** True while a breaker change learned from another cluster worker is applied. */
+  applyingShared = false;
+  /** Told about every breaker change, after metrics and logs (health sharing listens). */
+  onBreakerChange: ((state: BreakerState) => void) | undefined;
+  /** Told when a pooled connection broke (closed or reset by the other side), not on idle close. */
+  onConnectionLost: ((reason: FailureReason) => void) | undefined;
   private readonly pool: Pool;
   private readonly maxResponseBytes: number;
   private readonly path: string;
@@ -81,8 +90,22 @@ export class Upstream {
       bodyTimeout: 0,
     });
     this.breaker = new CircuitBreaker(networkConfig.failsafe.breaker);
+    this.pool.on('disconnect', (_origin, _targets, err) => {
+      // undici's own idle-timeout close is informational; a peer's close or reset is news.
+      if (this.onConnectionLost !== undefined && (err as { code?: string }).code !== 'UND_ERR_INFO')
+        this.onConnectionLost(transportReason(err));
+    });
     this.breaker.onStateChange = (state) => {
-      if (breakerChannel.hasSubscribers) breakerChannel.publish({ owner, network, upstream: this.id, state });
+      if (breakerChannel.hasSubscribers)
+        breakerChannel.publish({
+          owner,
+          network,
+          upstream: this.id,
+          state,
+          reason: state === 'open' ? this.lastFailure : undefined,
+          shared: this.applyingShared,
+        });
+      this.onBreakerChange?.(state);
     };
     this.latency = new LatencyTracker(networkConfig.failsafe.hedge.quantile);
   }
