@@ -2,7 +2,9 @@
  * Whole-request admission, over real sockets, a real anvil behind a counting proxy and a real
  * database (SQLite and PostgreSQL): a JSON-RPC batch or a relayer POST that the prepaid credits
  * or the monthly quota cannot pay in full is refused as a whole (402) with nothing forwarded,
- * stored or charged; one that fits is served and charged its full cost.
+ * stored or charged; one that fits is served and charged its full cost. And method names:
+ * malformed ones are refused with ERR_INVALID_METHOD_NAME, unknown ones are metered under one
+ * label, so callers cannot grow the usage table.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +221,60 @@ describe.each(['sqlite', 'postgres'] as const)('whole-request admission and meth
       expect(await relayerStore.countOpen()).toBe(open + 10);
       expect((await post('/send-ft', secret, { receiverId: ALICE, amount: '1' })).status).toBe(402);
       expect((await flushed(projectId)).requests).toBe(12);
+    });
+  });
+
+  describe('method names', () => {
+    it('meters 500 distinct unknown methods as one `other` row, shown so by the usage API', async () => {
+      const { projectId, url } = await issue({});
+      for (let batch = 0; batch < 5; batch++) {
+        const items = Array.from({ length: 100 }, (_, i) => ({
+          jsonrpc: '2.0',
+          id: i,
+          method: `x_unknown${batch * 100 + i}`,
+        }));
+        expect((await postJson(url, items)).status).toBe(200);
+      }
+      await gateway.tenancy!.parts.meter!.flush();
+      const { count } = await database.store.db
+        .selectFrom('usage_daily')
+        .select((eb) => eb.fn.countAll<number | string>().as('count'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirstOrThrow();
+      // One label × the outcomes the node gave (an RPC error, here).
+      expect(Number(count)).toBeLessThanOrEqual(2);
+      const usage = await fetch(`${base}/admin/v1/usage?project=${projectId}&groupBy=method`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(usage.status).toBe(200);
+      const rows = ((await usage.json()) as { rows?: unknown[] }).rows;
+      expect(rows).toEqual([expect.objectContaining({ method: 'other', requests: 500 })]);
+    });
+
+    it('refuses a malformed method name with 400, JSON-RPC -32601 ERR_INVALID_METHOD_NAME, unforwarded', async () => {
+      const { url } = await issue({});
+      proxy.resetStats();
+      for (const method of ['x'.repeat(65), 'a'.repeat(9_000), 'eth_call.x', 'eth call', 'eth_cäll']) {
+        const res = await rpc(url, method);
+        expect(res.status).toBe(400);
+        const error = (res.body as { error: { code: number; message: string } }).error;
+        expect(error.code).toBe(-32601);
+        expect(errorCode(res.body)).toBe('ERR_INVALID_METHOD_NAME');
+        // The answer quotes at most 64 characters of the name.
+        expect(error.message.length).toBeLessThan(200);
+        expect(forwarded(method)).toBe(0);
+      }
+      // In a batch only that item is refused; a 64-character name is well formed.
+      const batch = await postJson(url, [
+        { jsonrpc: '2.0', id: 1, method: 'eth_chainId' },
+        { jsonrpc: '2.0', id: 2, method: 'x'.repeat(65) },
+        { jsonrpc: '2.0', id: 3, method: 'x'.repeat(64) },
+      ]);
+      expect(batch.status).toBe(200);
+      const [ok, bad, long] = batch.body as { result?: string; error?: { code: number } }[];
+      expect(ok!.result).toBe('0x7a69');
+      expect(errorCode(bad)).toBe('ERR_INVALID_METHOD_NAME');
+      expect(errorCode(long)).not.toBe('ERR_INVALID_METHOD_NAME');
     });
   });
 });

@@ -1,10 +1,12 @@
 /**
  * One HTTP request's standing with the tenancy layer: who it is (a key, or a keyless client
- * IP), and per JSON-RPC item whether it may run — network and method in the plan (403),
- * credits and monthly quota (402, for a batch all its items at once), rate limit (429), in that
- * order so a refused request never spends a rate-limit token — and what it cost once served.
+ * IP), and per JSON-RPC item whether it may run — with a key, a well-formed method name (400),
+ * network and method in the plan (403), credits and monthly quota (402, for a batch all its
+ * items at once); then the rate limit (429); in that order so a refused request never spends a
+ * rate-limit token — and what it cost once served.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import { isMethodName, MAX_METHOD_NAME } from '../metrics/method-labels.js';
 import type { RateDecision, RateLimiter, RateRule } from '../ratelimit/limiter.js';
 import type { ResponseHeaders } from '../server/http1/exchange.js';
 import type { KeyEntry } from './key-cache.js';
@@ -63,7 +65,7 @@ export class Access {
   /**
    * A JSON-RPC batch's credits and quota, checked and reserved for the whole batch before any
    * item runs: a batch that would overdraw is refused as a whole (nothing of it is forwarded).
-   * Items the plan refuses anyway (network, method) are not counted. Then each item's
+   * Items the plan refuses anyway (network, method, name) are not counted. Then each item's
    * `admit` checks only its plan and rate limit; a rate-limited item gives its share back.
    */
   admitBatch(methods: readonly string[]): GatewayError | undefined {
@@ -93,7 +95,7 @@ export class Access {
       entry.account,
       entry.grant.key.id,
       this.network,
-      method,
+      entry.rules.usageLabels.label(method),
       outcome,
       charged ? entry.rules.units.cost(method) : 0,
       bytes,
@@ -111,6 +113,8 @@ export class Access {
   }
 
   private planRefusal(rules: PlanRules, method: string): GatewayError | undefined {
+    // Metered requests only (keyless ones write no usage rows): a known name is well-formed.
+    if (!rules.usageLabels.isKnown(method) && !isMethodName(method)) return invalidMethodName(method);
     if (!rules.allowsNetwork(this.network))
       return new GatewayError(
         'ERR_NETWORK_NOT_ALLOWED',
@@ -169,4 +173,13 @@ export class Access {
       data: { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
     });
   }
+}
+
+function invalidMethodName(method: string): GatewayError {
+  // Quote only the start: the name may be as long as the body.
+  const shown = method.length > MAX_METHOD_NAME ? `${method.slice(0, MAX_METHOD_NAME)}…` : method;
+  return new GatewayError(
+    'ERR_INVALID_METHOD_NAME',
+    `no method is named ${JSON.stringify(shown)}: a method name is 1–${MAX_METHOD_NAME} characters of A–Z, a–z, 0–9 and _`,
+  );
 }
