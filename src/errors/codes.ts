@@ -104,6 +104,12 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: "The key's plan does not include this network.",
   },
+  ERR_INVALID_METHOD_NAME: {
+    rpc: -32601,
+    http: 400,
+    retry: 'none',
+    summary: 'The method name is not 1–64 characters of A–Z, a–z, 0–9 and _, so no method has it.',
+  },
   ERR_METHOD_NOT_ALLOWED: {
     rpc: -32003,
     http: 403,

@@ -186,6 +186,7 @@ async function usualPath(
         learn(network.cache!, shape ?? requestShape(body), entry.finalKey, parsed.item.request.method);
     } else {
       batch = true;
+      if (access !== undefined) admitBatch(access, parsed.items);
       entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
     }
   } catch (err) {
@@ -193,6 +194,19 @@ async function usualPath(
     return;
   }
   answer(request, entries, batch);
+}
+
+/**
+ * Credits and quota for the whole batch before any item runs: a batch that would overdraw is
+ * refused as a whole (402, nothing forwarded), each of its items metered as refused.
+ */
+function admitBatch(access: Access, items: readonly RpcItem[]): void {
+  const methods: string[] = [];
+  for (const item of items) if (item.ok) methods.push(item.request.method);
+  const refusal = access.admitBatch(methods);
+  if (refusal === undefined) return;
+  for (const method of methods) access.record(method, refusal.code, 0);
+  throw refusal;
 }
 
 function answerFailure(request: RpcRequestContext, err: unknown): void {

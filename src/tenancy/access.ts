@@ -1,14 +1,17 @@
 /**
  * One HTTP request's standing with the tenancy layer: who it is (a key, or a keyless client
- * IP), and per JSON-RPC item whether it may run — network and method in the plan (403),
- * credits and monthly quota (402), rate limit (429), in that order so a refused request never
- * spends a rate-limit token — and what it cost once served.
+ * IP), and per JSON-RPC item whether it may run — with a key, a well-formed method name (400),
+ * network and method in the plan (403), credits and monthly quota (402, for a batch all its
+ * items at once); then the rate limit (429); in that order so a refused request never spends a
+ * rate-limit token — and what it cost once served.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import { isMethodName, MAX_METHOD_NAME } from '../metrics/method-labels.js';
 import type { RateDecision, RateLimiter, RateRule } from '../ratelimit/limiter.js';
 import type { ResponseHeaders } from '../server/http1/exchange.js';
 import type { KeyEntry } from './key-cache.js';
 import { REFUSED_OUTCOMES } from './model.js';
+import type { PlanRules } from './plan-rules.js';
 import type { UsageMeter } from './usage-meter.js';
 
 type Refusal = GatewayError | undefined;
@@ -18,6 +21,8 @@ export class Access {
   private decision: RateDecision | undefined;
   /** Largest Retry-After among refused items. */
   private retryAfter = 0;
+  /** Set by `admitBatch`: the items' credits and quota are reserved already. */
+  private batchReserved = false;
 
   constructor(
     private readonly limiter: RateLimiter,
@@ -29,44 +34,56 @@ export class Access {
     private readonly keylessRule: RateRule | undefined,
   ) {}
 
-  /** undefined = admitted (and charged); a GatewayError = refused; a promise with Redis. */
-  admit(method: string): Refusal | Promise<Refusal> {
+  /**
+   * undefined = admitted (and charged); a GatewayError = refused; a promise with Redis.
+   * `units` > 1 admits that many calls of `method` at once (one relayer POST of many
+   * transfers): all are charged to credits and quota, or none; one rate-limit token.
+   */
+  admit(method: string, units = 1): Refusal | Promise<Refusal> {
     const entry = this.entry;
     if (entry === undefined) {
       if (this.keylessRule === undefined) return undefined;
-      return this.limit(this.keylessBucket!, this.keylessRule, 0);
+      return this.limit(this.keylessBucket!, this.keylessRule, 0, 0);
     }
     const rules = entry.rules;
-    if (!rules.allowsNetwork(this.network))
-      return new GatewayError(
-        'ERR_NETWORK_NOT_ALLOWED',
-        `the key's plan does not include network "${this.network}"`,
-      );
-    if (!rules.allowsMethod(method))
-      return new GatewayError('ERR_METHOD_NOT_ALLOWED', `the key's plan does not allow ${method}`);
-    const account = entry.account;
-    const cost = rules.units.cost(method);
-    const credits = account.creditsLeft();
-    if (credits !== undefined && credits < cost)
-      return new GatewayError('ERR_CREDITS_EXHAUSTED', 'prepaid credits are used up; top up the project', {
-        data: { credits: Math.max(0, credits), cost },
-      });
-    const quota = rules.quota;
-    if (
-      quota !== undefined &&
-      account.monthUsed(quota.unit) + (quota.unit === 'requests' ? 1 : cost) > quota.limit
-    )
-      return new GatewayError('ERR_QUOTA_EXCEEDED', 'the monthly quota is used up', {
-        data: { quota: quota.limit, unit: quota.unit },
-      });
-    // Reserve before any await, so concurrent requests cannot all pass the same balance.
-    account.servedRequests++;
-    account.servedComputeUnits += cost;
+    const refused = this.planRefusal(rules, method);
+    if (refused !== undefined) return refused;
+    const cost = rules.units.cost(method) * units;
+    // A batch reserved its items' balance in `admitBatch`: only the rate limit is left.
+    if (!this.batchReserved) {
+      const overdrawn = this.charge(entry, units, cost);
+      if (overdrawn !== undefined) return overdrawn;
+    }
     const rate = rules.rate;
     if (rate === undefined) return undefined;
     // Per method: each method of the key has its own budget (a burst of eth_getLogs cannot
     // starve eth_call), instead of one bucket for the whole key.
-    return this.limit(rules.ratePerMethod ? `${entry.rateKey}:${method}` : entry.rateKey, rate, cost);
+    const bucket = rules.ratePerMethod ? `${entry.rateKey}:${method}` : entry.rateKey;
+    return this.limit(bucket, rate, units, cost);
+  }
+
+  /**
+   * A JSON-RPC batch's credits and quota, checked and reserved for the whole batch before any
+   * item runs: a batch that would overdraw is refused as a whole (nothing of it is forwarded).
+   * Items the plan refuses anyway (network, method, name) are not counted. Then each item's
+   * `admit` checks only its plan and rate limit; a rate-limited item gives its share back.
+   */
+  admitBatch(methods: readonly string[]): GatewayError | undefined {
+    const entry = this.entry;
+    if (entry === undefined) return undefined;
+    const rules = entry.rules;
+    let requests = 0;
+    let cost = 0;
+    for (const method of methods) {
+      if (this.planRefusal(rules, method) !== undefined) continue;
+      requests++;
+      cost += rules.units.cost(method);
+    }
+    // Nothing to pay for: each item gets its own refusal.
+    if (requests === 0) return undefined;
+    const overdrawn = this.charge(entry, requests, cost);
+    if (overdrawn === undefined) this.batchReserved = true;
+    return overdrawn;
   }
 
   /** Meters one served (or refused) item. Keyless requests are not metered. */
@@ -78,7 +95,7 @@ export class Access {
       entry.account,
       entry.grant.key.id,
       this.network,
-      method,
+      entry.rules.usageLabels.label(method),
       outcome,
       charged ? entry.rules.units.cost(method) : 0,
       bytes,
@@ -95,25 +112,60 @@ export class Access {
     if (this.retryAfter > 0) headers['retry-after'] = this.retryAfter;
   }
 
-  private limit(bucket: string, rule: RateRule, cost: number): Refusal | Promise<Refusal> {
-    return this.settle(this.limiter.consume(bucket, rule), cost);
+  private planRefusal(rules: PlanRules, method: string): GatewayError | undefined {
+    // Metered requests only (keyless ones write no usage rows): a known name is well-formed.
+    if (!rules.usageLabels.isKnown(method) && !isMethodName(method)) return invalidMethodName(method);
+    if (!rules.allowsNetwork(this.network))
+      return new GatewayError(
+        'ERR_NETWORK_NOT_ALLOWED',
+        `the key's plan does not include network "${this.network}"`,
+      );
+    if (!rules.allowsMethod(method))
+      return new GatewayError('ERR_METHOD_NOT_ALLOWED', `the key's plan does not allow ${method}`);
+    return undefined;
   }
 
-  private settle(decision: RateDecision | Promise<RateDecision>, cost: number): Refusal | Promise<Refusal> {
-    if (decision instanceof Promise) return decision.then((settled) => this.decide(settled, cost));
-    return this.decide(decision, cost);
+  /**
+   * Checks that `requests` calls costing `cost` in all fit the credits and the monthly quota,
+   * and reserves them. No await between the check and the reservation, so concurrent requests
+   * of this process cannot all pass the same balance.
+   */
+  private charge(entry: KeyEntry, requests: number, cost: number): GatewayError | undefined {
+    const account = entry.account;
+    const credits = account.creditsLeft();
+    if (credits !== undefined && credits < cost)
+      return new GatewayError('ERR_CREDITS_EXHAUSTED', 'prepaid credits are used up; top up the project', {
+        data: { credits: Math.max(0, credits), cost },
+      });
+    const quota = entry.rules.quota;
+    if (
+      quota !== undefined &&
+      account.monthUsed(quota.unit) + (quota.unit === 'requests' ? requests : cost) > quota.limit
+    )
+      return new GatewayError('ERR_QUOTA_EXCEEDED', 'the monthly quota is used up', {
+        data: { quota: quota.limit, unit: quota.unit },
+      });
+    account.servedRequests += requests;
+    account.servedComputeUnits += cost;
+    return undefined;
   }
 
-  private decide(decision: RateDecision, cost: number): Refusal {
+  private limit(bucket: string, rule: RateRule, requests: number, cost: number): Refusal | Promise<Refusal> {
+    const decision = this.limiter.consume(bucket, rule);
+    if (decision instanceof Promise) return decision.then((settled) => this.decide(settled, requests, cost));
+    return this.decide(decision, requests, cost);
+  }
+
+  private decide(decision: RateDecision, requests: number, cost: number): Refusal {
     this.decision = decision;
-    return decision.allowed ? undefined : this.refuse(decision, cost);
+    return decision.allowed ? undefined : this.refuse(decision, requests, cost);
   }
 
-  private refuse(decision: RateDecision, cost: number): GatewayError {
+  private refuse(decision: RateDecision, requests: number, cost: number): GatewayError {
     // Not served after all: give back the reservation.
     const account = this.entry?.account;
     if (account !== undefined) {
-      account.servedRequests--;
+      account.servedRequests -= requests;
       account.servedComputeUnits -= cost;
     }
     if (decision.retryAfterSeconds > this.retryAfter) this.retryAfter = decision.retryAfterSeconds;
@@ -121,4 +173,13 @@ export class Access {
       data: { retryAfterSeconds: decision.retryAfterSeconds, limit: decision.limit },
     });
   }
+}
+
+function invalidMethodName(method: string): GatewayError {
+  // Quote only the start: the name may be as long as the body.
+  const shown = method.length > MAX_METHOD_NAME ? `${method.slice(0, MAX_METHOD_NAME)}…` : method;
+  return new GatewayError(
+    'ERR_INVALID_METHOD_NAME',
+    `no method is named ${JSON.stringify(shown)}: a method name is 1–${MAX_METHOD_NAME} characters of A–Z, a–z, 0–9 and _`,
+  );
 }

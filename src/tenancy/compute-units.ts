@@ -48,7 +48,34 @@ export const BUILTIN_COMPUTE_UNITS: Readonly<Record<string, number>> = {
   trace_transaction: 300,
   trace_block: 600,
   trace_filter: 600,
+  // The relayer API's POST, per transfer stored (src/relayer/api/relayer-access.ts).
+  relayer_transfers: DEFAULT_COMPUTE_UNITS,
 };
+
+/**
+ * Methods priced at the default, listed so that usage is metered under their own name (names
+ * in no table are metered as `other`, so callers cannot grow the usage table at will).
+ */
+export const DEFAULT_PRICED_METHODS: readonly string[] = [
+  'web3_sha3',
+  'eth_accounts',
+  'eth_protocolVersion',
+  'eth_getTransactionByBlockHashAndIndex',
+  'eth_getTransactionByBlockNumberAndIndex',
+  'eth_getUncleCountByBlockHash',
+  'eth_getUncleCountByBlockNumber',
+  'eth_newFilter',
+  'eth_newBlockFilter',
+  'eth_newPendingTransactionFilter',
+  'eth_getFilterChanges',
+  'eth_getFilterLogs',
+  'eth_uninstallFilter',
+  'eth_sendTransaction',
+  'eth_sign',
+  'eth_signTransaction',
+  'eth_subscribe',
+  'eth_unsubscribe',
+];
 
 /** One plan's price list: built-ins overlaid with the plan's own weights. */
 export class ComputeUnitTable {
@@ -61,5 +88,10 @@ export class ComputeUnitTable {
 
   cost(method: string): number {
     return this.weights.get(method) ?? DEFAULT_COMPUTE_UNITS;
+  }
+
+  /** Every method the table prices by name. */
+  names(): IterableIterator<string> {
+    return this.weights.keys();
   }
 }

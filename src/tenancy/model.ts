@@ -160,6 +160,7 @@ export interface TenancyStore {
 
 /** Outcomes that mean the request was refused before it was served (not charged). */
 export const REFUSED_OUTCOMES: ReadonlySet<string> = new Set([
+  'ERR_INVALID_METHOD_NAME',
   'ERR_NETWORK_NOT_ALLOWED',
   'ERR_METHOD_NOT_ALLOWED',
   'ERR_CREDITS_EXHAUSTED',

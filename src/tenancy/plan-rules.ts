@@ -1,6 +1,7 @@
 /** A plan compiled for the hot path: sets instead of arrays, one price table, one rate rule. */
+import { isMethodName, MethodLabels } from '../metrics/method-labels.js';
 import type { RateRule } from '../ratelimit/limiter.js';
-import { ComputeUnitTable } from './compute-units.js';
+import { ComputeUnitTable, DEFAULT_PRICED_METHODS } from './compute-units.js';
 import type { Plan, QuotaUnit } from './model.js';
 
 export class PlanRules {
@@ -8,6 +9,12 @@ export class PlanRules {
   readonly rate: RateRule | undefined;
   readonly ratePerMethod: boolean;
   readonly quota: { readonly limit: number; readonly unit: QuotaUnit } | undefined;
+  /**
+   * The usage table's `method`: a method known to the plan (priced by name, built in or by the
+   * plan, or listed in its allow / deny lists) keeps its name; any other is `other`. Known
+   * names are well-formed, so the request path checks the name's characters only for others.
+   */
+  readonly usageLabels: MethodLabels;
   private readonly networks: ReadonlySet<string> | undefined;
   private readonly allowed: ReadonlySet<string> | undefined;
   private readonly denied: ReadonlySet<string>;
@@ -21,6 +28,15 @@ export class PlanRules {
     this.networks = plan.allowedNetworks === undefined ? undefined : new Set(plan.allowedNetworks);
     this.allowed = plan.allowedMethods === undefined ? undefined : new Set(plan.allowedMethods);
     this.denied = new Set(plan.deniedMethods);
+    const known = new Set<string>();
+    for (const list of [
+      this.units.names(),
+      DEFAULT_PRICED_METHODS,
+      plan.deniedMethods,
+      plan.allowedMethods ?? [],
+    ])
+      for (const method of list) if (isMethodName(method)) known.add(method);
+    this.usageLabels = new MethodLabels(0, known);
   }
 
   allowsNetwork(network: string): boolean {

@@ -1,6 +1,7 @@
 /**
- * `POST /v1/transfers` and `POST /send-ft`: validate, check the queue depth, admit, then wait
- * for the intake commit that stores the request, and only then answer. 202 for a new request;
+ * `POST /v1/transfers` and `POST /send-ft`: validate, check the queue depth, admit (credits and
+ * quota for every transfer of the request, or 402 and nothing stored), then wait for the intake
+ * commit that stores the request, and only then answer. 202 for a new request;
  * 200 with `Idempotent-Replayed: true` and the first answer's ids for the same key and body;
  * 409 for the same key and another body. With `?wait=`, a waiter slot is taken before anything
  * is stored, and the answer waits for the transfers (wait-answers.ts).
@@ -83,8 +84,10 @@ async function storeTransfers(
   const count = parsed.transfers.length;
   await parts.queue.reserve(count);
   let result: AcceptResult;
+  let admitted = false;
   try {
-    await admitTransfers(caller, req.body.length);
+    await admitTransfers(caller, req.body.length, count);
+    admitted = true;
     result = await parts.buffer.submit({
       projectId: caller.projectId,
       idempotencyKey,
@@ -93,14 +96,15 @@ async function storeTransfers(
     });
   } catch (err) {
     parts.queue.release(count);
-    // A refusal by admission was metered there; a failed commit is metered here.
-    if (err instanceof GatewayError && err.code === 'ERR_RELAYER_UNAVAILABLE')
-      recordTransfers(caller, err.code, 0, 0);
+    // A refusal by admission was metered there; a failed commit is metered here (which also
+    // gives back the reservation of all but one transfer).
+    if (admitted)
+      recordTransfers(caller, err instanceof GatewayError ? err.code : 'ERR_INTERNAL', 0, 0, count);
     throw err;
   }
   if (result.kind === 'conflict') {
     parts.queue.release(count);
-    recordTransfers(caller, 'ERR_RELAYER_IDEMPOTENCY_CONFLICT', 0, 0);
+    recordTransfers(caller, 'ERR_RELAYER_IDEMPOTENCY_CONFLICT', 0, 0, count);
     throw new GatewayError(
       'ERR_RELAYER_IDEMPOTENCY_CONFLICT',
       'this Idempotency-Key was used before with a different body; use a new key for a new request',
@@ -112,7 +116,7 @@ async function storeTransfers(
     parts.metrics.accepted(count);
   } else parts.queue.release(count);
   const answer = answerOf(parsed, route, result.requestId, result.ids, created);
-  recordTransfers(caller, 'ok', created ? count : 0, JSON.stringify(answer.body).length);
+  recordTransfers(caller, 'ok', created ? count : 0, JSON.stringify(answer.body).length, count);
   parts.metrics.acceptDuration((performance.now() - req.receivedAt) / 1000);
   return { answer, ids: result.ids };
 }

@@ -3,9 +3,9 @@
  * key (`X-Api-Key` or `Authorization: Bearer`; keys in the path are an RPC-route convention and
  * do not apply) and sees only its own project's transfers; with tenancy off the routes are open
  * and transfers belong to no project (null). A POST is admitted like one JSON-RPC call of
- * method `relayer_transfers` on `relayer.network` (plan, credits, quota, rate limit) and
- * metered into the same usage tables: an accepted request counts one request per transfer it
- * stored, anything else one request.
+ * method `relayer_transfers` per transfer on `relayer.network` (plan, credits and quota for
+ * all its transfers at once, one rate-limit token) and metered into the same usage tables: an
+ * accepted request counts one request per transfer it stored, anything else one request.
  */
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { HttpRequest } from '../../server/http1/exchange.js';
@@ -47,29 +47,41 @@ export async function authenticateCaller(
   return { projectId, access: found };
 }
 
-/** Plan, credits, quota and rate limit for one POST; throws the refusal (and meters it). */
-export async function admitTransfers(caller: RelayerCaller, bytes: number): Promise<void> {
+/**
+ * Plan, credits, quota and rate limit for one POST of `transfers` transfers; throws the
+ * refusal (and meters it). Credits and quota are checked and reserved for every transfer at
+ * once, so a POST the balance cannot pay in full is refused before anything is stored; the
+ * rate limit takes one token per POST.
+ */
+export async function admitTransfers(caller: RelayerCaller, bytes: number, transfers: number): Promise<void> {
   const access = caller.access;
   if (access === undefined) return;
-  const refusal = await access.admit(RELAYER_METHOD);
+  const refusal = await access.admit(RELAYER_METHOD, transfers);
   if (refusal === undefined) return;
   access.record(RELAYER_METHOD, refusal.code, bytes);
   throw refusal;
 }
 
 /**
- * Meters an admitted POST. `admit` reserved one request; a request that stored `stored` new
- * transfers is charged one request per transfer, so the reservation grows by the rest first
- * (the account and the meter must agree, or quota checks drift).
+ * Meters an admitted POST, which reserved `reserved` transfers (`admitTransfers`). A request
+ * that stored `stored` new transfers is charged one request per transfer, anything else (a
+ * replay, a conflict, a failed commit) one request; the reservation shrinks to that first (the
+ * account and the meter must agree, or credit and quota checks drift).
  */
-export function recordTransfers(caller: RelayerCaller, outcome: string, stored: number, bytes: number): void {
+export function recordTransfers(
+  caller: RelayerCaller,
+  outcome: string,
+  stored: number,
+  bytes: number,
+  reserved: number,
+): void {
   const access = caller.access;
   if (access === undefined) return;
   const entry = access.entry;
   const count = Math.max(1, stored);
-  if (entry !== undefined && count > 1) {
-    entry.account.servedRequests += count - 1;
-    entry.account.servedComputeUnits += (count - 1) * entry.rules.units.cost(RELAYER_METHOD);
+  if (entry !== undefined && count !== reserved) {
+    entry.account.servedRequests += count - reserved;
+    entry.account.servedComputeUnits += (count - reserved) * entry.rules.units.cost(RELAYER_METHOD);
   }
   for (let i = 0; i < count; i++) access.record(RELAYER_METHOD, outcome, i === 0 ? bytes : 0);
 }
