@@ -221,6 +221,14 @@ describe('RequestParser: malformed requests', () => {
       'duplicate Content-Length',
       'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nx',
     ],
+    [
+      'duplicate Content-Type',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n\r\n',
+    ],
+    [
+      'duplicate Transfer-Encoding',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n',
+    ],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n  folded\r\n\r\n'],
     ['obs-fold with a colon', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tX-B: 2\r\n\r\n'],
     ['whitespace before the colon', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n'],
