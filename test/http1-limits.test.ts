@@ -2,7 +2,7 @@
  * What one client can make the HTTP/1.1 server hold, over real loopback sockets against an
  * Http1Server with a plain handler: chunked bodies in tiny chunks, partial bodies on many
  * connections (the worker-wide bound, 503), pipelined requests whose answers are not read, and
- * repeated single-valued headers. Assertions are on bytes and counts, never on durations.
+ * stray CRLFs on an idle connection. Assertions are on bytes and counts, never on durations.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
@@ -162,6 +162,32 @@ describe('pipelined requests whose answers are not read', { timeout: 60_000 }, (
     );
     expect(dispatched).toBe(2_000);
     expect(maxAhead).toBeLessThanOrEqual(16);
+  });
+});
+
+describe('idle connections', { timeout: 60_000 }, () => {
+  it('stray CRLFs do not keep an idle connection open past keepAliveTimeoutMs', async () => {
+    const { port } = await start({ keepAliveTimeoutMs: 1_000, headersTimeoutMs: 1_000 }, echoLength);
+    const client = new RawClient(port);
+    client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    expect(await client.responses(1)).toMatchObject([{ status: 200 }]);
+    // Faster than the timeout, for as long as the connection stays open.
+    const keepAlive = setInterval(() => client.write('\r\n'), 300);
+    await client.closed;
+    clearInterval(keepAlive);
+    // Closed by the server: by the idle timeout, or a 400 once too many empty lines came.
+    const [, extra] = parseResponses(client.text);
+    if (extra !== undefined) expect(errorCode(extra)).toBe('ERR_MALFORMED_HTTP');
+  });
+
+  it('answers 400 to a connection that sends only empty lines, past 32 bytes of them', async () => {
+    const { port } = await start({}, echoLength);
+    const client = new RawClient(port);
+    client.write('\r\n'.repeat(40));
+    await client.closed;
+    const [res] = parseResponses(client.text);
+    expect(res).toMatchObject({ status: 400, headers: { connection: 'close' } });
+    expect(errorCode(res)).toBe('ERR_MALFORMED_HTTP');
   });
 });
 

@@ -63,6 +63,7 @@ export class Http1Connection implements RequestBudget {
   private awaitingDrain = false;
   /** Request bytes this connection has reserved against the worker's budget. */
   private buffered = 0;
+  /** When the last response was written (or the connection opened): the idle clock. */
   private lastActive: number;
   /** When we ended our side (0 = not yet). */
   private endedAt = 0;
@@ -141,9 +142,10 @@ export class Http1Connection implements RequestBudget {
     if (this.idle && !this.closed) this.endOurSide();
   }
 
+  // Data is not activity for the idle clock: only answered requests are (stray CRLFs sent to
+  // keep a connection open do not). A request in progress is under the header/request timeouts.
   private onData(chunk: Buffer): void {
     if (this.failure !== undefined || this.closed) return;
-    this.lastActive = performance.now();
     const before = this.queue.length;
     this.parse(chunk);
     if (this.queue.length > before && this.current === undefined) this.dispatch();

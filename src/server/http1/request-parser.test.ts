@@ -239,6 +239,7 @@ describe('RequestParser: malformed requests', () => {
       'duplicate Transfer-Encoding',
       'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n',
     ],
+    ['more than 32 empty lines before a request', `${'\r\n'.repeat(17)}GET / HTTP/1.1\r\nHost: a\r\n\r\n`],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n  folded\r\n\r\n'],
     ['obs-fold with a colon', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tX-B: 2\r\n\r\n'],
     ['whitespace before the colon', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n'],
@@ -388,6 +389,11 @@ class CountingBudget implements RequestBudget {
 }
 
 describe('RequestParser: what it holds', () => {
+  it('tolerates 32 empty lines (CR or LF bytes) before a request', () => {
+    expect(parse([`${'\r\n'.repeat(16)}${GET}`])).toHaveLength(1);
+    expect(parse(bytes(`${'\n'.repeat(32)}${GET}`))).toHaveLength(1);
+  });
+
   it(`stops after ${MAX_QUEUED} queued requests and keeps the rest of the read until asked`, () => {
     const budget = new CountingBudget();
     const parser = new RequestParser(LIMITS, undefined, budget);

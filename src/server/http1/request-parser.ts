@@ -9,7 +9,7 @@
  */
 import { BodyBuffer, type RequestBudget, UNBOUNDED } from './body-buffer.js';
 import { ChunkedBody } from './chunked-body.js';
-import { headersTooLarge, serverBusy } from './errors.js';
+import { headersTooLarge, malformed, serverBusy } from './errors.js';
 import type { HttpRequest } from './exchange.js';
 import { parseHead, type RequestHead } from './head.js';
 
@@ -17,6 +17,11 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 /** Parsed requests waiting for their turn before the parser stops and keeps the rest unparsed. */
 export const MAX_QUEUED = 16;
+/**
+ * Empty lines (CR or LF bytes) tolerated before a request line. RFC 9112 §2.2 asks to ignore at
+ * least one; they never count as activity on an idle connection.
+ */
+const MAX_BLANK_BYTES = 32;
 
 export interface ParserLimits {
   readonly maxHeaderBytes: number;
@@ -60,6 +65,8 @@ export class RequestParser {
   private bodyBuffer: BodyBuffer | undefined;
   private bodyRemaining = 0;
   private chunked: ChunkedBody | undefined;
+  /** CR and LF bytes skipped since the last request. */
+  private blankBytes = 0;
   /** `performance.now()` at the first byte of the request in progress; 0 when between requests. */
   receivedAt = 0;
   /** Set when a head asked for `100-continue` and its body has not fully arrived. */
@@ -127,10 +134,14 @@ export class RequestParser {
   /** Parses a head starting at `pos`; returns the body's start, or -1 when more bytes are needed. */
   private readHead(buf: Buffer, pos: number, now: number): number {
     if (this.receivedAt === 0) {
-      // Stray CRLFs between requests are allowed (RFC 9112 §2.2).
-      while (pos < buf.length && (buf[pos] === 13 || buf[pos] === 10)) pos++;
+      // Stray CRLFs between requests are allowed (RFC 9112 §2.2), a few of them.
+      while (pos < buf.length && (buf[pos] === 13 || buf[pos] === 10)) {
+        pos++;
+        if (++this.blankBytes > MAX_BLANK_BYTES) throw malformed('too many empty lines before a request');
+      }
       if (pos === buf.length) return -1;
       this.receivedAt = now;
+      this.blankBytes = 0;
       this.scannedTo = pos;
     }
     const end = buf.indexOf(HEAD_END, Math.max(pos, this.scannedTo - 3));
