@@ -4,7 +4,8 @@
  * the end of the event loop's batch, write-batch.ts), and enforces the header, request and
  * keep-alive timeouts when the server sweeps. Backpressure: while the socket's buffer is full
  * (the client does not read) no request is dispatched and nothing is read or parsed, so at most
- * MAX_QUEUED parsed requests and one buffer's worth of responses wait in the process.
+ * 16 parsed requests (MAX_QUEUED, request-parser.ts) and one buffer's worth of responses wait in
+ * the process.
  */
 import type { Socket } from 'node:net';
 import type { GatewayError } from '../../errors/gateway-error.js';
