@@ -4,11 +4,14 @@
  * connections (the worker-wide bound, 503), pipelined requests whose answers are not read, and
  * stray CRLFs on an idle connection. Assertions are on bytes and counts, never on durations.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeHandler } from '../src/server/http1/exchange.js';
+import { nodeHttpHandler } from '../src/server/http1/node-adapter.js';
 import { Http1Server, type Http1ServerOptions } from '../src/server/http1/server.js';
 import { destroyRawClients, type ParsedResponse, parseResponses, RawClient } from './support/raw-client.js';
 
@@ -83,6 +86,22 @@ describe('chunked bodies in tiny chunks', { timeout: 60_000 }, () => {
     // A Buffer per chunk kept ~100 MB alive here; the body and the reads are ~8 MB.
     expect(heapGrowth).toBeGreaterThan(0);
     expect(heapGrowth).toBeLessThan(40 * 1_048_576);
+  });
+});
+
+describe('gateway.handler on node:http', { timeout: 60_000 }, () => {
+  it('reads 100,000 one-byte chunks into one body', async () => {
+    const server = http.createServer(nodeHttpHandler(echoLength, DEFAULTS.maxBodyBytes));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new RawClient((server.address() as AddressInfo).port);
+      client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
+      client.write(`${'1\r\nx\r\n'.repeat(100_000)}0\r\n\r\n`);
+      expect(await client.responses(1)).toMatchObject([{ status: 200, body: '100000' }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
