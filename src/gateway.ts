@@ -273,6 +273,7 @@ export function createGateway(
           requestTimeoutMs,
           keepAliveTimeoutMs,
           maxConnections: config.server.maxConnections,
+          maxBufferedRequestBytes: config.server.maxBufferedRequestBytes,
           serverTiming: config.server.serverTiming,
         },
         route,

@@ -30,6 +30,7 @@ if (!forkWorkers(port, workers)) {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
+      maxBufferedRequestBytes: 64 << 20,
     },
     (request, writer) => {
       const answer = answers.get(request.body.latin1Slice(0, request.body.length));

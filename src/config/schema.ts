@@ -150,6 +150,8 @@ export const serverSchema = z.strictObject({
   maxBodyBytes: positiveInt.default(1_048_576),
   maxBatchSize: positiveInt.default(100),
   maxHeaderBytes: positiveInt.default(16_384),
+  /** Request bytes a worker buffers across all connections before answering 503. */
+  maxBufferedRequestBytes: positiveInt.default(67_108_864),
   headersTimeoutMs: positiveInt.default(10_000),
   requestTimeoutMs: positiveInt.default(30_000),
   /** Above common load balancer idle timeouts (60 s) so the balancer closes first. */

@@ -79,6 +79,12 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The bytes received are not a valid HTTP/1.1 request.',
   },
+  ERR_SERVER_BUSY: {
+    rpc: -32005,
+    http: 503,
+    retry: 'none',
+    summary: 'The worker already buffers `server.maxBufferedRequestBytes` of partly received requests.',
+  },
   ERR_METHOD_NOT_SUPPORTED: {
     rpc: -32601,
     http: 200,

@@ -22,7 +22,7 @@ function decode(chunks: readonly string[], maxBody = MAX_BODY): Decoded {
     else expect(pos).toBe(buf.length);
   }
   expect(decoder.done).toBe(true);
-  return { body: Buffer.concat(decoder.parts).toString('latin1'), rest, size: decoder.size };
+  return { body: decoder.data.body().toString('latin1'), rest, size: decoder.size };
 }
 
 /** The error thrown while decoding `chunks`. */

@@ -2,21 +2,24 @@
  * One client connection: parses requests, hands them to the handler one at a time (pipelined
  * requests wait their turn, so responses go out in order), writes each response in one go (at
  * the end of the event loop's batch, write-batch.ts), and enforces the header, request and
- * keep-alive timeouts when the server sweeps.
+ * keep-alive timeouts when the server sweeps. Backpressure: while the socket's buffer is full
+ * (the client does not read) no request is dispatched and nothing is read or parsed, so at most
+ * 16 parsed requests (MAX_QUEUED, request-parser.ts) and one buffer's worth of responses wait in
+ * the process.
  */
 import type { Socket } from 'node:net';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import { toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
 import { totalOnlyHeader } from '../server-timing.js';
+import type { RequestBudget } from './body-buffer.js';
 import { requestTimeout } from './errors.js';
 import type { ExchangeHandler, ResponseBody, ResponseHeaders, ResponseWriter } from './exchange.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
 import { responseBody, serializeHead, writeResponse } from './response-bytes.js';
 import { holdUntilBatchEnd } from './write-batch.js';
 
-/** Pipelined requests held before the connection stops reading. */
-const MAX_QUEUED = 16;
+const NO_BYTES = Buffer.alloc(0);
 /**
  * After our last response, how long a client may keep its side open. Meanwhile what it still
  * sends is read and dropped: closing with unread bytes would send a RST that can destroy the
@@ -43,10 +46,12 @@ export interface ConnectionHost {
   readonly now: number;
   /** Whether the errors answered here carry `Server-Timing`. */
   readonly serverTiming: boolean;
+  /** The worker-wide count of buffered request bytes (`server.maxBufferedRequestBytes`). */
+  readonly requestBytes: RequestBudget;
   forget(connection: Http1Connection): void;
 }
 
-export class Http1Connection {
+export class Http1Connection implements RequestBudget {
   private readonly parser: RequestParser;
   private readonly queue: ParsedRequest[] = [];
   private current: Exchange | undefined;
@@ -55,6 +60,11 @@ export class Http1Connection {
   private dispatching = false;
   private clientEnded = false;
   private readingPaused = false;
+  /** A write returned false: nothing more is dispatched until the socket drains. */
+  private awaitingDrain = false;
+  /** Request bytes this connection has reserved against the worker's budget. */
+  private buffered = 0;
+  /** When the last response was written (or the connection opened): the idle clock. */
   private lastActive: number;
   /** When we ended our side (0 = not yet). */
   private endedAt = 0;
@@ -65,21 +75,41 @@ export class Http1Connection {
     readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
-    this.parser = new RequestParser(host.limits, socket.remoteAddress);
+    this.parser = new RequestParser(host.limits, socket.remoteAddress, this);
     this.lastActive = performance.now();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
-    socket.on('drain', () => this.resumeIfPossible());
+    socket.on('drain', () => this.onDrain());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.closed = true;
+      host.requestBytes.release(this.buffered);
+      this.buffered = -1;
       host.forget(this);
     });
   }
 
   /** No request being received, worked on or waiting. */
   get idle(): boolean {
-    return this.current === undefined && this.queue.length === 0 && this.parser.receivedAt === 0;
+    return (
+      this.current === undefined &&
+      this.queue.length === 0 &&
+      this.parser.receivedAt === 0 &&
+      !this.parser.holding
+    );
+  }
+
+  reserve(bytes: number): boolean {
+    if (this.buffered < 0 || !this.host.requestBytes.reserve(bytes)) return false;
+    this.buffered += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    // After the close everything was released at once.
+    if (this.buffered < 0) return;
+    this.buffered -= bytes;
+    this.host.requestBytes.release(bytes);
   }
 
   /** Called by the server's sweep: enforces timeouts without a timer per request. */
@@ -88,8 +118,13 @@ export class Http1Connection {
       if (now - this.endedAt > LINGER_MS) this.socket.destroy();
       return;
     }
-    if (this.closed || this.failure !== undefined) return;
     const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = this.host.limits;
+    // A client that has not read its answers for a keep-alive timeout is not coming back for them.
+    if (this.awaitingDrain && now - this.lastActive > keepAliveTimeoutMs) {
+      this.socket.destroy();
+      return;
+    }
+    if (this.closed || this.failure !== undefined) return;
     const started = this.parser.receivedAt;
     if (started !== 0) {
       const limit = this.parser.readingBody ? requestTimeoutMs : Math.min(headersTimeoutMs, requestTimeoutMs);
@@ -108,29 +143,43 @@ export class Http1Connection {
     if (this.idle && !this.closed) this.endOurSide();
   }
 
+  // Data is not activity for the idle clock: only answered requests are (stray CRLFs sent to
+  // keep a connection open do not). A request in progress is under the header/request timeouts.
   private onData(chunk: Buffer): void {
     if (this.failure !== undefined || this.closed) return;
-    const now = performance.now();
-    this.lastActive = now;
     const before = this.queue.length;
+    this.parse(chunk);
+    if (this.queue.length > before && this.current === undefined) this.dispatch();
+    // Requests still waiting (pipelined behind a slow one): read no more until they are
+    // dispatched, so those waiting all come from one read.
+    if (this.queue.length !== 0) this.pauseReading();
+  }
+
+  /** Parses `chunk` (empty: the bytes the parser held) into the queue. */
+  private parse(chunk: Buffer): void {
+    const { parser } = this;
     try {
-      this.parser.push(chunk, now, this.queue);
+      parser.push(chunk, performance.now(), this.queue);
     } catch (err) {
       // Requests completed before the bad bytes are still answered, then the error.
       this.fail(toGatewayError(err));
     }
     if (this.closed) return;
+    if (parser.holding) this.pauseReading();
     if (
       this.failure === undefined &&
-      this.parser.wantsContinue &&
+      parser.wantsContinue &&
       this.current === undefined &&
       this.queue.length === 0
     ) {
-      this.parser.wantsContinue = false;
+      parser.wantsContinue = false;
       this.socket.write(CONTINUE, 'latin1');
     }
-    if (this.queue.length >= MAX_QUEUED) this.pauseReading();
-    if (this.queue.length > before && this.current === undefined) this.dispatch();
+  }
+
+  private onDrain(): void {
+    this.awaitingDrain = false;
+    this.dispatch();
   }
 
   private onEnd(): void {
@@ -144,17 +193,22 @@ export class Http1Connection {
     }
   }
 
-  /** Runs queued requests one after another; a loop, not recursion, for long pipelines. */
+  /**
+   * Runs queued requests one after another; a loop, not recursion, for long pipelines. Stops
+   * while the socket must drain: answers to a client that does not read would pile up here.
+   */
   private dispatch(): void {
     if (this.dispatching) return;
     this.dispatching = true;
-    while (this.current === undefined && !this.closed) {
-      const request = this.queue.shift();
+    const { queue } = this;
+    while (this.current === undefined && !this.closed && !this.awaitingDrain) {
+      if (queue.length === 0 && this.parser.holding && this.failure === undefined) this.parse(NO_BYTES);
+      const request = queue.shift();
       if (request === undefined) {
         this.afterLastResponse();
         break;
       }
-      this.resumeIfPossible();
+      if (request.reserved !== 0) this.release(request.reserved);
       const exchange = new Exchange(this, request);
       this.current = exchange;
       try {
@@ -164,6 +218,7 @@ export class Http1Connection {
       }
     }
     this.dispatching = false;
+    this.resumeIfPossible();
   }
 
   private afterLastResponse(): void {
@@ -236,12 +291,16 @@ export class Http1Connection {
       this.endOurSide();
       return;
     }
-    if (!flushed) this.pauseReading();
+    if (!flushed) {
+      this.awaitingDrain = true;
+      this.pauseReading();
+    }
     this.dispatch();
   }
 
   private fail(error: GatewayError): void {
     this.failure = error;
+    this.parser.discard();
     this.pauseReading();
     if (this.current === undefined && this.queue.length === 0) this.writeFailure(error);
   }
@@ -250,6 +309,8 @@ export class Http1Connection {
     if (this.closed) return;
     const body = Buffer.from(errorResponse(null, error));
     const headers: ResponseHeaders = { 'content-type': 'application/json' };
+    // Only ERR_SERVER_BUSY: the worker is short of buffer space, not the request wrong.
+    if (error.httpStatus === 503) headers['retry-after'] = 1;
     if (this.host.serverTiming) {
       const started = this.parser.receivedAt;
       headers['server-timing'] = totalOnlyHeader(started === 0 ? 0 : performance.now() - started);
@@ -272,9 +333,10 @@ export class Http1Connection {
     this.socket.pause();
   }
 
+  /** Reads again once every parsed request was dispatched and the socket has drained. */
   private resumeIfPossible(): void {
     if (!this.readingPaused || this.failure !== undefined) return;
-    if (this.queue.length >= MAX_QUEUED || this.socket.writableNeedDrain) return;
+    if (this.queue.length !== 0 || this.parser.holding || this.awaitingDrain) return;
     this.readingPaused = false;
     this.socket.resume();
   }

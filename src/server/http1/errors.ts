@@ -18,3 +18,8 @@ export function headersTooLarge(): GatewayError {
 export function requestTimeout(): GatewayError {
   return new GatewayError('ERR_REQUEST_TIMEOUT', 'the request was not received in time');
 }
+
+/** The worker already buffers `server.maxBufferedRequestBytes` of partly received requests. */
+export function serverBusy(): GatewayError {
+  return new GatewayError('ERR_SERVER_BUSY', 'the server is buffering too many request bytes; retry later');
+}

@@ -1,7 +1,8 @@
 /**
  * Parses an HTTP/1.x request head (request line and header fields, RFC 9112 §3 and §5) and
  * decides how the body is framed. Strict where leniency enables request smuggling: no obs-fold,
- * no whitespace before the colon, no control bytes, never Content-Length with Transfer-Encoding.
+ * no whitespace before the colon, no control bytes, never Content-Length with Transfer-Encoding,
+ * no repeated Content-Length, Transfer-Encoding, Host or Content-Type.
  */
 import { bodyTooLarge, malformed } from './errors.js';
 
@@ -28,6 +29,12 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const COLON = 0x3a;
 const HTTP_1 = Buffer.from(' HTTP/1.');
+
+/**
+ * Fields that must appear once: two framings, two hosts or two media types (joined with ", "
+ * they would be read differently by different parsers) are refused, not merged.
+ */
+const SINGLE_VALUED = new Set(['content-length', 'transfer-encoding', 'host', 'content-type']);
 
 /** Field names clients send on nearly every request: matched by bytes, no string built. */
 const COMMON_NAMES = new Map<number, string[]>();
@@ -123,7 +130,7 @@ function addField(headers: Record<string, string>, buf: Buffer, start: number, e
   // hasOwn: a field named like an Object.prototype member ("constructor") must not merge with it.
   const previous = Object.hasOwn(headers, key) ? headers[key] : undefined;
   if (previous === undefined) headers[key] = value;
-  else if (key === 'content-length' || key === 'host')
+  else if (SINGLE_VALUED.has(key))
     throw malformed(`repeated ${buf.toString('latin1', start, nameEnd)} header`);
   else headers[key] = `${previous}, ${value}`;
   return next;

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
+import { BodyBuffer, UNBOUNDED } from './body-buffer.js';
 import { bodyTooLarge } from './errors.js';
 import {
   type ExchangeHandler,
@@ -89,11 +90,17 @@ class NodeWriter implements ResponseWriter {
   }
 }
 
+/**
+ * The body in one buffer: the first piece as it came, further pieces copied behind it into one
+ * growing buffer (node:http gives a Buffer per chunk of a chunked body; a million one-byte
+ * chunks kept as a list cost ~150 MB).
+ */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let first: Buffer | undefined;
+    let copied: BodyBuffer | undefined;
     let size = 0;
     let failed = false;
     const fail = (error: GatewayError) => {
@@ -105,10 +112,18 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       if (failed) return;
       size += chunk.length;
       if (size > maxBytes) fail(bodyTooLarge(maxBytes));
-      else chunks.push(chunk);
+      else if (first === undefined && copied === undefined) first = chunk;
+      else {
+        if (copied === undefined) {
+          copied = new BodyBuffer(UNBOUNDED, maxBytes);
+          copied.append(first!, 0, first!.length);
+          first = undefined;
+        }
+        copied.append(chunk, 0, chunk.length);
+      }
     });
     req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      if (!failed) resolve(copied?.body() ?? first ?? Buffer.alloc(0));
     });
     req.on('error', (err) =>
       fail(new GatewayError('ERR_REQUEST_TIMEOUT', 'request body was not received', { cause: err })),

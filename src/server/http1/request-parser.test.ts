@@ -3,12 +3,21 @@ import { type ParsedRequest, type ParserLimits, RequestParser } from './request-
 
 const LIMITS: ParserLimits = { maxHeaderBytes: 1024, maxBodyBytes: 4096 };
 
-/** Feeds `chunks` to one parser (chunk `i` arrives at time `i + 1`); returns the requests completed. */
+/**
+ * Feeds `chunks` to one parser (chunk `i` arrives at time `i + 1`); returns the requests completed.
+ * Like a connection, it takes the queued requests whenever the parser holds, and lets it go on.
+ */
 function parse(chunks: readonly (string | Buffer)[], limits = LIMITS): ParsedRequest[] {
   const parser = new RequestParser(limits, '10.0.0.1');
   const out: ParsedRequest[] = [];
+  const queue: ParsedRequest[] = [];
   chunks.forEach((chunk, i) => {
-    parser.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk, i + 1, out);
+    parser.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk, i + 1, queue);
+    for (;;) {
+      out.push(...queue.splice(0));
+      if (!parser.holding) break;
+      parser.push(Buffer.alloc(0), i + 1, queue);
+    }
   });
   return out;
 }
@@ -221,6 +230,15 @@ describe('RequestParser: malformed requests', () => {
       'duplicate Content-Length',
       'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\ncontent-length: 1\r\n\r\nx',
     ],
+    [
+      'duplicate Content-Type',
+      'POST / HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n\r\n',
+    ],
+    [
+      'duplicate Transfer-Encoding',
+      'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n',
+    ],
+    ['more than 32 empty lines before a request', `${'\r\n'.repeat(17)}GET / HTTP/1.1\r\nHost: a\r\n\r\n`],
     ['obs-fold', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n  folded\r\n\r\n'],
     ['obs-fold with a colon', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n\tX-B: 2\r\n\r\n'],
     ['whitespace before the colon', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n'],

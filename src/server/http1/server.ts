@@ -6,16 +6,54 @@
  * not a timer per request.
  */
 import net, { type AddressInfo } from 'node:net';
+import type { RequestBudget } from './body-buffer.js';
 import { type ConnectionHost, type ConnectionLimits, Http1Connection } from './connection.js';
 import type { ExchangeHandler } from './exchange.js';
 
 export interface Http1ServerOptions extends ConnectionLimits {
   readonly maxConnections: number;
+  /**
+   * Request bytes this server may hold across all connections: heads and bodies received over
+   * several reads, and bytes read ahead of waiting requests. Beyond it a connection that needs
+   * more gets 503 `ERR_SERVER_BUSY` and is closed. Requests that arrive whole in one read cost
+   * nothing here.
+   */
+  readonly maxBufferedRequestBytes: number;
   /** Add `Server-Timing: total;dur=…` to the errors this layer answers itself (400, 408, 413, 431). */
   readonly serverTiming?: boolean;
 }
 
 const SWEEP_INTERVAL_MS = 1_000;
+
+export interface Http1ServerStats {
+  readonly connections: number;
+  /** Request bytes held now (see `maxBufferedRequestBytes`). */
+  readonly bufferedRequestBytes: number;
+  /** The most `bufferedRequestBytes` has been since the server started. */
+  readonly peakBufferedRequestBytes: number;
+  /** Response bytes written to sockets and not yet taken by the kernel. */
+  readonly bufferedResponseBytes: number;
+}
+
+/** The worker-wide count of buffered request bytes, and its bound. */
+class RequestBytes implements RequestBudget {
+  held = 0;
+  peak = 0;
+
+  constructor(private readonly limit: number) {}
+
+  reserve(bytes: number): boolean {
+    const held = this.held + bytes;
+    if (held > this.limit) return false;
+    this.held = held;
+    if (held > this.peak) this.peak = held;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.held -= bytes;
+  }
+}
 
 export class Http1Server implements ConnectionHost {
   readonly limits: ConnectionLimits;
@@ -23,6 +61,7 @@ export class Http1Server implements ConnectionHost {
   draining = false;
   date = new Date().toUTCString();
   now = performance.now();
+  readonly requestBytes: RequestBytes;
   private readonly server: net.Server;
   private readonly connections = new Set<Http1Connection>();
   private readonly sweeper: NodeJS.Timeout;
@@ -34,6 +73,7 @@ export class Http1Server implements ConnectionHost {
   ) {
     this.limits = options;
     this.serverTiming = options.serverTiming ?? false;
+    this.requestBytes = new RequestBytes(options.maxBufferedRequestBytes);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
       if (this.draining) {
         socket.destroy();
@@ -54,6 +94,18 @@ export class Http1Server implements ConnectionHost {
         resolve(this.server.address() as AddressInfo);
       });
     });
+  }
+
+  /** For tests and diagnostics; walks the connections (not for a hot path). */
+  stats(): Http1ServerStats {
+    let bufferedResponseBytes = 0;
+    for (const connection of this.connections) bufferedResponseBytes += connection.socket.writableLength;
+    return {
+      connections: this.connections.size,
+      bufferedRequestBytes: this.requestBytes.held,
+      peakBufferedRequestBytes: this.requestBytes.peak,
+      bufferedResponseBytes,
+    };
   }
 
   forget(connection: Http1Connection): void {
