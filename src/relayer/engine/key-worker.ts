@@ -8,7 +8,7 @@
 import type { Logger } from '../../logging/logger.js';
 import { deepEnough, type ReceiptInfo, type RelayerChain } from '../chains/chain.js';
 import type { Attempt, Batch, KeyLease } from '../model.js';
-import type { RelayerStore, SettledTransfers } from '../relayer-store.js';
+import type { RelayerStore, SettledTransfers, TokenFunds } from '../relayer-store.js';
 import type { EngineSettings } from './engine-settings.js';
 import type { EngineStats } from './engine-stats.js';
 import { bumpedFees, type FeeOracle } from './fee-oracle.js';
@@ -36,6 +36,13 @@ export class KeyWorker {
   /** Amount of each token promised by this key's open transactions, for the balance check. */
   readonly pendingSpend = new Map<string, bigint>();
   readonly batchTotals = new Map<string, { token: string; total: bigint }>();
+  /**
+   * What the key could pay of each token at its last pre-flight check (the lower of balance and
+   * allowance), and what its batches confirmed since spent of it: claims are fitted to it.
+   */
+  private readonly funds = new Map<string, { available: bigint; spentSince: bigint }>();
+  /** Pre-flight checks in a row that found the key short: the second one rests it. */
+  private shortInARow = 0;
   nextNonce = 0;
   private holdUntil = 0;
   private stopped = false;
@@ -114,7 +121,10 @@ export class KeyWorker {
     ) {
       const batch =
         this.unsigned.shift() ??
-        (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), settings.batchFillMs));
+        (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), {
+          fillWaitMs: settings.batchFillMs,
+          funds: this.claimFunds(),
+        }));
       if (batch === undefined) break;
       await this.send(batch);
       sent = true;
@@ -132,16 +142,27 @@ export class KeyWorker {
       chain.preflight(this.address, batch.token, total + promised),
       chain.estimateBatch(this.address, batch.token, batch.transfers),
     ]);
+    if (preflight.available !== undefined)
+      this.funds.set(batch.token, { available: preflight.available, spentSince: 0n });
     if (!preflight.ok) {
       if (preflight.retryable) {
-        // The key cannot pay now (balance or allowance short): give the transfers back and rest.
+        // The key cannot pay this batch (balance or allowance short): give the transfers back;
+        // the next claim is fitted to the figures just read and leaves out what does not fit.
+        // Short twice in a row means the figures move under us: rest a while.
         requireLease(await store.releaseBatch(this.lease, batch.id, Date.now()));
-        this.holdUntil = Date.now() + this.deps.settings.holdMs;
         stats.preflightHolds++;
-        this.deps.log.warn(
-          { key: this.address, reason: preflight.reason },
-          'relayer key cannot pay; holding',
-        );
+        this.shortInARow++;
+        if (this.shortInARow >= 2) {
+          this.holdUntil = Date.now() + this.deps.settings.holdMs;
+          this.deps.log.warn(
+            { key: this.address, reason: preflight.reason },
+            'relayer key cannot pay; holding',
+          );
+        } else
+          this.deps.log.info(
+            { key: this.address, reason: preflight.reason },
+            'relayer key cannot pay this batch; fitting the next ones to its funds',
+          );
         return;
       }
       this.noteSettled(
@@ -156,6 +177,7 @@ export class KeyWorker {
       );
       return;
     }
+    this.shortInARow = 0;
     if (!estimate.ok) {
       await this.rejectBatch(batch, `would revert: ${estimate.reason}`);
       return;
@@ -272,6 +294,7 @@ export class KeyWorker {
     const settled = requireLease(
       await store.settleAttempt(this.lease, attempt.id, receipt, reason, Date.now()),
     );
+    if (receipt.status === 'success') this.spent(attempt);
     this.forget(attempt);
     this.noteSettled(settled);
     if (settled.split.length > 0) {
@@ -315,6 +338,23 @@ export class KeyWorker {
     this.batchTotals.delete(attempt.batchId);
     const left = (this.pendingSpend.get(promised.token) ?? 0n) - promised.total;
     this.pendingSpend.set(promised.token, left > 0n ? left : 0n);
+  }
+
+  /** A confirmed batch spent its total: less to fit the next claims into until the next read. */
+  private spent(attempt: Attempt): void {
+    const promised = attempt.batchId === null ? undefined : this.batchTotals.get(attempt.batchId);
+    const funds = promised === undefined ? undefined : this.funds.get(promised.token);
+    if (funds !== undefined && promised !== undefined) funds.spentSince += promised.total;
+  }
+
+  /** What each token's next batch may spend: figures of the last read, less what is out since. */
+  private claimFunds(): Map<string, TokenFunds> {
+    const out = new Map<string, TokenFunds>();
+    for (const [token, { available, spentSince }] of this.funds) {
+      const left = available - spentSince - (this.pendingSpend.get(token) ?? 0n);
+      out.set(token, { spendable: left > 0n ? left : 0n, total: available });
+    }
+    return out;
   }
 
   promise(batchId: string, token: string, total: bigint): void {
