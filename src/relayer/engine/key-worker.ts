@@ -8,10 +8,11 @@
 import type { Logger } from '../../logging/logger.js';
 import { deepEnough, type ReceiptInfo, type RelayerChain } from '../chains/chain.js';
 import type { Attempt, Batch, KeyLease } from '../model.js';
-import type { RelayerStore, SettledTransfers, TokenFunds } from '../relayer-store.js';
+import type { RelayerStore, SettledTransfers } from '../relayer-store.js';
 import type { EngineSettings } from './engine-settings.js';
 import type { EngineStats } from './engine-stats.js';
 import { bumpedFees, type FeeOracle } from './fee-oracle.js';
+import { KeyFunds } from './key-funds.js';
 import { LeaseLostError, requireLease } from './lease-lost.js';
 import { OpenAttempts } from './open-attempts.js';
 
@@ -36,11 +37,8 @@ export class KeyWorker {
   /** Amount of each token promised by this key's open transactions, for the balance check. */
   readonly pendingSpend = new Map<string, bigint>();
   readonly batchTotals = new Map<string, { token: string; total: bigint }>();
-  /**
-   * What the key could pay of each token at its last pre-flight check (the lower of balance and
-   * allowance), and what its batches confirmed since spent of it: claims are fitted to it.
-   */
-  private readonly funds = new Map<string, { available: bigint; spentSince: bigint }>();
+  /** What the key can pay of each token: its claims are fitted to it. */
+  private readonly funds = new KeyFunds();
   /** Pre-flight checks in a row that found the key short: the second one rests it. */
   private shortInARow = 0;
   nextNonce = 0;
@@ -123,7 +121,7 @@ export class KeyWorker {
         this.unsigned.shift() ??
         (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), {
           fillWaitMs: settings.batchFillMs,
-          funds: this.claimFunds(),
+          funds: this.funds.forClaim(this.pendingSpend, Date.now()),
         }));
       if (batch === undefined) break;
       await this.send(batch);
@@ -142,8 +140,7 @@ export class KeyWorker {
       chain.preflight(this.address, batch.token, total + promised),
       chain.estimateBatch(this.address, batch.token, batch.transfers),
     ]);
-    if (preflight.available !== undefined)
-      this.funds.set(batch.token, { available: preflight.available, spentSince: 0n });
+    if (preflight.available !== undefined) this.funds.read(batch.token, preflight.available, Date.now());
     if (!preflight.ok) {
       if (preflight.retryable) {
         // The key cannot pay this batch (balance or allowance short): give the transfers back;
@@ -343,18 +340,7 @@ export class KeyWorker {
   /** A confirmed batch spent its total: less to fit the next claims into until the next read. */
   private spent(attempt: Attempt): void {
     const promised = attempt.batchId === null ? undefined : this.batchTotals.get(attempt.batchId);
-    const funds = promised === undefined ? undefined : this.funds.get(promised.token);
-    if (funds !== undefined && promised !== undefined) funds.spentSince += promised.total;
-  }
-
-  /** What each token's next batch may spend: figures of the last read, less what is out since. */
-  private claimFunds(): Map<string, TokenFunds> {
-    const out = new Map<string, TokenFunds>();
-    for (const [token, { available, spentSince }] of this.funds) {
-      const left = available - spentSince - (this.pendingSpend.get(token) ?? 0n);
-      out.set(token, { spendable: left > 0n ? left : 0n, total: available });
-    }
-    return out;
+    if (promised !== undefined) this.funds.spent(promised.token, promised.total);
   }
 
   promise(batchId: string, token: string, total: bigint): void {
