@@ -71,19 +71,27 @@ async function trickle({ origin, secret, rate, seconds, tag }) {
   return { from: t0, to: Date.now(), answers };
 }
 
-/** Accepted → confirmed of one project's transfers created in [from, to), from the store. */
+/**
+ * Accepted → confirmed of one project's transfers created in [from, to), from the store, and
+ * its two parts: waiting to be claimed (the batch's created_at), then claimed → confirmed
+ * (signing, the mempool, the block, the receipt poll). Fairness acts on the first.
+ */
 async function latencies(reader, projectId, { from, to }) {
   const rows = await reader.query(
-    'SELECT state, created_at, updated_at FROM relayer_transfers WHERE project_id = ? AND created_at >= ? AND created_at < ?',
+    `SELECT t.state, t.created_at, t.updated_at, b.created_at AS claimed_at
+       FROM relayer_transfers t LEFT JOIN relayer_batches b ON b.id = t.batch_id
+      WHERE t.project_id = ? AND t.created_at >= ? AND t.created_at < ?`,
     [projectId, from, to],
   );
   const confirmed = rows.filter((row) => row.state === 'confirmed');
-  const ms = Float64Array.from(confirmed, (row) => Number(row.updated_at) - Number(row.created_at));
+  const series = (f) => summarize(Float64Array.from(confirmed, f));
   return {
     stored: rows.length,
     confirmed: confirmed.length,
     open: rows.length - confirmed.length,
-    ms: summarize(ms),
+    ms: series((row) => Number(row.updated_at) - Number(row.created_at)),
+    claimWaitMs: series((row) => Number(row.claimed_at) - Number(row.created_at)),
+    afterClaimMs: series((row) => Number(row.updated_at) - Number(row.claimed_at)),
   };
 }
 
@@ -186,6 +194,8 @@ export function printFairness(o, f) {
     fmt(l.ms.p50),
     fmt(l.ms.p99),
     fmt(l.ms.max),
+    `${fmt(l.claimWaitMs.p50)} / ${fmt(l.claimWaitMs.p99)}`,
+    `${fmt(l.afterClaimMs.p50)} / ${fmt(l.afterClaimMs.p99)}`,
   ];
   console.log(
     table(
@@ -197,6 +207,8 @@ export function printFairness(o, f) {
         'p50 ms',
         'p99 ms',
         'max ms',
+        'to claim p50/p99 ms',
+        'claim → confirmed p50/p99 ms',
       ],
       [
         row('small tenant, idle relayer (baseline)', f.idle),
