@@ -12,6 +12,10 @@
 //     [--workers N] [--db sqlite|postgres] [--database-url postgres://…] [--recipients reused|unique]
 //     [--block-time 1] [--gas-limit 300000000] [--warmup 5s] [--drain 60s] [--baseline 20s]
 //     [--baseline-batch 250] [--poll-ms N] [--max-batch N] [--in-flight N] [--profile]
+//
+// `--fairness [--small-rate 4]`: instead, two tenants (tenancy on): a small one's few transfers
+// a second, alone and then while a large one floods at `--rate`; prints the small tenant's
+// confirmation p99 under the flood against its idle p99 (goal ≤ 2 ×). See lib/relayer-fairness.mjs.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +39,7 @@ import {
   startBenchAnvil,
   startIntervalMining,
 } from './lib/relayer-chain.mjs';
+import { printFairness, runFairness } from './lib/relayer-fairness.mjs';
 import { openCount, openStoreReader, storeSummary, storeTimeline } from './lib/relayer-store.mjs';
 import { amountOf, REUSED_RECIPIENTS, recipientOf, transferKey } from './lib/relayer-transfers.mjs';
 import { fmt, table } from './lib/report.mjs';
@@ -75,6 +80,8 @@ function parseArgs(argv) {
     relayer: {},
     profile: false,
     connections: 64,
+    fairness: false,
+    smallRate: 4,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -103,6 +110,8 @@ function parseArgs(argv) {
     else if (flag === '--in-flight') o.relayer.maxInFlightPerKey = Number(value());
     else if (flag === '--connections') o.connections = Number(value());
     else if (flag === '--profile') o.profile = true;
+    else if (flag === '--fairness') o.fairness = true;
+    else if (flag === '--small-rate') o.smallRate = Number(value());
     else throw new Error(`unknown flag ${flag}`);
   }
   if (!['sqlite', 'postgres'].includes(o.db)) throw new Error('--db: sqlite or postgres');
@@ -123,7 +132,7 @@ function machineLoad() {
   return { loadavg: loadavg().map((v) => Number(v.toFixed(2))), top };
 }
 
-async function startRelayerGateway({ dir, o, chain, keysEnv, phase }) {
+async function startRelayerGateway({ dir, o, chain, keysEnv, phase, extra = {} }) {
   const port = await freePort();
   let storage;
   let reader;
@@ -149,6 +158,7 @@ async function startRelayerGateway({ dir, o, chain, keysEnv, phase }) {
       keys: { env: keysEnv },
       ...o.relayer,
     },
+    ...extra,
   };
   const path = join(dir, `turnpike-${phase}.yaml`);
   writeFileSync(path, YAML.stringify(config));
@@ -419,6 +429,7 @@ async function main() {
   log(anvilSettings);
 
   const keysEnv = 'TURNPIKE_BENCH_RELAYER_KEYS';
+  if (o.fairness) return fairnessMode({ dir, o, keysEnv, withChain, before });
   const phases = [];
   for (const perRequest of o.perRequest)
     phases.push(await withChain((chain) => runPhase({ dir, o, chain, keysEnv, perRequest })));
@@ -444,6 +455,37 @@ async function main() {
   });
   console.log(`\nresults written to ${path}`);
   return phases.every((p) => checksOf(p).every((c) => c.status === 'PASS')) ? 0 : 1;
+}
+
+async function fairnessMode({ dir, o, keysEnv, withChain, before }) {
+  const result = await withChain((chain) =>
+    runFairness({
+      o,
+      log,
+      runLoad: (options) => runLoad(options, () => {}),
+      startGateway: async (extra) => {
+        const gateway = await startRelayerGateway({ dir, o, chain, keysEnv, phase: 'fair', extra });
+        const stop = async () => {
+          await stopChild(gateway.child, 15_000);
+          if (o.db !== 'postgres') return;
+          const admin = await openStoreReader({ ...gateway.reader, schema: 'public' });
+          await admin.query(`DROP SCHEMA IF EXISTS ${gateway.reader.schema} CASCADE`);
+          await admin.close();
+        };
+        return { ...gateway, stop };
+      },
+    }),
+  );
+  const after = machineLoad();
+  console.log(`load: before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')}`);
+  const pass = printFairness(o, result);
+  const path = await writeResult('relayer-fairness', {
+    machine: machineInfo({ loadBefore: before, loadAfter: after }),
+    options: o,
+    fairness: result,
+  });
+  console.log(`\nresults written to ${path}`);
+  return pass ? 0 : 1;
 }
 
 async function baselineRun(chain, o, rate, seconds) {

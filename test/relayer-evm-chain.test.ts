@@ -113,13 +113,13 @@ describe('EvmChain on anvil', () => {
   it('knows its signers, and the deployment funded and approved them', async () => {
     expect(chain.signers).toEqual([SIGNER, SIGNER_2, SIGNER_3]);
     expect(await balanceOf(SIGNER)).toBe(MINT);
-    expect(await chain.preflight(SIGNER, token, MINT)).toEqual({ ok: true });
+    expect(await chain.preflight(SIGNER, token, MINT)).toEqual({ ok: true, available: MINT });
   });
 
   it('sends a batch of 50 transfers; every recipient receives its amount', async () => {
     const transfers = freshRecipients(50, (i) => BigInt(i + 1) * UNIT + 7n);
     const total = transfers.reduce((sum, t) => sum + t.amount, 0n);
-    expect(await chain.preflight(SIGNER, token, total)).toEqual({ ok: true });
+    expect(await chain.preflight(SIGNER, token, total)).toMatchObject({ ok: true });
     const before = await chain.nonces(SIGNER);
     const signed = await sendBatch(SIGNER, transfers);
     expect(signed.hash).toBe(keccak256(signed.raw as Hex));
@@ -168,6 +168,7 @@ describe('EvmChain on anvil', () => {
       ok: false,
       retryable: true,
       reason: `token balance of ${SIGNER_2} is ${balance}, below the batch total ${total} (short by ${total - balance})`,
+      available: balance,
     });
     const estimate = await chain.estimateBatch(SIGNER_2, token, transfers);
     expect(estimate.ok).toBe(false);
@@ -232,6 +233,7 @@ describe('EvmChain on anvil', () => {
       ok: false,
       retryable: true,
       reason: `allowance of ${SIGNER_3} for the batch contract is 5, below the batch total 8 (short by 3)`,
+      available: 5n,
     });
     const nowhere = '0x000000000000000000000000000000000000dead';
     expect(await chain.preflight(SIGNER, nowhere, 1n)).toEqual({

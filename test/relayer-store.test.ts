@@ -1,7 +1,7 @@
 /**
  * SqlRelayerStore against real databases: the conformance suite on SQLite and PostgreSQL, and
- * two PostgreSQL pools (as two processes would have) racing to claim transfers and to hand
- * out the same key's nonce.
+ * two PostgreSQL pools (as two processes would have) racing to claim transfers (and to claim or
+ * fail unfunded ones) and to hand out the same key's nonce.
  */
 import { describe, expect, it } from 'vitest';
 import type { Batch, KeyLease, NewAttempt } from '../src/relayer/model.js';
@@ -132,6 +132,55 @@ describe('SqlRelayerStore on PostgreSQL from two pools', () => {
         expect(created).toBe(perRound);
       }
       expect(await first.countOpen()).toBe(rounds * perRound);
+    });
+  });
+
+  it('a key claiming unfunded transfers while another process fails them: each ends one way, announced once', async () => {
+    await twoPools(async (first, second) => {
+      const total = 400;
+      await first.acceptMany(
+        Array.from({ length: total }, (_, i) => ({
+          projectId: `prj_${i % 4}`,
+          idempotencyKey: `u${i}`,
+          requestHash: `h${i}`,
+          transfers: [{ token: TOKEN, to: `0x${(i + 1).toString(16).padStart(40, '0')}`, amount: 1_000n }],
+        })),
+        T0,
+      );
+      const keys = [`0x${'4'.repeat(40)}`, `0x${'5'.repeat(40)}`];
+      await first.registerKeys(keys);
+      const poor = (await first.acquireKey(keys[0]!, 'p1', 60_000, T0))!;
+      const rich = (await second.acquireKey(keys[1]!, 'p2', 60_000, T0))!;
+      // The poor key marks every one of them (1,000 is above all it holds).
+      const none = new Map([[TOKEN, { spendable: 10n, total: 10n }]]);
+      for (let i = 0; i < 8; i++)
+        expect(await first.claimBatch(poor, 100, T0 + 1, { funds: none })).toBeUndefined();
+      // Past the wait: the rich key claims while the other process fails what is still marked.
+      const reason = 'ERR_RELAYER_INSUFFICIENT_FUNDS: race';
+      const plenty = new Map([[TOKEN, { spendable: 10n ** 9n, total: 10n ** 9n }]]);
+      const [batches, sweeps] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 6 }, (_, i) => second.claimBatch(rich, 25, T0 + 10 + i, { funds: plenty })),
+        ),
+        Promise.all([
+          first.failUnfunded(T0 + 1, T0 + 20, reason),
+          second.failUnfunded(T0 + 1, T0 + 21, reason),
+        ]),
+      ]);
+      const claimed = batches.flatMap((batch) => batch?.transfers.map((t) => t.id) ?? []);
+      const failed = sweeps.flatMap((settled) => settled.failed.map((t) => t.id));
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(new Set(failed).size).toBe(failed.length);
+      expect(claimed.filter((id) => failed.includes(id))).toStrictEqual([]);
+      // Every transfer was claimed, failed, or is still waiting (marked); none was lost.
+      const counts = await first.countByState();
+      expect(counts.batched).toBe(claimed.length);
+      expect(counts.failed).toBe(failed.length);
+      expect(counts.accepted).toBe(total - claimed.length - failed.length);
+      for (const id of claimed.slice(0, 20)) expect((await second.getTransfer(id))?.state).toBe('batched');
+      // One webhook per failed transfer, none for the claimed ones.
+      const deliveries = await first.claimWebhooks(T0 + 30, 1_000, 1_000);
+      expect(deliveries.map((d) => d.transferId).sort()).toStrictEqual([...failed].sort());
     });
   });
 

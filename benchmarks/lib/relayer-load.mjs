@@ -33,6 +33,7 @@ export async function runRelayerLoad(options, onInterval = () => {}) {
     connections = 64,
     timeoutMs = 10_000,
     statusFile,
+    apiKey,
   } = options;
   const phases = [];
   if (warmupSeconds > 0) phases.push({ name: 'warmup', duration: warmupSeconds, rate });
@@ -50,7 +51,7 @@ export async function runRelayerLoad(options, onInterval = () => {}) {
         generate: {
           module: TRANSFERS,
           export: 'transferRequests',
-          options: { tag, perRequest, recipients, amount, token },
+          options: { tag, perRequest, recipients, amount, token, apiKey },
         },
         expect: { status: [200, 202] },
       },

@@ -37,6 +37,7 @@ export function transferRequests({
   recipients = 'unique',
   amount = '1000',
   token = 'DEMO',
+  apiKey,
 }) {
   const transfer = (n) =>
     `{"token":"${token}","to":"${recipientOf(tag, n, recipients)}","amount":"${amountOf(n, amount, recipients)}"}`;
@@ -49,6 +50,9 @@ export function transferRequests({
       for (let j = 0; j < perRequest; j++) parts.push(transfer(first + j));
       body = `{"transfers":[${parts.join(',')}]}`;
     }
-    return { body, headers: { 'idempotency-key': `${tag}-${seq}` } };
+    const headers = { 'idempotency-key': `${tag}-${seq}` };
+    // With tenancy on (the fairness mode) every request carries its tenant's key.
+    if (apiKey !== undefined) headers['x-api-key'] = apiKey;
+    return { body, headers };
   };
 }

@@ -101,6 +101,11 @@ export const relayerSchema = z
     stuckAfterMs: positiveInt.default(30_000),
     /** Fee increase of a replacement, in percent (nodes require at least 10). */
     feeBumpPercent: numeric(z.number().min(10).max(1_000)).default(15),
+    /**
+     * A transfer larger than any key can pay (its token balance or allowance) waits this long
+     * for one that can, then fails with ERR_RELAYER_INSUFFICIENT_FUNDS. It never holds up others.
+     */
+    unfundedTimeoutMs: positiveInt.default(600_000),
     webhook: relayerWebhookSchema.optional(),
     /** `?wait=submitted|confirmed` on the transfer routes: answer once the transfers got there. */
     wait: relayerWaitSchema.prefault({}),

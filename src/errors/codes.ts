@@ -224,7 +224,13 @@ export const ERROR_CODES = {
     rpc: -32603,
     http: 500,
     retry: 'none',
-    summary: 'A transfer failed a pre-flight check that cannot pass later (no contract at the token).',
+    summary: 'A transfer failed a pre-flight check that cannot pass later (the token is no ERC-20 contract).',
+  },
+  ERR_RELAYER_INSUFFICIENT_FUNDS: {
+    rpc: -32603,
+    http: 500,
+    retry: 'none',
+    summary: 'A transfer failed: no signing key could pay it for `relayer.unfundedTimeoutMs`.',
   },
   ERR_RELAYER_NONCE_GAP: {
     rpc: -32603,

@@ -32,6 +32,21 @@ export interface SettledTransfers {
   readonly split: readonly Batch[];
 }
 
+/** What a signing key can pay of one token, for fitting a batch to it. */
+export interface TokenFunds {
+  /** What it may spend now: the lower of balance and allowance, less its transactions in flight. */
+  readonly spendable: bigint;
+  /** The lower of balance and allowance when last read: a transfer above it is beyond this key. */
+  readonly total: bigint;
+}
+
+export interface ClaimOptions {
+  /** A partial batch is claimed only once its oldest transfer waited this long. @default 0 */
+  readonly fillWaitMs?: number;
+  /** What the key can pay, by token address. A token absent is unknown: claimed without a limit. */
+  readonly funds?: ReadonlyMap<string, TokenFunds>;
+}
+
 export interface RelayerStore {
   // ── Intake (API) ────────────────────────────────────────────────────────────
   /**
@@ -78,13 +93,29 @@ export interface RelayerStore {
 
   // ── Batches ─────────────────────────────────────────────────────────────────
   /**
-   * Moves up to `maxSize` of the oldest accepted transfers of one token (the token of the
-   * oldest accepted transfer) into a new batch bound to the lease's key: state `batched`.
+   * Moves up to `maxSize` accepted transfers of one token into a new batch bound to the lease's
+   * key: state `batched`. Fair between projects: the claims take the projects with waiting
+   * transfers in turn (each claim led by the next one, whose oldest transfer names the token),
+   * and a batch is shared equally between the waiting projects of its token, oldest first in
+   * each, so one project's backlog delays another's transfer by at most one batch.
+   * With `funds` the batch fits what the key can pay: a transfer above what is left is skipped
+   * (it stays `accepted` and never holds up the ones behind it), and one above all the key
+   * holds is marked unfunded (see failUnfunded) until some key claims it.
    * PostgreSQL skips rows other processes are claiming (FOR UPDATE SKIP LOCKED).
-   * Undefined when nothing is accepted, or the lease is lost; also while fewer than `maxSize`
-   * of that token wait and the oldest has waited less than `fillWaitMs` (default 0).
+   * Undefined when nothing fits, or the lease is lost; also while fewer than `maxSize` of the
+   * oldest transfer's token wait and it has waited less than `fillWaitMs`.
    */
-  claimBatch(lease: KeyLease, maxSize: number, now: number, fillWaitMs?: number): Promise<Batch | undefined>;
+  claimBatch(
+    lease: KeyLease,
+    maxSize: number,
+    now: number,
+    options?: ClaimOptions,
+  ): Promise<Batch | undefined>;
+  /**
+   * Fails the accepted transfers marked unfunded at or before `cutoff` (no key could pay them
+   * since) with `reason`, queuing their webhooks; at most 1,000 a call.
+   */
+  failUnfunded(cutoff: number, now: number, reason: string): Promise<SettledTransfers>;
   /** This key's batches still `batched` (no attempt signed yet): after a restart or a bisection. */
   unsignedBatches(lease: KeyLease): Promise<Batch[]>;
   /** Fails every transfer of an unsigned batch with `reason` (pre-flight said it can never go). */

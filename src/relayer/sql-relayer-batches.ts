@@ -1,13 +1,11 @@
 /**
- * Batches in SQL: claiming the oldest accepted transfers of one token for a key (SKIP LOCKED
- * on PostgreSQL, so claimers on other keys never wait or double-claim), and the changes made
- * to a batch not yet signed (fail, bisect, release). A batch and its transfers always change
- * state in the same transaction.
+ * Batches in SQL: making one (the claim itself is in sql-relayer-claim.ts), and the changes
+ * made to a batch not yet signed (fail, bisect, release). A batch and its transfers always
+ * change state in the same transaction.
  */
 import type { Kysely, Selectable } from 'kysely';
 import type { StoreDatabase } from '../store/store-database.js';
 import type { Database, RelayerBatchesTable, RelayerTransfersTable } from '../store/tables.js';
-import { IS_QUEUED } from '../store/transfer-predicates.js';
 import { writeTransaction } from '../tenancy/sql-write-transaction.js';
 import type { Batch, BatchTransfer, KeyLease } from './model.js';
 import type { SettledTransfers } from './relayer-store.js';
@@ -25,79 +23,6 @@ import { enqueueWebhooks } from './sql-relayer-webhooks.js';
 
 export interface BatchWriteOptions {
   readonly webhooks: boolean;
-}
-
-export async function claimBatch(
-  store: StoreDatabase,
-  lease: KeyLease,
-  maxSize: number,
-  now: number,
-  fillWaitMs = 0,
-): Promise<Batch | undefined> {
-  if (maxSize <= 0) return undefined;
-  // Looked at first without the write lock: idle key workers ask often, and on SQLite every
-  // write transaction holds up the intake's commits (another process) while it runs.
-  if (!(await queueReady(store.db, maxSize, now, fillWaitMs))) return undefined;
-  const postgres = store.dialect === 'postgres';
-  return writeTransaction(store, async (db) => {
-    if ((await fence(db, store, lease)) === undefined) return undefined;
-    const oldest = await db
-      .selectFrom('relayer_transfers')
-      .select('token')
-      .where(IS_QUEUED)
-      .orderBy('seq')
-      .limit(1)
-      .$if(postgres, (query) => query.forUpdate().skipLocked())
-      .executeTakeFirst();
-    if (oldest === undefined) return undefined;
-    const rows = await db
-      .selectFrom('relayer_transfers')
-      .select(['id', 'to_address', 'amount'])
-      .where(IS_QUEUED)
-      .where('token', '=', oldest.token)
-      .orderBy('seq')
-      .limit(maxSize)
-      .$if(postgres, (query) => query.forUpdate().skipLocked())
-      .execute();
-    if (rows.length === 0) return undefined;
-    const transfers = rows.map((row) => ({ id: row.id, to: row.to_address, amount: BigInt(row.amount) }));
-    return insertBatch(db, lease.address, oldest.token, transfers, now);
-  });
-}
-
-/**
- * Whether a batch should be claimed now: something is queued, and either a full batch of the
- * oldest transfer's token is waiting or that transfer has waited `fillWaitMs`. Under load
- * batches fill at once; a trickle waits a little so it goes out in fewer transactions.
- */
-async function queueReady(
-  db: Kysely<Database>,
-  maxSize: number,
-  now: number,
-  fillWaitMs: number,
-): Promise<boolean> {
-  const oldest = await db
-    .selectFrom('relayer_transfers')
-    .select(['token', 'created_at'])
-    .where(IS_QUEUED)
-    .orderBy('seq')
-    .limit(1)
-    .executeTakeFirst();
-  if (oldest === undefined) return false;
-  if (fillWaitMs <= 0 || Number(oldest.created_at) <= now - fillWaitMs) return true;
-  const queued = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('relayer_transfers')
-        .select('seq')
-        .where(IS_QUEUED)
-        .where('token', '=', oldest.token)
-        .limit(maxSize)
-        .as('queued'),
-    )
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirst();
-  return Number(queued?.count ?? 0) >= maxSize;
 }
 
 /** A new `batched` batch of these transfers (which must be locked or ours already). */
@@ -124,7 +49,7 @@ export async function insertBatch(
   ))
     await db
       .updateTable('relayer_transfers')
-      .set({ state: 'batched', batch_id: row.id, tx_hash: null, updated_at: now })
+      .set({ state: 'batched', batch_id: row.id, tx_hash: null, unfunded_at: null, updated_at: now })
       .where('id', 'in', ids)
       .execute();
   return batchFromRow(row, transfers);

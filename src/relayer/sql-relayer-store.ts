@@ -20,9 +20,10 @@ import type {
   TransferState,
   WebhookDelivery,
 } from './model.js';
-import type { RelayerStore, SettledTransfers } from './relayer-store.js';
+import type { ClaimOptions, RelayerStore, SettledTransfers } from './relayer-store.js';
 import * as attempts from './sql-relayer-attempts.js';
 import * as batches from './sql-relayer-batches.js';
+import * as claim from './sql-relayer-claim.js';
 import * as intake from './sql-relayer-intake.js';
 import * as keys from './sql-relayer-keys.js';
 import * as webhooks from './sql-relayer-webhooks.js';
@@ -38,6 +39,9 @@ export interface SqlRelayerStoreOptions {
 }
 
 export class SqlRelayerStore implements RelayerStore {
+  /** Whose turn it is to lead the next claim (sql-relayer-claim.ts). */
+  private readonly rotation: claim.ClaimRotation = {};
+
   constructor(
     private readonly store: StoreDatabase,
     private readonly options: SqlRelayerStoreOptions,
@@ -95,8 +99,17 @@ export class SqlRelayerStore implements RelayerStore {
     return keys.setNextNonce(this.store, lease, nextNonce);
   }
 
-  claimBatch(lease: KeyLease, maxSize: number, now: number, fillWaitMs = 0): Promise<Batch | undefined> {
-    return batches.claimBatch(this.store, lease, maxSize, now, fillWaitMs);
+  claimBatch(
+    lease: KeyLease,
+    maxSize: number,
+    now: number,
+    options?: ClaimOptions,
+  ): Promise<Batch | undefined> {
+    return claim.claimBatch(this.store, this.rotation, lease, maxSize, now, options);
+  }
+
+  failUnfunded(cutoff: number, now: number, reason: string): Promise<SettledTransfers> {
+    return claim.failUnfunded(this.store, this.options, cutoff, now, reason);
   }
 
   unsignedBatches(lease: KeyLease): Promise<Batch[]> {

@@ -278,6 +278,29 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0006-relayer-fair-claims': {
+    async up(db: Kysely<unknown>) {
+      // When a signing key found the transfer larger than all it can pay of the token (balance
+      // or allowance); cleared when a key claims it. A transfer left so for
+      // `relayer.unfundedTimeoutMs` fails (ERR_RELAYER_INSUFFICIENT_FUNDS).
+      await db.schema.alterTable('relayer_transfers').addColumn('unfunded_at', BIG).execute();
+      // The claim takes each project's oldest waiting transfers in turn: the projects with a
+      // queue are found by skipping through this index (one seek each), their heads read from it.
+      await db.schema
+        .createIndex('relayer_transfers_queue_project')
+        .on('relayer_transfers')
+        .columns(['project_id', 'seq'])
+        .where(IS_QUEUED)
+        .execute();
+      // Holds only the few transfers waiting for a key that can pay them.
+      await db.schema
+        .createIndex('relayer_transfers_unfunded')
+        .on('relayer_transfers')
+        .column('unfunded_at')
+        .where(sql.ref('unfunded_at'), 'is not', null)
+        .execute();
+    },
+  },
 });
 
 const INVALID_SCHEMA_NAME = '3F000';

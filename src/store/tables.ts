@@ -3,7 +3,7 @@
  * PostgreSQL, read back as numbers); lists and maps are JSON text so both dialects store them
  * alike. Columns here and in migrations.ts change together.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface PlansTable {
   id: string;
@@ -119,6 +119,8 @@ export interface RelayerTransfersTable {
   block_number: number | null;
   created_at: number;
   updated_at: number;
+  /** When a key found it beyond all it can pay (migration 0006); null once claimed. */
+  unfunded_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface RelayerBatchesTable {

@@ -239,7 +239,11 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
 
       it('lists newest first, by project and state, in pages; counts every state', async () => {
         const ids = await acceptSome(5);
-        await store.acceptMany([request('other', [transfer(9)], { projectId: 'prj_other' })], T0);
+        const [other] = await store.acceptMany(
+          [request('other', [transfer(9)], { projectId: 'prj_other' })],
+          T0,
+        );
+        if (other?.kind !== 'created') throw new Error('not stored');
         const page1 = await store.listTransfers({ projectId: 'prj_acme', limit: 3 });
         expect(page1.map((t) => t.id)).toStrictEqual([ids[4], ids[3], ids[2]]);
         const page2 = await store.listTransfers({ projectId: 'prj_acme', before: ids[2]!, limit: 3 });
@@ -255,9 +259,10 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           failed: 0,
         });
         const key = await lease();
+        // One each: the two projects share the batch.
         await store.claimBatch(key, 2, T0);
         expect((await store.listTransfers({ state: 'batched', limit: 10 })).map((t) => t.id)).toStrictEqual([
-          ids[1],
+          other.ids[0],
           ids[0],
         ]);
         expect(await store.countByState()).toMatchObject({ accepted: 4, batched: 2 });
@@ -371,15 +376,15 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const ids = await acceptSome(3, TOKEN_A, T0);
         const key = await lease();
         // 3 of at most 5 waiting, the oldest for 100 of 200 ms: not yet.
-        expect(await store.claimBatch(key, 5, T0 + 100, 200)).toBeUndefined();
+        expect(await store.claimBatch(key, 5, T0 + 100, { fillWaitMs: 200 })).toBeUndefined();
         expect(await states(ids)).toStrictEqual(Array(3).fill('accepted'));
         // A full batch goes at once.
-        expect((await store.claimBatch(key, 2, T0 + 100, 200))?.transfers).toHaveLength(2);
+        expect((await store.claimBatch(key, 2, T0 + 100, { fillWaitMs: 200 }))?.transfers).toHaveLength(2);
         // The rest once the oldest has waited the 200 ms.
-        expect(await store.claimBatch(key, 5, T0 + 199, 200)).toBeUndefined();
-        expect((await store.claimBatch(key, 5, T0 + 200, 200))?.transfers.map((t) => t.id)).toStrictEqual([
-          ids[2],
-        ]);
+        expect(await store.claimBatch(key, 5, T0 + 199, { fillWaitMs: 200 })).toBeUndefined();
+        expect(
+          (await store.claimBatch(key, 5, T0 + 200, { fillWaitMs: 200 }))?.transfers.map((t) => t.id),
+        ).toStrictEqual([ids[2]]);
       });
 
       it('fails, splits and releases unsigned batches', async () => {
@@ -422,6 +427,100 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const one = (await store.claimBatch(key, 10, T0 + 6))!;
         expect(one.transfers.map((t) => t.id)).toStrictEqual(single);
         expect(await store.splitBatch(key, one.id, T0 + 7)).toBeUndefined();
+      });
+
+      it('takes the projects in turn: a backlog of 5,000 delays another project by at most one batch', async () => {
+        // The flood first, then one transfer each of two small projects (one in another token).
+        const flood = await store.acceptMany(
+          Array.from({ length: 50 }, (_, r) =>
+            request(
+              `flood-${r}`,
+              Array.from({ length: 100 }, (_, i) => transfer(100 * r + i)),
+              { projectId: 'prj_a_flood' },
+            ),
+          ),
+          T0,
+        );
+        expect(flood.every((result) => result.kind === 'created')).toBe(true);
+        const [small] = await store.acceptMany(
+          [request('small', [transfer(7)], { projectId: 'prj_b_small' })],
+          T0 + 1,
+        );
+        const [other] = await store.acceptMany(
+          [request('other', [transfer(8, TOKEN_B)], { projectId: 'prj_c_other' })],
+          T0 + 2,
+        );
+        if (small?.kind !== 'created' || other?.kind !== 'created') throw new Error('not stored');
+        const key = await lease();
+        const batches = [];
+        for (let i = 0; i < 3; i++) batches.push((await store.claimBatch(key, 100, T0 + 10 + i))!);
+        const ids = batches.map((batch) => batch.transfers.map((t) => t.id));
+        // The first batch is shared between the two projects of its token, and still full.
+        expect(ids[0]).toContain(small.ids[0]);
+        expect(ids[0]).toHaveLength(100);
+        // The next project in turn leads the second batch, in its own token.
+        expect(batches[1]!.token).toBe(TOKEN_B);
+        expect(ids[1]).toStrictEqual(other.ids);
+        // Then the backlog again, oldest first.
+        const floodIds = flood.flatMap((result) => (result.kind === 'created' ? result.ids : []));
+        expect(ids[2]).toStrictEqual(floodIds.slice(99, 199));
+        expect((await store.countByState()).accepted).toBe(5_000 - 199);
+      });
+
+      it('fits a batch to what the key can pay; what it never can is marked, then failed after the wait', async () => {
+        const amounts = [10n, 1_000n, 300n, 100n, 50n];
+        const results = await store.acceptMany(
+          amounts.map((amount, i) => request(`fund-${i}`, [{ token: TOKEN_A, to: recipient(i), amount }])),
+          T0,
+        );
+        const ids = results.map((result) => (result.kind === 'created' ? result.ids[0]! : ''));
+        const key = await lease();
+        const funds = new Map([[TOKEN_A, { spendable: 400n, total: 500n }]]);
+        // 10 and 300 fit; 1,000 is above all the key holds; 100 is above what is left (90); 50 fits.
+        const first = (await store.claimBatch(key, 10, T0 + 10, { funds }))!;
+        expect(first.transfers.map((t) => t.id)).toStrictEqual([ids[0], ids[2], ids[4]]);
+        expect(await states(ids)).toStrictEqual(['batched', 'accepted', 'batched', 'accepted', 'batched']);
+        // The skipped 100 goes in the next batch; the 1,000 is skipped again and stays marked.
+        const second = (await store.claimBatch(key, 10, T0 + 20, { funds }))!;
+        expect(second.transfers.map((t) => t.id)).toStrictEqual([ids[3]]);
+        expect(await store.claimBatch(key, 10, T0 + 30, { funds })).toBeUndefined();
+
+        const reason = 'ERR_RELAYER_INSUFFICIENT_FUNDS: no key could pay it';
+        expect((await store.failUnfunded(T0 + 9, T0 + 40, reason)).failed).toStrictEqual([]);
+        const failed = await store.failUnfunded(T0 + 10, T0 + 41, reason);
+        expect(failed.failed).toStrictEqual([{ id: ids[1], createdAt: T0 }]);
+        expect(await store.getTransfer(ids[1]!)).toMatchObject({
+          state: 'failed',
+          error: reason,
+          updatedAt: T0 + 41,
+        });
+        const [delivery] = await store.claimWebhooks(T0 + 41, 10, 1_000);
+        expect(delivery?.transferId).toBe(ids[1]);
+        expect(JSON.parse(delivery!.payload)).toMatchObject({ state: 'failed', error: reason, txHash: null });
+        expect((await store.failUnfunded(T0 + 100, T0 + 101, reason)).failed).toStrictEqual([]);
+      });
+
+      it('a key that can pay a marked transfer takes it, and it is no longer failed', async () => {
+        const [big] = await store.acceptMany(
+          [request('big', [{ token: TOKEN_A, to: recipient(1), amount: 1_000n }])],
+          T0,
+        );
+        if (big?.kind !== 'created') throw new Error('not stored');
+        const poor = await lease('process-1', KEY_1);
+        const rich = await lease('process-2', KEY_2);
+        const small = new Map([[TOKEN_A, { spendable: 500n, total: 500n }]]);
+        expect(await store.claimBatch(poor, 10, T0 + 10, { funds: small })).toBeUndefined();
+        const large = new Map([[TOKEN_A, { spendable: 5_000n, total: 5_000n }]]);
+        const batch = (await store.claimBatch(rich, 10, T0 + 20, { funds: large }))!;
+        expect(batch.transfers.map((t) => t.id)).toStrictEqual(big.ids);
+        // Given back (the rich key could not sign it after all): waiting again, not marked.
+        expect(await store.releaseBatch(rich, batch.id, T0 + 30)).toBe(true);
+        const reason = 'ERR_RELAYER_INSUFFICIENT_FUNDS: no key could pay it';
+        expect((await store.failUnfunded(T0 + 1_000, T0 + 1_001, reason)).failed).toStrictEqual([]);
+        expect((await store.getTransfer(big.ids[0]!))?.state).toBe('accepted');
+        // A token the key has no figures for is claimed without a limit.
+        const other = new Map([[TOKEN_B, { spendable: 0n, total: 0n }]]);
+        expect((await store.claimBatch(poor, 10, T0 + 40, { funds: other }))?.transfers).toHaveLength(1);
       });
     });
 

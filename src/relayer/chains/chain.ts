@@ -20,10 +20,18 @@ export interface SignedTransaction {
   readonly hash: string;
 }
 
+/**
+ * `available` is what the signer can pay of the token at all: the lower of its balance and its
+ * allowance to the batch contract (absent when the token could not be read). The engine fits
+ * its next batches to it.
+ */
 export type PreflightResult =
-  | { readonly ok: true }
-  /** `retryable`: may pass later (balance or allowance short); else the batch can never go (no contract at the token). */
-  | { readonly ok: false; readonly reason: string; readonly retryable: boolean };
+  | { readonly ok: true; readonly available: bigint }
+  /**
+   * `retryable`: may pass later (balance or allowance short); else the batch can never go (no
+   * contract at the token, or a contract that answers no balanceOf/allowance: not an ERC-20).
+   */
+  | { readonly ok: false; readonly reason: string; readonly retryable: boolean; readonly available?: bigint };
 
 export type EstimateResult =
   | { readonly ok: true; readonly gas: bigint }

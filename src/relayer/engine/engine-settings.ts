@@ -13,8 +13,10 @@ export interface EngineSettings {
   /** `relayer.confirmations`: blocks (its own included) before a mined transaction settles. */
   readonly confirmations: number;
   readonly feeBumpPercent: number;
-  /** How long a key waits after a pre-flight check said it cannot pay (balance, allowance). */
+  /** How long a key rests after two pre-flight checks in a row said it cannot pay (balance, allowance). */
   readonly holdMs: number;
+  /** `relayer.unfundedTimeoutMs`: a transfer no key could pay for this long fails. */
+  readonly unfundedTimeoutMs: number;
   /** A nonce the chain moved past with no receipt for any of our attempts is dropped only after it was seen so for this long (a lagging node may not have the receipt yet). */
   readonly dropAfterMs: number;
   /** Rebroadcasts a node refused before the nonce is filled with a no-op. */
@@ -35,6 +37,7 @@ export function engineSettings(config: RelayerConfig, batchCap: number): EngineS
     confirmations: config.confirmations,
     feeBumpPercent: config.feeBumpPercent,
     holdMs: 5_000,
+    unfundedTimeoutMs: config.unfundedTimeoutMs,
     dropAfterMs: Math.max(5_000, 4 * config.pollMs),
     noopAfterRejections: 3,
     maxKeys: config.maxKeys ?? Number.POSITIVE_INFINITY,

@@ -38,6 +38,8 @@ export class KeyPool {
   private readonly workers = new Map<string, { worker: KeyWorker; done: Promise<void> }>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
   /** Where the next poke starts looking for an idle worker (round robin). */
   private nextPoke = 0;
   private closed = false;
@@ -58,6 +60,36 @@ export class KeyPool {
       });
     }, every);
     this.timer.unref();
+    const { unfundedTimeoutMs } = this.options.settings;
+    const sweepEvery = Math.min(5_000, Math.max(250, Math.floor(unfundedTimeoutMs / 4)));
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= this.sweepUnfunded().finally(() => {
+        this.sweeping = undefined;
+      });
+    }, sweepEvery);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Fails the transfers a key found beyond all it can pay and no key claimed since, once they
+   * waited `unfundedTimeoutMs` (a 202 ends `failed` with a reason, never in the queue forever).
+   * Any process holding keys does it; the store's conditional update makes that safe.
+   */
+  private async sweepUnfunded(): Promise<void> {
+    const { store, settings, stats, log } = this.options;
+    if (this.closed || this.workers.size === 0) return;
+    const now = Date.now();
+    const reason =
+      `ERR_RELAYER_INSUFFICIENT_FUNDS: no signing key's token balance and allowance covered the ` +
+      `amount within relayer.unfundedTimeoutMs (${settings.unfundedTimeoutMs} ms)`;
+    try {
+      const settled = await store.failUnfunded(now - settings.unfundedTimeoutMs, now, reason);
+      stats.failed += settled.failed.length;
+      if (settled.failed.length > 0)
+        log.warn({ transfers: settled.failed.length }, 'relayer transfers failed: no key could pay them');
+    } catch (err) {
+      log.warn({ err }, 'relayer unfunded sweep failed; retrying');
+    }
   }
 
   /**
@@ -117,7 +149,9 @@ export class KeyPool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     await this.ticking;
+    await this.sweeping;
     const entries = [...this.workers.values()];
     for (const { worker } of entries) worker.stop();
     await Promise.all(entries.map((entry) => entry.done));

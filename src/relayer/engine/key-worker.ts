@@ -12,6 +12,7 @@ import type { RelayerStore, SettledTransfers } from '../relayer-store.js';
 import type { EngineSettings } from './engine-settings.js';
 import type { EngineStats } from './engine-stats.js';
 import { bumpedFees, type FeeOracle } from './fee-oracle.js';
+import { KeyFunds } from './key-funds.js';
 import { LeaseLostError, requireLease } from './lease-lost.js';
 import { OpenAttempts } from './open-attempts.js';
 
@@ -36,6 +37,10 @@ export class KeyWorker {
   /** Amount of each token promised by this key's open transactions, for the balance check. */
   readonly pendingSpend = new Map<string, bigint>();
   readonly batchTotals = new Map<string, { token: string; total: bigint }>();
+  /** What the key can pay of each token: its claims are fitted to it. */
+  private readonly funds = new KeyFunds();
+  /** Pre-flight checks in a row that found the key short: the second one rests it. */
+  private shortInARow = 0;
   nextNonce = 0;
   private holdUntil = 0;
   private stopped = false;
@@ -114,7 +119,10 @@ export class KeyWorker {
     ) {
       const batch =
         this.unsigned.shift() ??
-        (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), settings.batchFillMs));
+        (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), {
+          fillWaitMs: settings.batchFillMs,
+          funds: this.funds.forClaim(this.pendingSpend, Date.now()),
+        }));
       if (batch === undefined) break;
       await this.send(batch);
       sent = true;
@@ -132,16 +140,26 @@ export class KeyWorker {
       chain.preflight(this.address, batch.token, total + promised),
       chain.estimateBatch(this.address, batch.token, batch.transfers),
     ]);
+    if (preflight.available !== undefined) this.funds.read(batch.token, preflight.available, Date.now());
     if (!preflight.ok) {
       if (preflight.retryable) {
-        // The key cannot pay now (balance or allowance short): give the transfers back and rest.
+        // The key cannot pay this batch (balance or allowance short): give the transfers back;
+        // the next claim is fitted to the figures just read and leaves out what does not fit.
+        // Short twice in a row means the figures move under us: rest a while.
         requireLease(await store.releaseBatch(this.lease, batch.id, Date.now()));
-        this.holdUntil = Date.now() + this.deps.settings.holdMs;
         stats.preflightHolds++;
-        this.deps.log.warn(
-          { key: this.address, reason: preflight.reason },
-          'relayer key cannot pay; holding',
-        );
+        this.shortInARow++;
+        if (this.shortInARow >= 2) {
+          this.holdUntil = Date.now() + this.deps.settings.holdMs;
+          this.deps.log.warn(
+            { key: this.address, reason: preflight.reason },
+            'relayer key cannot pay; holding',
+          );
+        } else
+          this.deps.log.info(
+            { key: this.address, reason: preflight.reason },
+            'relayer key cannot pay this batch; fitting the next ones to its funds',
+          );
         return;
       }
       this.noteSettled(
@@ -156,6 +174,7 @@ export class KeyWorker {
       );
       return;
     }
+    this.shortInARow = 0;
     if (!estimate.ok) {
       await this.rejectBatch(batch, `would revert: ${estimate.reason}`);
       return;
@@ -272,6 +291,7 @@ export class KeyWorker {
     const settled = requireLease(
       await store.settleAttempt(this.lease, attempt.id, receipt, reason, Date.now()),
     );
+    if (receipt.status === 'success') this.spent(attempt);
     this.forget(attempt);
     this.noteSettled(settled);
     if (settled.split.length > 0) {
@@ -315,6 +335,12 @@ export class KeyWorker {
     this.batchTotals.delete(attempt.batchId);
     const left = (this.pendingSpend.get(promised.token) ?? 0n) - promised.total;
     this.pendingSpend.set(promised.token, left > 0n ? left : 0n);
+  }
+
+  /** A confirmed batch spent its total: less to fit the next claims into until the next read. */
+  private spent(attempt: Attempt): void {
+    const promised = attempt.batchId === null ? undefined : this.batchTotals.get(attempt.batchId);
+    if (promised !== undefined) this.funds.spent(promised.token, promised.total);
   }
 
   promise(batchId: string, token: string, total: bigint): void {

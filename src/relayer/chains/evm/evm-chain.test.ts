@@ -192,7 +192,7 @@ describe('EvmChain', () => {
       if (method === 'eth_getTransactionReceipt') return null;
       return `0x${'0'.repeat(62)}64`; // 100
     });
-    expect(await chain.preflight(SIGNER, TOKEN, 100n)).toEqual({ ok: true });
+    expect(await chain.preflight(SIGNER, TOKEN, 100n)).toEqual({ ok: true, available: 100n });
     expect(started.sort()).toEqual(['eth_call', 'eth_call', 'eth_getCode']);
     started.length = 0;
     expect((await chain.receipts(['0x1', '0x2', '0x3'])).size).toBe(0);

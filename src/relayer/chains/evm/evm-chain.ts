@@ -114,21 +114,27 @@ export class EvmChain implements RelayerChain {
     // Checked first: without code the two reads answer nothing that means anything.
     if (typeof code !== 'string' || code === '0x' || code === '')
       return { ok: false, reason: `no contract code at token ${token}`, retryable: false };
+    // A contract that reverts or answers garbage to both views is no ERC-20: it never will be.
     if (balance === undefined || allowance === undefined)
-      return { ok: false, reason: `token ${token} did not answer balanceOf/allowance`, retryable: true };
+      return { ok: false, reason: `token ${token} did not answer balanceOf/allowance`, retryable: false };
+    // bigint: no Math.min.
+    let available = balance;
+    if (allowance < available) available = allowance;
     if (balance < total)
       return {
         ok: false,
         reason: `token balance of ${signer} is ${balance}, below the batch total ${total} (short by ${total - balance})`,
         retryable: true,
+        available,
       };
     if (allowance < total)
       return {
         ok: false,
         reason: `allowance of ${signer} for the batch contract is ${allowance}, below the batch total ${total} (short by ${total - allowance})`,
         retryable: true,
+        available,
       };
-    return { ok: true };
+    return { ok: true, available };
   }
 
   /**
