@@ -6,6 +6,7 @@
 import type { CacheStatus, KnownShape, NetworkCache } from '../cache/network-cache.js';
 import { ResultResponse } from '../cache/result-bytes.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../logging/logger.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
 import { parseBody } from '../rpc/parse.js';
@@ -48,6 +49,8 @@ export interface RpcRouteContext extends ResponseContext {
   readonly tenancy: () => Tenancy | undefined;
   /** `server.trustedProxies` as a set. */
   readonly trustedProxies: ReadonlySet<string>;
+  /** Where every ERR_INTERNAL is logged with its stack. */
+  readonly log: Logger;
 }
 
 /**
@@ -172,7 +175,7 @@ async function usualPath(
   shape: RequestShape | undefined,
   parsedAt: number,
 ): Promise<void> {
-  const { network, timing, access } = request;
+  const { network, timing } = request;
   let entries: Entry[];
   let batch: boolean;
   try {
@@ -180,13 +183,13 @@ async function usualPath(
     timing.parseMs = performance.now() - parsedAt;
     if (parsed.kind === 'single') {
       batch = false;
-      const entry = await runItem(network, parsed.item, timing, access);
+      const entry = await runItem(request, parsed.item);
       entries = [entry];
       if (entry.finalKey !== undefined && parsed.item.ok)
         learn(network.cache!, shape ?? requestShape(body), entry.finalKey, parsed.item.request.method);
     } else {
       batch = true;
-      entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
+      entries = await Promise.all(parsed.items.map((item) => runItem(request, item)));
     }
   } catch (err) {
     answerFailure(request, err);
@@ -195,9 +198,26 @@ async function usualPath(
   answer(request, entries, batch);
 }
 
+/**
+ * The one place this route turns what was thrown into a GatewayError: an ERR_INTERNAL is a bug,
+ * logged here with its stack (docs/errors.md) before any answer carries it.
+ */
+function failure(request: RpcRequestContext, err: unknown): GatewayError {
+  const error = toGatewayError(err);
+  if (error.code === 'ERR_INTERNAL') logInternal(request, error, err);
+  return error;
+}
+
+function logInternal(request: RpcRequestContext, error: GatewayError, err: unknown): void {
+  request.ctx.log.error(
+    { err, requestId: request.headers['x-request-id'], network: request.network.name, code: error.code },
+    'JSON-RPC request failed with an internal error',
+  );
+}
+
 function answerFailure(request: RpcRequestContext, err: unknown): void {
   const { ctx, req, res, headers } = request;
-  const error = toGatewayError(err);
+  const error = failure(request, err);
   if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
   if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
   if (ctx.config.serverTiming)
@@ -229,12 +249,8 @@ function answer(request: RpcRequestContext, entries: readonly Entry[], batch: bo
   else send(ctx, req, res, 200, joinBatch(bodies), headers);
 }
 
-async function runItem(
-  network: Network,
-  item: RpcItem,
-  timing: StageTiming,
-  access: Access | undefined,
-): Promise<Entry> {
+async function runItem(context: RpcRequestContext, item: RpcItem): Promise<Entry> {
+  const { network, timing, access } = context;
   if (!item.ok) return { body: errorResponse(item.id, item.error), status: item.error.httpStatus };
   const { request } = item;
   const started = performance.now();
@@ -251,11 +267,12 @@ async function runItem(
       entry = { body: result.body, status: 200, cache: result.cache, finalKey: result.finalKey };
       outcome = result.rpcError ? 'rpc_error' : 'ok';
     } else {
+      if (result.error.code === 'ERR_INTERNAL') logInternal(context, result.error, result.error);
       entry = { body: errorResponse(request.id ?? null, result.error), status: result.error.httpStatus };
       outcome = result.error.code;
     }
   } catch (err) {
-    const error = toGatewayError(err);
+    const error = failure(context, err);
     entry = { body: errorResponse(request.id ?? null, error), status: error.httpStatus };
     outcome = error.code;
   }
