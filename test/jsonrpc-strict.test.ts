@@ -116,3 +116,42 @@ describe('nesting depth', () => {
     expect((res.body as RpcEntry).error?.data?.code).toBe('ERR_REQUEST_TOO_DEEP');
   });
 });
+
+describe('ids are echoed byte for byte', () => {
+  const ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+  const IDS = ['1e2', '-0', '1.50', '12345678901234567890', '"a\\u0062"', '7', '"plain"'];
+  const call = (id: string, method: string, params: string, jsonrpc = '2.0') =>
+    `{"jsonrpc":"${jsonrpc}","id":${id},"method":"${method}","params":${params}}`;
+  /** Every `"id":` member of the answer, as written. */
+  const idsIn = (text: string) => [...text.matchAll(/"id":("(?:[^"\\]|\\.)*"|[^,}\]]+)/g)].map((m) => m[1]);
+
+  it.each(IDS)(
+    '%s in a single answer from the node, from the cache and in the gateway’s errors',
+    async (id) => {
+      const balance = await send(call(id, 'eth_getBalance', `["${ACCOUNT}","latest"]`));
+      expect(balance.status).toBe(200);
+      expect(idsIn(balance.text)).toEqual([id]);
+      expect((balance.body as RpcEntry).result).toBe('0x21e19e0c9bab2400000');
+      for (let i = 0; i < 2; i++) {
+        const block = await send(call(id, 'eth_getBlockByNumber', '["0x1",false]'));
+        expect(idsIn(block.text)).toEqual([id]);
+      }
+      const unsupported = await send(call(id, 'eth_subscribe', '["newHeads"]'));
+      expect((unsupported.body as RpcEntry).error?.data?.code).toBe('ERR_METHOD_NOT_SUPPORTED');
+      expect(idsIn(unsupported.text)).toEqual([id]);
+      const invalid = await send(call(id, 'eth_chainId', '[]', '1.0'));
+      expect(invalid.status).toBe(400);
+      expect(idsIn(invalid.text)).toEqual([id]);
+    },
+  );
+
+  it('every form in one batch, answers and errors alike', async () => {
+    const items = IDS.flatMap((id) => [
+      call(id, 'eth_getBalance', `["${ACCOUNT}","latest"]`),
+      call(id, 'eth_chainId', '[]', '1.0'),
+    ]);
+    const res = await send(`[${items.join(',')}]`);
+    expect(res.status).toBe(200);
+    expect(idsIn(res.text).sort()).toEqual(IDS.flatMap((id) => [id, id]).sort());
+  });
+});

@@ -1,7 +1,7 @@
 /** Parses a request body into JSON-RPC items, exactly as section 4–6 of the JSON-RPC 2.0 spec demand. */
 import { GatewayError } from '../errors/gateway-error.js';
 import { type ItemScan, MAX_REQUEST_DEPTH, scanItem } from './item-scan.js';
-import { isLossyId, rawIdText } from './raw-id.js';
+import { BACKSLASH } from './json-bytes.js';
 import { splitTopLevelArray } from './split-batch.js';
 import type { ParsedBody, RpcId, RpcItem } from './types.js';
 
@@ -91,8 +91,9 @@ function isValidId(id: unknown): id is RpcId {
   return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
 }
 
-function invalid(id: RpcId, reason: string): RpcItem {
-  return { ok: false, id, error: new GatewayError('ERR_INVALID_REQUEST', `Invalid Request: ${reason}`) };
+function invalid(id: RpcId, reason: string, rawId?: string): RpcItem {
+  const error = new GatewayError('ERR_INVALID_REQUEST', `Invalid Request: ${reason}`);
+  return rawId === undefined ? { ok: false, id, error } : { ok: false, id, error, rawId };
 }
 
 /** `scan` is scanItem(raw), done before JSON.parse. */
@@ -107,15 +108,15 @@ export function toItem(value: unknown, raw: Buffer, scan: ItemScan = scanItem(ra
   const hasId = 'id' in object;
   const id = hasId && isValidId(object.id) ? object.id : null;
   if (hasId && !isValidId(object.id)) return invalid(null, 'id must be a string, number or null');
-  if (object.jsonrpc !== '2.0') return invalid(id, 'jsonrpc must be "2.0"');
+  const rawId = id === null ? undefined : rawIdOf(id, raw, scan);
+  if (object.jsonrpc !== '2.0') return invalid(id, 'jsonrpc must be "2.0"', rawId);
   if (typeof object.method !== 'string' || object.method.length === 0) {
-    return invalid(id, 'method must be a non-empty string');
+    return invalid(id, 'method must be a non-empty string', rawId);
   }
   const params = object.params;
   if (params !== undefined && (params === null || typeof params !== 'object')) {
-    return invalid(id, 'params must be an array or an object');
+    return invalid(id, 'params must be an array or an object', rawId);
   }
-  const rawId = isLossyId(id) ? rawIdText(raw) : undefined;
   return {
     ok: true,
     request: {
@@ -126,4 +127,27 @@ export function toItem(value: unknown, raw: Buffer, scan: ItemScan = scanItem(ra
       ...(rawId !== undefined && { rawId }),
     },
   };
+}
+
+/**
+ * The id's text as sent when JSON.stringify of the parsed id would write it otherwise (`1e2`,
+ * `-0`, `1.50`, 2^64, a string with escapes); undefined when it would write the same bytes.
+ */
+function rawIdOf(id: string | number, raw: Buffer, scan: ItemScan): string | undefined {
+  const { idStart: start, idEnd: end } = scan;
+  if (start === -1 || end === -1) return undefined;
+  if (typeof id === 'number') {
+    if (Number.isSafeInteger(id) && isCanonicalInteger(raw, start, end)) return undefined;
+    return raw.toString('latin1', start, end);
+  }
+  for (let i = start; i < end; i++) if (raw[i] === BACKSLASH) return raw.toString('utf8', start, end);
+  return undefined;
+}
+
+/** An integer written as JavaScript writes it: no fraction, exponent, leading zero or `-0`. */
+function isCanonicalInteger(raw: Buffer, start: number, end: number): boolean {
+  const digits = raw[start] === 0x2d ? start + 1 : start;
+  if (digits === end || (raw[digits] === 0x30 && (end - digits > 1 || digits > start))) return false;
+  for (let i = digits; i < end; i++) if (raw[i]! < 0x30 || raw[i]! > 0x39) return false;
+  return true;
 }

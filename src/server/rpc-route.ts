@@ -251,7 +251,11 @@ function answer(request: RpcRequestContext, entries: readonly Entry[], batch: bo
 
 async function runItem(context: RpcRequestContext, item: RpcItem): Promise<Entry> {
   const { network, timing, access } = context;
-  if (!item.ok) return { body: errorResponse(item.id, item.error), status: item.error.httpStatus };
+  if (!item.ok) {
+    const body = errorResponse(item.id, item.error);
+    const exact = item.rawId === undefined ? body : spliceRawId(body, item.rawId);
+    return { body: exact, status: item.error.httpStatus };
+  }
   const { request } = item;
   const started = performance.now();
   let entry: Entry;
@@ -288,7 +292,7 @@ async function runItem(context: RpcRequestContext, item: RpcItem): Promise<Entry
     requestEndChannel.publish(event);
   }
   if (request.id === undefined) return { body: undefined, status: 204, cache: entry.cache };
-  // The client's exact id text (2^64 and the like), whatever produced the entry.
+  // The client's exact id text (2^64, 1e2 and the like), whatever produced the entry.
   if (request.rawId !== undefined && entry.body !== undefined)
     return {
       body: spliceRawId(plainBody(entry.body), request.rawId),
