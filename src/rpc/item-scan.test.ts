@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REQUEST_DEPTH, scanItem } from './item-scan.js';
+import { MAX_REQUEST_DEPTH, scanItem, widestObject } from './item-scan.js';
 
 const scan = (text: string) => scanItem(Buffer.from(text));
 const nested = (levels: number) => `{"params":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
@@ -37,5 +37,15 @@ describe('scanItem', () => {
     const found = scan(`{"data":"${long}","id":5,"x":["${long}"]}`);
     expect(found.members).toBe(3);
     expect(found.depth).toBe(2);
+  });
+});
+
+describe('widestObject', () => {
+  it('counts the members of the widest object at any level', () => {
+    expect(widestObject(Buffer.from('{"a":1,"b":{"c":1,"d":2,"e":[{"f":1,"g":2,"h":3,"i":4}]}}'))).toBe(4);
+    expect(widestObject(Buffer.from('{"a":"x:y","b":":"}'))).toBe(2);
+    expect(widestObject(Buffer.from('[1,2,3]'))).toBe(0);
+    const wide = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, { x: 1 }]));
+    expect(widestObject(Buffer.from(JSON.stringify({ a: { b: wide } })))).toBe(5_000);
   });
 });
