@@ -287,6 +287,33 @@ function adminApiSuite(dialect: TestDialect): void {
     }
   });
 
+  it('answers 95,000 unknown fields with a small 400, and lists 20 of 999 with their count', async () => {
+    const fields = (count: number) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [`f${i}`, 1]));
+    const body = { name: unique('plan'), ...fields(95_000) };
+    expect(JSON.stringify(body).length).toBeGreaterThan(1_000_000);
+    for (const [path, request] of [
+      ['/plans', { body }],
+      ['/plans', { body: { name: unique('plan'), rateLimit: fields(95_000) } }],
+      ['/projects', { body }],
+    ] as const) {
+      const huge = await tp.admin('POST', path, request);
+      expectError(huge, 400, 'ERR_ADMIN_INVALID');
+      expect(huge.text.length).toBeLessThan(1_000);
+      expect(huge.body.error).toMatchObject({
+        issueCount: 1,
+        issues: [{ path: '(root)', message: expect.stringMatching(/^an object has 9500[01] fields/) }],
+      });
+    }
+    const wide = await tp.admin('POST', '/plans', { body: { name: unique('plan'), ...fields(999) } });
+    expectError(wide, 400, 'ERR_ADMIN_INVALID');
+    expect(wide.text.length).toBeLessThan(4_000);
+    expect(wide.body.error.issueCount).toBe(999);
+    expect(wide.body.error.issues).toHaveLength(20);
+    expect(wide.body.error.issues[0]).toEqual({ path: 'f0', message: 'unknown field' });
+    expect(wide.body.error.message).toMatch(/; and 979 more$/);
+  });
+
   it('answers 404 for unknown ids and routes, 405 with Allow for a wrong method', async () => {
     for (const path of ['/plans/pln_nope', '/projects/nope', '/keys/key_nope', '/keys/key_nope/rotate']) {
       const method = path.endsWith('rotate') ? 'POST' : 'GET';

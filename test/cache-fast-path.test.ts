@@ -165,7 +165,7 @@ describe('known-shape fast path', () => {
     const fraction = await post(openUrl, body('1.50', 'eth_getBlockByNumber', params));
     expect(fraction.text.startsWith('{"jsonrpc":"2.0","id":1.50,"result":{')).toBe(true);
     const escaped = await post(openUrl, body('"\\u0041"', 'eth_getBlockByNumber', params));
-    expect(escaped.text.startsWith('{"jsonrpc":"2.0","id":"A","result":{')).toBe(true);
+    expect(escaped.text.startsWith('{"jsonrpc":"2.0","id":"\\u0041","result":{')).toBe(true);
     const invalid = await post(openUrl, body('true', 'eth_getBlockByNumber', params));
     expect(JSON.parse(invalid.text).error.code).toBe(-32600);
     expect(cache.stats.shapeHits).toBe(before);

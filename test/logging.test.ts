@@ -98,6 +98,32 @@ describe('logs', () => {
     expect(opened).toMatchObject({ level: 40, network: 'eth', msg: 'breaker opened for upstream dead' });
   });
 
+  it('every ERR_INTERNAL is logged at error with its stack and request id, single or in a batch', async () => {
+    // A fault injected into the real network: anything thrown past the pipeline is a bug.
+    const network = gateway.networks.get('eth')!;
+    network.handle = () => {
+      throw new Error('injected fault');
+    };
+    try {
+      const single = await postRaw(url, BLOCK_NUMBER, { headers: { 'x-request-id': 'internal-1' } });
+      expect(single.status).toBe(500);
+      expect(single.body).toMatchObject({ error: { data: { code: 'ERR_INTERNAL' } } });
+      const batch = await postRaw(url, `[${BLOCK_NUMBER}]`, { headers: { 'x-request-id': 'internal-2' } });
+      expect(batch.status).toBe(200);
+      expect(batch.body).toMatchObject([{ error: { data: { code: 'ERR_INTERNAL' } } }]);
+    } finally {
+      delete (network as { handle?: unknown }).handle; // the prototype's method again
+    }
+    for (const requestId of ['internal-1', 'internal-2']) {
+      const line = sink.lines.find((l) => l.level === 50 && l.requestId === requestId);
+      expect(line, requestId).toMatchObject({
+        network: 'eth',
+        code: 'ERR_INTERNAL',
+        err: { message: 'injected fault', stack: expect.stringContaining('Error: injected fault') },
+      });
+    }
+  });
+
   it('no secret from an upstream URL, a query string or a header appears anywhere in the log', () => {
     expect(sink.lines.length).toBeGreaterThan(2);
     for (const secret of SECRETS) expect(sink.text).not.toContain(secret);

@@ -29,6 +29,12 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'Batch has more items than `server.maxBatchSize`.',
   },
+  ERR_REQUEST_TOO_DEEP: {
+    rpc: -32600,
+    http: 400,
+    retry: 'none',
+    summary: 'A request object nests objects and arrays deeper than 128 levels.',
+  },
   ERR_BODY_TOO_LARGE: {
     rpc: -32600,
     http: 413,

@@ -189,9 +189,11 @@ export class Network {
 
   private forward(request: RpcRequest, rule: MethodRule, timing: ForwardTiming): Promise<ForwardResult> {
     // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
-    // Ids like 2^64 get one too (many nodes reject them); rpc-route splices the original back.
-    const body =
-      request.id === undefined || request.rawId !== undefined ? withSyntheticId(request) : request.raw;
+    // Numeric ids like 2^64 or 1e2 get one too (many nodes reject them); rpc-route splices the
+    // original back. String ids go as sent.
+    const synthetic =
+      request.id === undefined || (request.rawId !== undefined && typeof request.id === 'number');
+    const body = synthetic ? withSyntheticId(request) : request.raw;
     return forward(this.forwardContext, request, body, rule, timing);
   }
 

@@ -53,6 +53,9 @@ describe('requestShape', () => {
     expect(shape(`[${body('1')}]`)).toBeUndefined();
     expect(shape('{"jsonrpc":"2.0","id":1,"id":2,"method":"m"}')).toBeUndefined();
     expect(shape('{"jsonrpc":"2.0","i\\u0064":1,"id":2,"method":"m"}')).toBeUndefined();
+    expect(shape('{"jsonrpc":"2.0","id":1,"method":"a","method":"b"}')).toBeUndefined();
+    expect(shape('{"jsonrpc":"2.0","id":1,"method":"a","params":[],"params":[1]}')).toBeUndefined();
+    expect(shape('{"jsonrpc":"2.0","jsonrpc":"2.0","id":1,"method":"a"}')).toBeUndefined();
     expect(shape('"id"')).toBeUndefined();
     expect(shape('')).toBeUndefined();
   });

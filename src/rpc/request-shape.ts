@@ -4,9 +4,9 @@
  * key and answer a repeat without JSON.parse or planning (rpc-fast-hit.ts).
  *
  * Safe by construction: a shape is found only when the body is one JSON object whose top-level
- * keys are written without escapes and hold exactly one `"id"`, whose value is a string of
- * printable ASCII without escapes, a canonical integer or `null` — ids whose text the slow path
- * sends back unchanged. The key marks the cut with a NUL byte, which valid JSON never contains, so
+ * keys are written without escapes, hold no `jsonrpc`, `method` or `params` twice and exactly
+ * one `"id"`, whose value is a string of printable ASCII without escapes, a canonical integer or
+ * `null` — ids whose text the slow path sends back unchanged. The key marks the cut with a NUL byte, which valid JSON never contains, so
  * two bodies share a key only when they are equal outside their id. Anything else has no shape
  * and takes the slow path.
  */
@@ -61,11 +61,16 @@ export function requestShape(body: Buffer): RequestShape | undefined {
   i = skipSpace(body, i + 1);
   let idStart = -1;
   let idEnd = -1;
+  let seen = 0;
   for (;;) {
     if (body[i] !== QUOTE) return undefined;
     const keyStart = i;
     const keyEnd = plainStringEnd(body, i);
     if (keyEnd === -1) return undefined;
+    // A repeated member is refused by the slow path (parse.ts); never give it a shape.
+    const bit = memberBit(body, keyStart, keyEnd);
+    if ((seen & bit) !== 0) return undefined;
+    seen |= bit;
     const colon = skipSpace(body, keyEnd + 1);
     if (body[colon] !== COLON) return undefined;
     const valueStart = skipSpace(body, colon + 1);
@@ -93,6 +98,18 @@ export function requestShape(body: Buffer): RequestShape | undefined {
   scratch[idStart] = 0;
   const keyLength = idStart + 1 + body.copy(scratch, idStart + 1, idEnd, length);
   return new RequestShape(scratch.toString('latin1', 0, keyLength), body, idStart, idEnd);
+}
+
+/**
+ * A bit for keys that may be `jsonrpc`, `method` or `params` (by length and first letter, so
+ * another key may share a bit: its body then merely takes the slow path), else 0.
+ */
+function memberBit(json: Buffer, open: number, close: number): number {
+  const length = close - open - 1;
+  const first = json[open + 1];
+  if (length === 7 && first === 0x6a) return 1;
+  if (length === 6) return first === 0x6d ? 2 : first === 0x70 ? 4 : 0;
+  return 0;
 }
 
 function skipSpace(json: Buffer, i: number): number {

@@ -10,7 +10,10 @@ export interface RpcRequest {
   readonly params: unknown;
   /** The item's exact bytes, forwarded unchanged when nothing needs rewriting. */
   readonly raw: Buffer;
-  /** Source text of a numeric id a JS number cannot hold exactly (e.g. 2^64); see raw-id.ts. */
+  /**
+   * The id's source text when JSON.stringify would write it otherwise: numbers such as 2^64,
+   * `1e2`, `-0` or `1.50` (sent upstream with a synthetic id, see raw-id.ts), strings with escapes.
+   */
   readonly rawId?: string;
 }
 
@@ -21,6 +24,8 @@ export interface RpcInvalidItem {
   readonly ok: false;
   readonly id: RpcId;
   readonly error: GatewayError;
+  /** The id's source text, as on RpcRequest. */
+  readonly rawId?: string;
 }
 
 export type ParsedBody =

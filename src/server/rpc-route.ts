@@ -6,6 +6,7 @@
 import type { CacheStatus, KnownShape, NetworkCache } from '../cache/network-cache.js';
 import { ResultResponse } from '../cache/result-bytes.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../logging/logger.js';
 import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
 import { parseBody } from '../rpc/parse.js';
@@ -48,6 +49,8 @@ export interface RpcRouteContext extends ResponseContext {
   readonly tenancy: () => Tenancy | undefined;
   /** `server.trustedProxies` as a set. */
   readonly trustedProxies: ReadonlySet<string>;
+  /** Where every ERR_INTERNAL is logged with its stack. */
+  readonly log: Logger;
 }
 
 /**
@@ -172,7 +175,7 @@ async function usualPath(
   shape: RequestShape | undefined,
   parsedAt: number,
 ): Promise<void> {
-  const { network, timing, access } = request;
+  const { network, timing } = request;
   let entries: Entry[];
   let batch: boolean;
   try {
@@ -180,14 +183,14 @@ async function usualPath(
     timing.parseMs = performance.now() - parsedAt;
     if (parsed.kind === 'single') {
       batch = false;
-      const entry = await runItem(network, parsed.item, timing, access);
+      const entry = await runItem(request, parsed.item);
       entries = [entry];
       if (entry.finalKey !== undefined && parsed.item.ok)
         learn(network.cache!, shape ?? requestShape(body), entry.finalKey, parsed.item.request.method);
     } else {
       batch = true;
-      if (access !== undefined) admitBatch(access, parsed.items);
-      entries = await Promise.all(parsed.items.map((item) => runItem(network, item, timing, access)));
+      if (request.access !== undefined) admitBatch(request.access, parsed.items);
+      entries = await Promise.all(parsed.items.map((item) => runItem(request, item)));
     }
   } catch (err) {
     answerFailure(request, err);
@@ -209,9 +212,26 @@ function admitBatch(access: Access, items: readonly RpcItem[]): void {
   throw refusal;
 }
 
+/**
+ * The one place this route turns what was thrown into a GatewayError: an ERR_INTERNAL is a bug,
+ * logged here with its stack (docs/errors.md) before any answer carries it.
+ */
+function failure(request: RpcRequestContext, err: unknown): GatewayError {
+  const error = toGatewayError(err);
+  if (error.code === 'ERR_INTERNAL') logInternal(request, error, err);
+  return error;
+}
+
+function logInternal(request: RpcRequestContext, error: GatewayError, err: unknown): void {
+  request.ctx.log.error(
+    { err, requestId: request.headers['x-request-id'], network: request.network.name, code: error.code },
+    'JSON-RPC request failed with an internal error',
+  );
+}
+
 function answerFailure(request: RpcRequestContext, err: unknown): void {
   const { ctx, req, res, headers } = request;
-  const error = toGatewayError(err);
+  const error = failure(request, err);
   if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
   if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
   if (ctx.config.serverTiming)
@@ -243,13 +263,13 @@ function answer(request: RpcRequestContext, entries: readonly Entry[], batch: bo
   else send(ctx, req, res, 200, joinBatch(bodies), headers);
 }
 
-async function runItem(
-  network: Network,
-  item: RpcItem,
-  timing: StageTiming,
-  access: Access | undefined,
-): Promise<Entry> {
-  if (!item.ok) return { body: errorResponse(item.id, item.error), status: item.error.httpStatus };
+async function runItem(context: RpcRequestContext, item: RpcItem): Promise<Entry> {
+  const { network, timing, access } = context;
+  if (!item.ok) {
+    const body = errorResponse(item.id, item.error);
+    const exact = item.rawId === undefined ? body : spliceRawId(body, item.rawId);
+    return { body: exact, status: item.error.httpStatus };
+  }
   const { request } = item;
   const started = performance.now();
   let entry: Entry;
@@ -265,11 +285,12 @@ async function runItem(
       entry = { body: result.body, status: 200, cache: result.cache, finalKey: result.finalKey };
       outcome = result.rpcError ? 'rpc_error' : 'ok';
     } else {
+      if (result.error.code === 'ERR_INTERNAL') logInternal(context, result.error, result.error);
       entry = { body: errorResponse(request.id ?? null, result.error), status: result.error.httpStatus };
       outcome = result.error.code;
     }
   } catch (err) {
-    const error = toGatewayError(err);
+    const error = failure(context, err);
     entry = { body: errorResponse(request.id ?? null, error), status: error.httpStatus };
     outcome = error.code;
   }
@@ -285,7 +306,7 @@ async function runItem(
     requestEndChannel.publish(event);
   }
   if (request.id === undefined) return { body: undefined, status: 204, cache: entry.cache };
-  // The client's exact id text (2^64 and the like), whatever produced the entry.
+  // The client's exact id text (2^64, 1e2 and the like), whatever produced the entry.
   if (request.rawId !== undefined && entry.body !== undefined)
     return {
       body: spliceRawId(plainBody(entry.body), request.rawId),

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayerWaitConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { IssueList } from '../../errors/issues.js';
 import type { HttpRequest } from '../../server/http1/exchange.js';
 import type { AcceptResult } from '../model.js';
 import type { IntakeBuffer } from './intake-buffer.js';
@@ -21,7 +22,6 @@ import {
   type ParsedTransfers,
   parseSendFtBody,
   parseTransfersBody,
-  type RelayerIssue,
 } from './transfer-body.js';
 import { checkIdempotencyKey, type TransferRules } from './transfer-fields.js';
 import type { TransferWaits } from './transfer-waits.js';
@@ -127,7 +127,7 @@ function validate(
   req: HttpRequest,
   body: unknown,
 ): { parsed: ParsedTransfers; idempotencyKey: string; wait: WaitRequest | undefined } {
-  const issues: RelayerIssue[] = [];
+  const issues = new IssueList();
   const wait = parseWaitQuery(req.url, parts.waitConfig, issues);
   const header = req.headers['idempotency-key'];
   let headerKey: string | undefined;
@@ -145,9 +145,8 @@ function validate(
       parsed = parseSendFtBody(body, parts.rules, parts.defaultToken);
     }
   } catch (err) {
-    const data = err instanceof GatewayError && err.code === 'ERR_RELAYER_INVALID' ? err.data : undefined;
-    if (data === undefined) throw err;
-    issues.push(...(data as { issues: RelayerIssue[] }).issues);
+    if (!(err instanceof GatewayError && err.code === 'ERR_RELAYER_INVALID')) throw err;
+    issues.addFrom(err);
   }
   const bodyKey = parsed?.idempotencyKey;
   if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey)

@@ -4,8 +4,10 @@
  * `Retry-After` when the code says when to come back), never JSON-RPC error objects.
  */
 import { GatewayError } from '../../errors/gateway-error.js';
+import { issuesOf } from '../../errors/issues.js';
 import { decodeBody } from '../../server/decode-body.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../server/http1/exchange.js';
+import { isBlank, parseJsonBody } from '../../server/json-body.js';
 import { type ResponseContext, send } from '../../server/respond.js';
 import { invalidRelayerRequest } from './transfer-body.js';
 
@@ -19,16 +21,10 @@ export async function readJson(req: HttpRequest, maxBytes: number): Promise<unkn
       'ERR_UNSUPPORTED_MEDIA_TYPE',
       `unsupported Content-Type: ${type}; send application/json`,
     );
-  const text = (await decodeBody(req.body, req.headers['content-encoding'], maxBytes)).toString('utf8');
-  if (text.trim() === '')
+  const body = await decodeBody(req.body, req.headers['content-encoding'], maxBytes);
+  if (isBlank(body))
     throw invalidRelayerRequest([{ path: '(root)', message: 'the body is empty; send a JSON object' }]);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw invalidRelayerRequest([
-      { path: '(root)', message: `the body is not valid JSON: ${(err as Error).message}` },
-    ]);
-  }
+  return parseJsonBody(body, invalidRelayerRequest);
 }
 
 export function sendJson(
@@ -54,14 +50,13 @@ export function sendRelayerError(
   if (typeof data.retryAfterSeconds === 'number') headers['retry-after'] = data.retryAfterSeconds;
   if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
   if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
-  const issues = Array.isArray(data.issues) ? data.issues : undefined;
   // A failed `?wait=` carries the outcome of every transfer of the request.
   const transfers = Array.isArray(data.transfers) ? data.transfers : undefined;
   const body = {
     error: {
       code: error.code,
       message: error.message,
-      ...(issues !== undefined && { issues }),
+      ...issuesOf(data),
       ...(transfers !== undefined && { requestId: data.requestId, transfers }),
     },
   };

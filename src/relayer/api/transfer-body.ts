@@ -3,7 +3,8 @@
  * every problem at once as `{ path, message }` (paths like `transfers.3.amount`), so a client
  * fixes a whole batch in one round trip. Nothing here touches the store.
  */
-import { GatewayError } from '../../errors/gateway-error.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import { type Issue, IssueList, issuesError } from '../../errors/issues.js';
 import type { TransferInput } from '../model.js';
 import {
   type Checked,
@@ -15,10 +16,7 @@ import {
   type TransferRules,
 } from './transfer-fields.js';
 
-export interface RelayerIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export type RelayerIssue = Issue;
 
 /** How the body was written; part of the request hash, so a replay answers in the same shape. */
 export type RequestForm = 'single' | 'batch' | 'send-ft';
@@ -30,9 +28,8 @@ export interface ParsedTransfers {
   readonly idempotencyKey: string | undefined;
 }
 
-export function invalidRelayerRequest(issues: readonly RelayerIssue[]): GatewayError {
-  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-  return new GatewayError('ERR_RELAYER_INVALID', `invalid request: ${summary}`, { data: { issues } });
+export function invalidRelayerRequest(issues: IssueList | readonly RelayerIssue[]): GatewayError {
+  return issuesError('ERR_RELAYER_INVALID', issues);
 }
 
 /** The field names of one transfer in each dialect. */
@@ -57,7 +54,7 @@ export function parseSendFtBody(body: unknown, rules: TransferRules, defaultToke
 }
 
 function parseBody(body: unknown, rules: TransferRules, dialect: Dialect): ParsedTransfers {
-  const issues: RelayerIssue[] = [];
+  const issues = new IssueList();
   if (!isObject(body)) throw invalidRelayerRequest([{ path: '(root)', message: 'expected a JSON object' }]);
   const idempotencyKey =
     body.idempotencyKey === undefined
@@ -81,7 +78,7 @@ function parseList(
   value: unknown,
   rules: TransferRules,
   dialect: Dialect,
-  issues: RelayerIssue[],
+  issues: IssueList,
 ): TransferInput[] {
   if (!Array.isArray(value)) {
     issues.push({ path: 'transfers', message: 'expected an array of transfers' });
@@ -117,7 +114,7 @@ function parseOne(
   prefix: string,
   rules: TransferRules,
   dialect: Dialect,
-  issues: RelayerIssue[],
+  issues: IssueList,
   extraFields: readonly string[],
 ): TransferInput | undefined {
   const before = issues.length;
@@ -141,7 +138,7 @@ function required<T>(
   item: Record<string, unknown>,
   field: string,
   prefix: string,
-  issues: RelayerIssue[],
+  issues: IssueList,
   check: (value: unknown) => Checked<T>,
 ): T | undefined {
   if (item[field] === undefined) {
@@ -151,7 +148,7 @@ function required<T>(
   return take(check(item[field]), `${prefix}${field}`, issues);
 }
 
-function take<T>(checked: Checked<T>, path: string, issues: RelayerIssue[]): T | undefined {
+function take<T>(checked: Checked<T>, path: string, issues: IssueList): T | undefined {
   if (checked.ok) return checked.value;
   issues.push({ path, message: checked.message });
   return undefined;
@@ -161,10 +158,13 @@ function unknownFields(
   item: Record<string, unknown>,
   known: readonly string[],
   prefix: string,
-  issues: RelayerIssue[],
+  issues: IssueList,
 ): void {
-  for (const key of Object.keys(item))
-    if (!known.includes(key)) issues.push({ path: `${prefix}${key}`, message: 'unknown field' });
+  for (const key of Object.keys(item)) {
+    if (known.includes(key)) continue;
+    if (issues.full) issues.skip(1);
+    else issues.push({ path: `${prefix}${key}`, message: 'unknown field' });
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

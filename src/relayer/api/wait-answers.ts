@@ -22,7 +22,7 @@ const QUERY_FIELDS = ['wait', 'timeoutMs'];
 export function parseWaitQuery(
   url: string,
   config: RelayerWaitConfig,
-  issues: RelayerIssue[],
+  issues: { push(issue: RelayerIssue): unknown },
 ): WaitRequest | undefined {
   const start = url.indexOf('?');
   if (start === -1) return undefined;

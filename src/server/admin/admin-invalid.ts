@@ -1,31 +1,40 @@
 /**
  * ERR_ADMIN_INVALID with field-level issues: every zod issue becomes `{ path, message }`, with
- * paths written like the config's (`rateLimit.perSecond`, `allowedMethods[2]`).
+ * paths written like the config's (`rateLimit.perSecond`, `allowedMethods[2]`); the answer lists
+ * the first few and counts the rest (errors/issues.ts).
  */
 import type { z } from 'zod';
 import { formatPath } from '../../config/load.js';
-import { GatewayError } from '../../errors/gateway-error.js';
+import type { GatewayError } from '../../errors/gateway-error.js';
+import { type Issue, IssueList, issuesError } from '../../errors/issues.js';
 
-export interface AdminIssue {
-  readonly path: string;
-  readonly message: string;
+export type AdminIssue = Issue;
+
+export function invalidRequest(issues: IssueList | readonly AdminIssue[]): GatewayError {
+  return issuesError('ERR_ADMIN_INVALID', issues);
 }
 
-export function invalidRequest(issues: readonly AdminIssue[]): GatewayError {
-  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-  return new GatewayError('ERR_ADMIN_INVALID', `invalid request: ${summary}`, { data: { issues } });
-}
-
-/** Parses `value` or throws ERR_ADMIN_INVALID listing every problem. */
+/** Parses `value` or throws ERR_ADMIN_INVALID listing its problems. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw invalidRequest(parsed.error.issues.flatMap(toAdminIssues));
+  const issues = new IssueList();
+  for (const issue of parsed.error.issues) addAdminIssues(issue, issues);
+  throw invalidRequest(issues);
 }
 
-function toAdminIssues(issue: z.core.$ZodIssue): AdminIssue[] {
+function addAdminIssues(issue: z.core.$ZodIssue, issues: IssueList): void {
+  if (issue.code !== 'unrecognized_keys') {
+    issues.push({ path: formatPath(issue.path), message: issue.message });
+    return;
+  }
   // One issue per unknown field, at that field's path, so a client can point at each.
-  if (issue.code === 'unrecognized_keys')
-    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' }));
-  return [{ path: formatPath(issue.path), message: issue.message }];
+  const { keys } = issue;
+  for (let i = 0; i < keys.length; i++) {
+    if (issues.full) {
+      issues.skip(keys.length - i);
+      return;
+    }
+    issues.push({ path: formatPath([...issue.path, keys[i]!]), message: 'unknown field' });
+  }
 }

@@ -4,23 +4,19 @@
  * not JSON-RPC error objects.
  */
 import type { GatewayError } from '../../errors/gateway-error.js';
+import { issuesOf } from '../../errors/issues.js';
 import { decodeBody } from '../decode-body.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http1/exchange.js';
+import { isBlank, parseJsonBody } from '../json-body.js';
 import { type ResponseContext, send } from '../respond.js';
-import { type AdminIssue, invalidRequest } from './admin-invalid.js';
+import { invalidRequest } from './admin-invalid.js';
 
 /** The parsed body; undefined when there is none (or only whitespace). */
 export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<unknown> {
   if (req.body.length === 0) return undefined;
-  const text = (await decodeBody(req.body, req.headers['content-encoding'], maxBytes)).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw invalidRequest([
-      { path: '(root)', message: `the body is not valid JSON: ${(err as Error).message}` },
-    ]);
-  }
+  const body = await decodeBody(req.body, req.headers['content-encoding'], maxBytes);
+  if (isBlank(body)) return undefined;
+  return parseJsonBody(body, invalidRequest);
 }
 
 /** Query parameters; an empty value counts as absent and a repeated one keeps its last value. */
@@ -41,13 +37,6 @@ export function sendAdminError(
   headers: ResponseHeaders,
 ): void {
   const issues = issuesOf(error.data);
-  const body = {
-    error: { code: error.code, message: error.message, ...(issues !== undefined && { issues }) },
-  };
+  const body = { error: { code: error.code, message: error.message, ...issues } };
   send(ctx, req, res, error.httpStatus, JSON.stringify(body), headers);
-}
-
-function issuesOf(data: unknown): readonly AdminIssue[] | undefined {
-  if (data === null || typeof data !== 'object' || !('issues' in data)) return undefined;
-  return Array.isArray(data.issues) ? (data.issues as AdminIssue[]) : undefined;
 }

@@ -12,7 +12,7 @@ const SCHEMAS = '#/components/schemas/';
 
 /** The error answers, as reusable responses; 400, 401 and 500 can come from any route. */
 const ERROR_RESPONSES = {
-  400: ['Invalid', 'ERR_ADMIN_INVALID: the body or query is invalid (`issues` lists every field).'],
+  400: ['Invalid', 'ERR_ADMIN_INVALID: the body or query is invalid (`issues`: the first 20 problems).'],
   401: ['Unauthorized', 'ERR_ADMIN_UNAUTHORIZED: missing or wrong admin token.'],
   404: ['NotFound', 'ERR_ADMIN_NOT_FOUND: no such plan, project or key.'],
   409: ['Conflict', 'ERR_ADMIN_CONFLICT: a duplicate name, a plan still in use, a key already revoked.'],

@@ -272,8 +272,9 @@ export const errorSchema = named(
       message: z.string(),
       issues: z
         .array(z.object({ path: z.string().describe('e.g. `rateLimit.perSecond`'), message: z.string() }))
-        .describe('Every invalid field (ERR_ADMIN_INVALID only).')
+        .describe('The first 20 invalid fields (ERR_ADMIN_INVALID only).')
         .optional(),
+      issueCount: z.number().int().describe('How many invalid fields there were in all.').optional(),
     }),
   }),
 );

@@ -1,0 +1,121 @@
+// A/B of the JSON-RPC request path between two builds, in the same run: each build's gateway in
+// its own process in front of one anvil, wrk alternating between them, cache hits only.
+//
+//   node benchmarks/rpc-parse-ab.mjs <baseline dist dir> <candidate dist dir>
+//
+// Workloads: a known-shape hit (the fast path), a single hit on the usual path (an id the shape
+// path does not take: non-ASCII), and a batch of three hits. Prints the gateway process's CPU time
+// per request (from /proc, so a busy shared machine skews it far less than requests/s) for each
+// round, and the candidate/baseline ratio of the medians. Env: AB_ROUNDS (3), AB_SECONDS (3),
+// AB_CONNECTIONS (16).
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const [baseDir, candidateDir] = process.argv.slice(2).map((dir) => resolve(dir));
+if (baseDir === undefined || candidateDir === undefined) {
+  console.error('usage: node benchmarks/rpc-parse-ab.mjs <baseline dist> <candidate dist>');
+  process.exit(2);
+}
+const rounds = Number(process.env.AB_ROUNDS ?? 3);
+const seconds = Number(process.env.AB_SECONDS ?? 3);
+const connections = Number(process.env.AB_CONNECTIONS ?? 16);
+
+const block = (id) => `{"jsonrpc":"2.0","id":${id},"method":"eth_getBlockByNumber","params":["0x2",false]}`;
+const WORKLOADS = {
+  'known-shape hit': block('7'),
+  'usual-path hit': block('"é"'),
+  'batch of 3 hits': `[${block('1')},${block('2')},${block('3')}]`,
+};
+
+const { startAnvil } = await import(join(candidateDir, 'dev/anvil.js'));
+const anvil = await startAnvil();
+await post(anvil.url, '{"jsonrpc":"2.0","id":1,"method":"anvil_mine","params":["0x14"]}');
+
+/** A gateway of `dist` in a child process; resolves with its network URL. */
+function startGateway(dist) {
+  const script = `
+    const { createGateway } = await import(${JSON.stringify(join(dist, 'gateway.js'))});
+    const gateway = createGateway({ logging: { level: 'silent' }, networks: { anvil: {
+      upstreams: [{ url: ${JSON.stringify(anvil.url)} }],
+      cache: { finality: 'depth', depth: 5, headPollMs: 200 } } } });
+    const { url } = await gateway.listen(0, '127.0.0.1');
+    console.log(url + '/anvil');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((done) =>
+    child.stdout.once('data', (chunk) => done({ child, url: chunk.toString().trim() })),
+  );
+}
+
+async function post(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { text: await res.text(), xCache: res.headers.get('x-cache') };
+}
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU µs the gateway `child` spent per request while wrk sent `body` to it. */
+async function cpuPerRequest(child, url, body) {
+  const before = cpuSeconds(child.pid);
+  const requests = await wrk(url, body);
+  return ((cpuSeconds(child.pid) - before) * 1e6) / requests;
+}
+
+function wrk(url, body) {
+  const script = join(tmpdir(), `ab-${process.pid}.lua`);
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
+  );
+  return new Promise((done, fail) => {
+    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url]);
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('exit', () => {
+      const match = /(\d+) requests in/.exec(out);
+      if (match === null) fail(new Error(out));
+      else done(Number(match[1]));
+    });
+  });
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+const targets = { baseline: await startGateway(baseDir), candidate: await startGateway(candidateDir) };
+try {
+  for (const { url } of Object.values(targets)) {
+    for (const body of Object.values(WORKLOADS)) {
+      for (let i = 0; i < 20; i++) await post(url, body);
+      const { xCache, text } = await post(url, body);
+      if (!xCache?.startsWith('HIT')) throw new Error(`not a hit at ${url}: ${xCache} ${text.slice(0, 200)}`);
+    }
+  }
+  const results = Object.fromEntries(Object.keys(WORKLOADS).map((w) => [w, { baseline: [], candidate: [] }]));
+  for (let round = 0; round < rounds; round++)
+    for (const [workload, body] of Object.entries(WORKLOADS))
+      for (const [name, { child, url }] of round % 2 === 0
+        ? Object.entries(targets)
+        : Object.entries(targets).reverse()) {
+        const us = await cpuPerRequest(child, url, body);
+        results[workload][name].push(us);
+      }
+  for (const [workload, byTarget] of Object.entries(results)) {
+    const base = median(byTarget.baseline);
+    const candidate = median(byTarget.candidate);
+    console.log(
+      `${workload.padEnd(16)} CPU per request: baseline ${byTarget.baseline.map((v) => v.toFixed(1)).join('/')} µs, ` +
+        `candidate ${byTarget.candidate.map((v) => v.toFixed(1)).join('/')} µs, ` +
+        `median ratio ${(candidate / base).toFixed(3)}`,
+    );
+  }
+} finally {
+  for (const { child } of Object.values(targets)) child.kill();
+  await anvil.stop();
+}

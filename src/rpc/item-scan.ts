@@ -1,0 +1,147 @@
+/**
+ * One linear pass over the bytes of a request object, before JSON.parse: how deep it nests
+ * (stopping as soon as it is too deep: JSON.parse copes with any depth, but slowly, and every
+ * recursive walker after it, JSON.stringify first, overflows the stack), how many top-level
+ * members it has (JSON.parse keeps only the last of a repeated member, while the bytes forwarded
+ * upstream still hold both), and where its `"id"` value is, so the answer can carry the id
+ * exactly as sent. The counts are exact for valid JSON; JSON.parse decides validity afterwards.
+ */
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  isSpace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes.js';
+
+/**
+ * Most levels of objects and arrays a request object may nest (the object itself is level 1).
+ * Real calls use under 10 (state overrides, log filters); JSON.stringify and other recursive
+ * walkers overflow the stack somewhere past a few thousand.
+ */
+export const MAX_REQUEST_DEPTH = 128;
+
+const I = 0x69;
+const D = 0x64;
+/** Strings longer than this are skipped with a native search for the closing quote. */
+const SHORT_STRING = 32;
+
+/** A class: one hidden class for every scan (hot path). */
+export class ItemScan {
+  constructor(
+    /** Deepest nesting of objects and arrays, the item itself being level 1 (0 for a scalar). */
+    readonly depth: number,
+    /** Top-level members as written, repeats included. */
+    readonly members: number,
+    /** Byte range of the first top-level `"id"` member's value; -1 when there is none. */
+    readonly idStart: number,
+    readonly idEnd: number,
+  ) {}
+}
+
+/** Scans `json`; a depth over MAX_REQUEST_DEPTH ends the scan at once (the other counts are then partial). */
+export function scanItem(json: Buffer): ItemScan {
+  const length = json.length;
+  let depth = 0;
+  let maxDepth = 0;
+  let members = 0;
+  let idStart = -1;
+  let idEnd = -1;
+  let object = false;
+  for (let i = 0; i < length; i++) {
+    const byte = json[i]!;
+    if (byte === QUOTE) {
+      const close = stringClose(json, i);
+      if (depth === 1 && object) {
+        let next = close + 1;
+        while (isSpace(json[next])) next++;
+        // A string followed by a colon is a key; valid JSON has no other.
+        if (json[next] === COLON) {
+          members++;
+          if (idStart === -1 && close === i + 3 && json[i + 1] === I && json[i + 2] === D) {
+            let start = next + 1;
+            while (isSpace(json[start])) start++;
+            idStart = start;
+            idEnd = scalarEnd(json, start);
+          }
+          i = next;
+          continue;
+        }
+      }
+      i = close;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (depth === 0) object = byte === OPEN_BRACE;
+      if (++depth > maxDepth) {
+        maxDepth = depth;
+        if (depth > MAX_REQUEST_DEPTH) break;
+      }
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+  return new ItemScan(maxDepth, members, idStart, idEnd);
+}
+
+/** The closing quote of the string opening at `open`. */
+function stringClose(json: Buffer, open: number): number {
+  const stop = Math.min(open + SHORT_STRING, json.length);
+  for (let i = open + 1; i < stop; i++) {
+    const byte = json[i]!;
+    if (byte === BACKSLASH) i++;
+    else if (byte === QUOTE) return i;
+  }
+  // Long strings (hex data of a transaction): a quote preceded by an even run of backslashes.
+  let i = json.indexOf(QUOTE, open + 1);
+  while (i !== -1) {
+    let slashes = 0;
+    while (json[i - 1 - slashes] === BACKSLASH) slashes++;
+    if ((slashes & 1) === 0) return i;
+    i = json.indexOf(QUOTE, i + 1);
+  }
+  return json.length;
+}
+
+/** End of the value at `start` when it is a scalar; -1 for an object or array. */
+function scalarEnd(json: Buffer, start: number): number {
+  const first = json[start];
+  if (first === QUOTE) return stringClose(json, start) + 1;
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) return -1;
+  let end = start;
+  while (end < json.length) {
+    const byte = json[end]!;
+    if (byte === COMMA || byte === CLOSE_BRACE || isSpace(byte)) break;
+    end++;
+  }
+  return end;
+}
+
+/**
+ * The most members any one object in `json` has (not looking past MAX_REQUEST_DEPTH levels), so
+ * a REST body can refuse a megabyte of unknown fields before JSON.parse and validation spend
+ * hundreds of milliseconds on it.
+ */
+export function widestObject(json: Buffer): number {
+  const counts = new Int32Array(MAX_REQUEST_DEPTH + 1);
+  const length = json.length;
+  let depth = 0;
+  let widest = 0;
+  for (let i = 0; i < length; i++) {
+    const byte = json[i]!;
+    if (byte === QUOTE) {
+      const close = stringClose(json, i);
+      let next = close + 1;
+      while (isSpace(json[next])) next++;
+      if (json[next] === COLON) {
+        const count = ++counts[depth]!;
+        if (count > widest) widest = count;
+        i = next;
+      } else i = close;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > MAX_REQUEST_DEPTH) break;
+      counts[depth] = 0;
+    } else if ((byte === CLOSE_BRACE || byte === CLOSE_BRACKET) && depth > 0) depth--;
+  }
+  return widest;
+}
