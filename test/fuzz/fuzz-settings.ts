@@ -32,20 +32,26 @@ const casesRun = new Map<string, number>();
 
 /**
  * Checks `property` with the shared seed and `weight` × FUZZ_RUNS cases (at least 1); throws
- * fast-check's report (seed, path and shrunk counterexample) on failure.
+ * fast-check's report (seed, path and shrunk counterexample) on failure. `extra`: more
+ * fast-check parameters (e.g. `endOnFailure` where shrinking would wait on timeouts).
  */
 export async function checkProperty<T>(
   name: string,
   property: fc.IRawProperty<T>,
   weight = 1,
+  extra: Omit<fc.Parameters<T>, 'seed' | 'numRuns'> = {},
 ): Promise<void> {
   const numRuns = Math.max(1, Math.round(RUNS * weight));
-  const parameters: fc.Parameters<T> = { seed: FUZZ_SEED, numRuns };
+  const parameters: fc.Parameters<T> = { ...extra, seed: FUZZ_SEED, numRuns };
   if (SECONDS > 0) parameters.interruptAfterTimeLimit = SECONDS * 1000;
   const details = await fc.check(property, parameters);
   const ran = details.numRuns + details.numSkips;
   casesRun.set(name, (casesRun.get(name) ?? 0) + ran);
-  if (details.failed) throw new Error(`${name}: ${fc.defaultReportMessage(details)}`);
+  if (details.failed) {
+    const cause = details.errorInstance;
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    throw new Error(`${name}: ${fc.defaultReportMessage(details)}\nGot: ${reason}`, { cause });
+  }
 }
 
 /** Prints how many cases each property ran (call from afterAll). */
