@@ -3,13 +3,13 @@
  * a bounded number of cases; `npm run fuzz` (docs/fuzzing.md) raises the count and picks a seed.
  *
  * - FUZZ_SEED: the seed (default 20261207, so a failure in `npm test` reproduces as is).
- * - FUZZ_RUNS: cases of a property of weight 1 (default 1,000); each property scales it.
+ * - FUZZ_RUNS: cases of a property of weight 1 (default 500); each property scales it.
  * - FUZZ_SECONDS: stop each property after this long (still a pass); 0 = no time bound.
  */
 import fc from 'fast-check';
 
 const DEFAULT_SEED = 20261207;
-const DEFAULT_RUNS = 1_000;
+const DEFAULT_RUNS = 500;
 
 function envNumber(name: string, fallback: number): number {
   const text = process.env[name];
