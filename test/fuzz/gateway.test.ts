@@ -496,9 +496,9 @@ describe('gateway over raw TCP (property)', () => {
   it(
     'a connection closes at once when the client half-closes behind a partial request',
     async () => {
-      // Known to fail (reported): when a pipelined request is still being answered as the
-      // client's FIN arrives, connection.ts keeps the socket open behind the partial request
-      // until the header timeout, then writes a 408 to a client that has left.
+      // Found here: when a pipelined request was still being answered as the client's FIN
+      // arrived, the connection stayed open behind the partial request until the header timeout,
+      // then wrote a 408 to a client that had left (test/http1-limits.test.ts keeps the case).
       const partialAfterRpc = fc
         .tuple(
           fc.constantFrom(
