@@ -1,8 +1,9 @@
 /**
  * What one client can make the HTTP/1.1 server hold, over real loopback sockets against an
  * Http1Server with a plain handler: chunked bodies in tiny chunks, partial bodies on many
- * connections (the worker-wide bound, 503), pipelined requests whose answers are not read, and
- * stray CRLFs on an idle connection. Assertions are on bytes and counts, never on durations.
+ * connections (the worker-wide bound, 503), pipelined requests whose answers are not read,
+ * stray CRLFs on an idle connection, and a half-close behind a partial request. Assertions are
+ * on bytes and counts, never on durations.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -207,6 +208,50 @@ describe('idle connections', { timeout: 60_000 }, () => {
     const [res] = parseResponses(client.text);
     expect(res).toMatchObject({ status: 400, headers: { connection: 'close' } });
     expect(errorCode(res)).toBe('ERR_MALFORMED_HTTP');
+  });
+});
+
+describe('a client that half-closes behind a partial request', { timeout: 60_000 }, () => {
+  const complete = 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}';
+
+  it.each([
+    ['one byte', 'P'],
+    ['a partial head', 'GET / HTTP/1.1\r\nHo'],
+    ['a partial body', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n{'],
+  ])('answers the complete request, then closes behind %s', async (_name, partial) => {
+    // Answered only once the server has seen the FIN. Kept open behind the partial request,
+    // the connection would get a 408 at the (short) header timeout instead of closing.
+    const { port } = await start({ headersTimeoutMs: 1_000, requestTimeoutMs: 1_000 }, (request, writer) => {
+      writer.onClientGone?.(() => echoLength(request, writer));
+    });
+    const client = new RawClient(port);
+    client.socket.end(complete + partial);
+    await client.closed;
+    expect(parseResponses(client.text)).toMatchObject([{ status: 200, body: '2' }]);
+  });
+
+  it('sends all of an answer still waiting in the process before it closes', async () => {
+    const size = 32 * 1_048_576;
+    let sawEnd!: () => void;
+    const ended = new Promise<void>((resolve) => {
+      sawEnd = resolve;
+    });
+    const { server, port } = await start({}, (_request, writer) => {
+      writer.onClientGone?.(sawEnd);
+      writer.end(200, { 'content-type': 'text/plain' }, Buffer.alloc(size, 'a'));
+    });
+    const client = new RawClient(port);
+    client.socket.pause();
+    client.write(`${complete}GET / HTTP/1.1\r\nHo`);
+    await until(() => server.stats().bufferedResponseBytes > 0);
+    client.socket.end();
+    await ended;
+    // The FIN was handled while the kernel's buffers towards the client were full.
+    expect(server.stats().bufferedResponseBytes).toBeGreaterThan(0);
+    client.socket.resume();
+    await client.closed;
+    const responses = parseResponses(client.text);
+    expect(responses.map((res) => [res.status, res.body.length])).toEqual([[200, size]]);
   });
 });
 

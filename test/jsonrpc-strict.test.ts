@@ -119,7 +119,17 @@ describe('nesting depth', () => {
 
 describe('ids are echoed byte for byte', () => {
   const ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
-  const IDS = ['1e2', '-0', '1.50', '12345678901234567890', '"a\\u0062"', '7', '"plain"'];
+  const IDS = [
+    '1e2',
+    '-0',
+    '1.50',
+    '12345678901234567890',
+    '1e400',
+    '-1.5E+400',
+    '"a\\u0062"',
+    '7',
+    '"plain"',
+  ];
   const call = (id: string, method: string, params: string, jsonrpc = '2.0') =>
     `{"jsonrpc":"${jsonrpc}","id":${id},"method":"${method}","params":${params}}`;
   /** Every `"id":` member of the answer, as written. */
@@ -142,6 +152,19 @@ describe('ids are echoed byte for byte', () => {
       const invalid = await send(call(id, 'eth_chainId', '[]', '1.0'));
       expect(invalid.status).toBe(400);
       expect(idsIn(invalid.text)).toEqual([id]);
+    },
+  );
+
+  it.each(['"\\u0069d"', '"i\\u0064"', '"\\u0069\\u0064"'])(
+    'an id whose key is written %s (JSON.parse reads it as "id")',
+    async (key) => {
+      const res = await send(
+        `{"jsonrpc":"2.0",${key}:18446744073709551616,"method":"eth_chainId","params":[]}`,
+      );
+      expect(res.status).toBe(200);
+      expect(idsIn(res.text)).toEqual(['18446744073709551616']);
+      const repeated = await send(`{"jsonrpc":"2.0","id":1,${key}:2,"method":"eth_chainId"}`);
+      expect((repeated.body as RpcEntry).error?.code).toBe(-32600);
     },
   );
 

@@ -32,6 +32,15 @@ describe('scanItem', () => {
     expect(scan('{"id":{"a":1}}').idEnd).toBe(-1);
   });
 
+  it('finds an id whose key is written with escapes, and counts it as the member it is', () => {
+    for (const key of ['"\\u0069d"', '"i\\u0064"', '"\\u0069\\u0064"']) {
+      const text = `{"jsonrpc":"2.0",${key}: 18446744073709551616,"method":"m"}`;
+      const found = scan(text);
+      expect(text.slice(found.idStart, found.idEnd), key).toBe('18446744073709551616');
+      expect(scan(`{"id":1,${key}:2}`)).toMatchObject({ members: 2, idStart: 6 });
+    }
+  });
+
   it('skips long strings with escaped quotes and backslashes', () => {
     const long = `${'ab'.repeat(40)}\\"${'cd'.repeat(40)}\\\\`;
     const found = scan(`{"data":"${long}","id":5,"x":["${long}"]}`);

@@ -12,6 +12,7 @@ import {
   CLOSE_BRACKET,
   COLON,
   COMMA,
+  isIdKey,
   isSpace,
   OPEN_BRACE,
   OPEN_BRACKET,
@@ -25,8 +26,6 @@ import {
  */
 export const MAX_REQUEST_DEPTH = 128;
 
-const I = 0x69;
-const D = 0x64;
 /** Strings longer than this are skipped with a native search for the closing quote. */
 const SHORT_STRING = 32;
 
@@ -62,7 +61,8 @@ export function scanItem(json: Buffer): ItemScan {
         // A string followed by a colon is a key; valid JSON has no other.
         if (json[next] === COLON) {
           members++;
-          if (idStart === -1 && close === i + 3 && json[i + 1] === I && json[i + 2] === D) {
+          // The key may be written with escapes ("\u0069d"): JSON.parse reads it as the id.
+          if (idStart === -1 && isIdKey(json, i, close)) {
             let start = next + 1;
             while (isSpace(json[start])) start++;
             idStart = start;

@@ -87,8 +87,9 @@ function parseBatch(body: Buffer, start: number, options: ParseOptions): ParsedB
   return { kind: 'batch', items };
 }
 
+/** Any number: JSON.parse turns a number too large for a double (1e400) into ±Infinity, never NaN. */
 function isValidId(id: unknown): id is RpcId {
-  return id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+  return id === null || typeof id === 'string' || typeof id === 'number';
 }
 
 function invalid(id: RpcId, reason: string, rawId?: string): RpcItem {
@@ -109,6 +110,9 @@ export function toItem(value: unknown, raw: Buffer, scan: ItemScan = scanItem(ra
   const id = hasId && isValidId(object.id) ? object.id : null;
   if (hasId && !isValidId(object.id)) return invalid(null, 'id must be a string, number or null');
   const rawId = id === null ? undefined : rawIdOf(id, raw, scan);
+  // ±Infinity is answered as its text (1e400 as sent); without that text it would read `null`.
+  if (rawId === undefined && typeof id === 'number' && !Number.isFinite(id))
+    return invalid(null, 'id must be a string, number or null');
   if (object.jsonrpc !== '2.0') return invalid(id, 'jsonrpc must be "2.0"', rawId);
   if (typeof object.method !== 'string' || object.method.length === 0) {
     return invalid(id, 'method must be a non-empty string', rawId);
@@ -131,7 +135,7 @@ export function toItem(value: unknown, raw: Buffer, scan: ItemScan = scanItem(ra
 
 /**
  * The id's text as sent when JSON.stringify of the parsed id would write it otherwise (`1e2`,
- * `-0`, `1.50`, 2^64, a string with escapes); undefined when it would write the same bytes.
+ * `-0`, `1.50`, 2^64, `1e400`, a string with escapes); undefined when it would write the same bytes.
  */
 function rawIdOf(id: string | number, raw: Buffer, scan: ItemScan): string | undefined {
   const { idStart: start, idEnd: end } = scan;

@@ -9,13 +9,12 @@ import {
   CLOSE_BRACKET,
   COLON,
   COMMA,
+  isIdKey,
   isSpace,
   OPEN_BRACE,
   OPEN_BRACKET,
   QUOTE,
 } from './json-bytes.js';
-
-const ID_KEY = Buffer.from('"id"');
 
 /** True when a parsed numeric id would not survive JSON.stringify with the client's digits. */
 export function isLossyId(id: unknown): id is number {
@@ -32,7 +31,7 @@ export function idValueRange(json: Buffer): { start: number; end: number } | und
       if (close === -1) return undefined;
       let next = close + 1;
       while (isSpace(json[next])) next++;
-      if (depth === 1 && json[next] === COLON && json.subarray(i, close + 1).equals(ID_KEY)) {
+      if (depth === 1 && json[next] === COLON && isIdKey(json, i, close)) {
         let start = next + 1;
         while (isSpace(json[start])) start++;
         return scalarRange(json, start);

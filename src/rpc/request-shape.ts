@@ -6,9 +6,11 @@
  * Safe by construction: a shape is found only when the body is one JSON object whose top-level
  * keys are written without escapes, hold no `jsonrpc`, `method` or `params` twice and exactly
  * one `"id"`, whose value is a string of printable ASCII without escapes, a canonical integer or
- * `null` — ids whose text the slow path sends back unchanged. The key marks the cut with a NUL byte, which valid JSON never contains, so
- * two bodies share a key only when they are equal outside their id. Anything else has no shape
- * and takes the slow path.
+ * `null` — ids whose text the slow path sends back unchanged. The key marks the cut with a NUL
+ * byte, which valid JSON never contains, so two bodies share a key only when they are equal
+ * outside their id. Anything else has no shape and takes the slow path, and so may a body with
+ * other keys (memberBit): a shape is promised only to the usual request of `jsonrpc`, `id`,
+ * `method` and `params` (at most MAX_SHAPE_BYTES, such an id).
  */
 import {
   BACKSLASH,
@@ -24,7 +26,7 @@ import {
 
 /** Larger bodies take the slow path (and keep the shape map small). */
 export const MAX_SHAPE_BYTES = 2048;
-/** Longer integer ids parse to Infinity, which is no valid id. */
+/** Longer integer ids parse to Infinity: rare, they take the slow path (which keeps their text). */
 const MAX_ID_DIGITS = 300;
 const I = 0x69;
 const D = 0x64;

@@ -185,12 +185,9 @@ export class Http1Connection implements RequestBudget {
   private onEnd(): void {
     this.clientEnded = true;
     if (this.closed) return; // our side is ended too: the socket closes by itself
-    // A half-sent request can never complete; finished ones are still answered.
-    if (this.parser.receivedAt !== 0 && this.queue.length === 0 && this.current === undefined) {
-      this.socket.destroy();
-    } else if (this.idle) {
-      this.endOurSide();
-    }
+    // Finished requests are still answered (afterLastResponse ends then); a half-sent one can
+    // never complete. Ended, not destroyed: answers still in the socket's buffer go out first.
+    if (this.current === undefined && this.queue.length === 0 && !this.parser.holding) this.endOurSide();
   }
 
   /**
@@ -223,7 +220,8 @@ export class Http1Connection implements RequestBudget {
 
   private afterLastResponse(): void {
     if (this.failure !== undefined) this.writeFailure(this.failure);
-    else if (this.clientEnded && this.parser.receivedAt === 0) this.endOurSide();
+    // The client ended its side: a request it left half-sent can never complete.
+    else if (this.clientEnded) this.endOurSide();
     else if (this.parser.wantsContinue) {
       // A pipelined request asked for 100-continue while earlier ones were still answered.
       this.parser.wantsContinue = false;
