@@ -93,8 +93,9 @@ describe('a failing upstream', () => {
       // follow each broken connection may open it after only a few requests.
       expect(metricValue(metrics, 'turnpike_retries_total')).toBeGreaterThanOrEqual(1);
 
-      // Once open, the failing node stopped getting traffic: roughly minRequests plus what was in flight.
-      expect(failing.stats.faulted).toBeGreaterThanOrEqual(5);
+      // Once open, the failing node stopped getting traffic. How many faults it took varies: the
+      // probes that follow each broken connection can open the breaker before minRequests.
+      expect(failing.stats.faulted).toBeGreaterThanOrEqual(1);
       expect(failing.stats.requests).toBeLessThan(healthy.stats.requests / 10);
     },
   );
