@@ -16,6 +16,7 @@ import { errorResponse, joinBatch } from '../rpc/serialize.js';
 import type { RpcItem } from '../rpc/types.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
+import { admitBatch } from './admit-batch.js';
 import { clientIp } from './client-ip.js';
 import { decodeBody } from './decode-body.js';
 import {
@@ -197,19 +198,6 @@ async function usualPath(
     return;
   }
   answer(request, entries, batch);
-}
-
-/**
- * Credits and quota for the whole batch before any item runs: a batch that would overdraw is
- * refused as a whole (402, nothing forwarded), each of its items metered as refused.
- */
-function admitBatch(access: Access, items: readonly RpcItem[]): void {
-  const methods: string[] = [];
-  for (const item of items) if (item.ok) methods.push(item.request.method);
-  const refusal = access.admitBatch(methods);
-  if (refusal === undefined) return;
-  for (const method of methods) access.record(method, refusal.code, 0);
-  throw refusal;
 }
 
 /**
