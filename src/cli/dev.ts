@@ -8,6 +8,7 @@
  */
 import { resolveConfig } from '../config/load.js';
 import { type AnvilNode, startAnvil } from '../dev/anvil.js';
+import { assertDevPrerequisites } from '../dev/dev-prerequisites.js';
 import { DEV_TOKEN_NAME, type DevRelayer, setUpDevRelayer } from '../dev/dev-relayer.js';
 import { createDevTenancy, type DevTenancy } from '../dev/dev-tenancy.js';
 import { parseCommon } from './args.js';
@@ -52,6 +53,7 @@ export async function runDev(args: string[]): Promise<number> {
     throw new Error(
       `${ADMIN_TOKEN_ENV} is too short: the admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
     );
+  assertDevPrerequisites();
   const anvil = await startAnvil({ chainId: DEV_CHAIN_ID });
   let gateway: RunningGateway | undefined;
   let tenancy: DevTenancy | undefined;

@@ -1,5 +1,6 @@
 /** `turnpike start --config turnpike.yaml [--workers N] [--port P]`. */
 import { formatIssues, loadConfigFile } from '../config/load.js';
+import { assertSqliteBindingIfUsed } from '../store/sqlite-binding.js';
 import { parseCommon } from './args.js';
 import { runGateway, stopOnSignals } from './run-gateway.js';
 
@@ -14,6 +15,7 @@ export async function runStart(args: string[]): Promise<number> {
   const config = result.config;
   if (options.workers !== undefined) config.server.workers = options.workers;
   if (options.port !== undefined) config.server.port = options.port;
+  assertSqliteBindingIfUsed(config);
   const running = await runGateway(config);
   process.stdout.write(`ready ${running.url}\n`);
   await stopOnSignals(running.stop);

@@ -73,9 +73,9 @@ class AnvilStartError extends Error {
 }
 
 async function launch(options: AnvilOptions, host: string, port: number): Promise<AnvilNode> {
-  const { command, prefixArgs } = resolveAnvilCommand();
+  const { command } = resolveAnvilCommand();
   const chainId = options.chainId ?? 31337;
-  const args = [...prefixArgs, '--host', host, '--port', String(port), '--chain-id', String(chainId)];
+  const args = ['--host', host, '--port', String(port), '--chain-id', String(chainId)];
   if (options.blockTime !== undefined) args.push('--block-time', String(options.blockTime));
   if (options.noMining === true) args.push('--no-mining');
   if (options.extraArgs !== undefined) args.push(...options.extraArgs);

@@ -23,10 +23,17 @@ export interface CliProcess {
 
 const started = new Set<CliProcess>();
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+export interface CliLocation {
+  /** The launcher to run (an installed package's bin/turnpike.js). @default this repository's */
+  bin?: string;
+  /** @default the repository root */
+  cwd?: string;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, where: CliLocation = {}): CliProcess {
   // A process group of its own, so cleanup can reach grandchildren (anvil, workers) of a failed test.
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [where.bin ?? BIN, ...args], {
+    cwd: where.cwd ?? ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -85,8 +92,9 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
 export async function runCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  where: CliLocation = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = startCli(args, env);
+  const cli = startCli(args, env, where);
   const { code } = await cli.exited;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
