@@ -9,7 +9,7 @@ import { runCommand, unknownCommand } from './run-command.js';
 export const USAGE = `Usage: turnpike <command> [options]
 
 Commands:
-  start --config <file> [--workers N] [--port P]   run the gateway (production)
+  start [--config <file>] [--workers N] [--port P] run the gateway (production)
   dev [--port 4000] [--workers N]                   local anvil + gateway at /local, no services needed
   validate <file> [--json]                          check a config file; exit 2 on errors
   migrate                                           apply pending database migrations

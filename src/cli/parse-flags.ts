@@ -37,11 +37,11 @@ export function parseFlags<const T extends FlagOptions>(args: readonly string[],
     allowPositionals: true,
     tokens: true,
   });
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue;
-    if (token.name === 'help') throw new HelpRequested();
-    if (!Object.hasOwn(all, token.name)) throw unknownOption(token.rawName, Object.keys(all));
-  }
+  const flags = tokens.filter((token) => token.kind === 'option');
+  // Asking for help wins over any mistake next to it.
+  if (flags.some((token) => token.name === 'help')) throw new HelpRequested();
+  const unknown = flags.find((token) => !Object.hasOwn(all, token.name));
+  if (unknown !== undefined) throw unknownOption(unknown.rawName, Object.keys(all));
   try {
     return parseArgs({ args: normalized, options: all, strict: true, allowPositionals: true });
   } catch (err) {
