@@ -156,7 +156,7 @@ describe('npm pack', () => {
 });
 
 describe('the installed package', () => {
-  it('links its bin, and `turnpike help` exits 0', async () => {
+  it('links its bin; `turnpike help` and `turnpike --version` exit 0', async () => {
     expect(realpathSync(join(app, 'node_modules', '.bin', 'turnpike'))).toBe(realpathSync(bin));
     // Through the .bin link and its shebang, as a shell runs it.
     const { stdout } = await run(join(app, 'node_modules', '.bin', 'turnpike'), ['help'], {
@@ -164,7 +164,15 @@ describe('the installed package', () => {
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
     });
     expect(stdout).toMatch(/^Usage: turnpike <command>/);
-    // TODO(after the CLI branch merges): `turnpike --version` prints the package's version, 0.1.0.
+    // The version is read from the installed package's own package.json.
+    const version = await run(join(app, 'node_modules', '.bin', 'turnpike'), ['--version'], {
+      cwd: app,
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+    });
+    const { version: packed } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(version.stdout.trim()).toBe(packed);
   });
 
   it('validates a bundled example', async () => {

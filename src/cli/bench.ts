@@ -4,40 +4,40 @@
  * 3 when the run is invalid (the generator itself was the bottleneck). See docs/bench.md.
  */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { integerInRange, parseFlags, UsageError } from './parse-flags.js';
+import { runCommand } from './run-command.js';
 
-const HELP = `Usage: turnpike bench <scenario.yaml> [options]
+export const BENCH_USAGE = `Usage: turnpike bench <scenario.yaml> [options]
 
   --target <url>     override the scenario's target
   --workers <n>      generator threads (default: the scenario's, else 1)
-  --json <file>      write the JSON report (schema turnpike-bench/1)
+  --json <file>      write the JSON report (schema turnpike-bench/1); '-' prints it on
+                     stdout instead of the summary (which then goes to stderr)
   --html <file>      write a self-contained HTML report (no network needed to open it)
   --outcomes <file>  write every request's outcome as CSV: seq,kind,status,outcome
   --quiet            no line per second while running
   --check            validate the scenario and exit
   --in-process       run the generator on the main thread (debugging)
+  --help, -h         this text
 
 Exit codes: 0 pass, 1 a threshold failed, 2 bad scenario or flag, 3 invalid run (generator-bound).
 `;
 
-export async function runBench(args: string[]): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parse(args));
-  } catch (err) {
-    process.stderr.write(`turnpike bench: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help || positionals[0] === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const file = positionals[0];
+export function runBench(args: string[]): Promise<number> {
+  return runCommand({ name: 'bench', usage: BENCH_USAGE, run: bench }, args);
+}
+
+async function bench(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, OPTIONS);
+  const [file, extra] = positionals;
   if (file === undefined) {
-    process.stderr.write(HELP);
+    process.stderr.write(BENCH_USAGE);
     return 2;
   }
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+  const workers = integerInRange('--workers', values.workers, 1, 64);
+  if (values.target !== undefined && (!/^https?:\/\//.test(values.target) || !URL.canParse(values.target)))
+    throw new UsageError(`--target must be an http(s) URL, got "${values.target}"`);
   const { loadScenarioFile } = await import('../bench/load-scenario.js');
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) {
@@ -46,23 +46,8 @@ export async function runBench(args: string[]): Promise<number> {
     return 2;
   }
   const scenario = loaded.scenario;
-  if (values.target !== undefined) {
-    if (!/^https?:\/\//.test(values.target) || !URL.canParse(values.target)) {
-      process.stderr.write(`turnpike bench: --target must be an http(s) URL, got "${values.target}"\n`);
-      return 2;
-    }
-    scenario.target = values.target;
-  }
-  if (values.workers !== undefined) {
-    const workers = Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-      process.stderr.write(
-        `turnpike bench: --workers must be an integer from 1 to 64, got "${values.workers}"\n`,
-      );
-      return 2;
-    }
-    scenario.workers = workers;
-  }
+  if (values.target !== undefined) scenario.target = values.target;
+  if (workers !== undefined) scenario.workers = workers;
   if (values.check) {
     process.stdout.write(
       `${file}: valid (${loaded.format} format, ${scenario.phases.length} phase(s), ${scenario.requests.length} request kind(s))\n`,
@@ -84,12 +69,14 @@ export async function runBench(args: string[]): Promise<number> {
       },
     }),
   });
-  process.stdout.write(formatSummary(report));
+  const jsonToStdout = values.json === '-';
+  (jsonToStdout ? process.stderr : process.stdout).write(formatSummary(report));
   if (values.outcomes !== undefined && outcomesCsv !== undefined) {
     await writeFile(values.outcomes, outcomesCsv);
     process.stderr.write(`outcomes: ${values.outcomes}\n`);
   }
-  if (values.json !== undefined) {
+  if (jsonToStdout) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (values.json !== undefined) {
     await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`JSON report: ${values.json}\n`);
   }
@@ -102,21 +89,13 @@ export async function runBench(args: string[]): Promise<number> {
   return report.pass ? 0 : 1;
 }
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      target: { type: 'string' },
-      workers: { type: 'string', short: 'w' },
-      json: { type: 'string' },
-      html: { type: 'string' },
-      outcomes: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-      check: { type: 'boolean' },
-      'in-process': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const OPTIONS = {
+  target: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  outcomes: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  check: { type: 'boolean' },
+  'in-process': { type: 'boolean' },
+} as const;

@@ -11,7 +11,8 @@ import { type AnvilNode, startAnvil } from '../dev/anvil.js';
 import { assertDevPrerequisites } from '../dev/dev-prerequisites.js';
 import { DEV_TOKEN_NAME, type DevRelayer, setUpDevRelayer } from '../dev/dev-relayer.js';
 import { createDevTenancy, type DevTenancy } from '../dev/dev-tenancy.js';
-import { parseCommon } from './args.js';
+import { expectPositionals, integerInRange, parseFlags, UsageError } from './parse-flags.js';
+import { runCommand } from './run-command.js';
 import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js';
 
 const DEV_CHAIN_ID = 31337;
@@ -25,7 +26,7 @@ const MIN_ADMIN_TOKEN_LENGTH = 16;
  */
 const DEV_FINALITY_DEPTH = 2;
 
-const USAGE = `Usage: turnpike dev [--port 4000] [--workers N]
+export const DEV_USAGE = `Usage: turnpike dev [--port 4000] [--workers N]
 
 Starts a local anvil node (chain id 31337) and a gateway serving it at /local, with tenancy
 (a throwaway SQLite database, one API key, an admin token) and the relayer (a DEMO token).
@@ -39,18 +40,29 @@ Options:
 Environment:
   TURNPIKE_ADMIN_TOKEN   admin token to use instead of a random one (16+ characters)
   DATABASE_URL and REDIS_URL are ignored: dev uses no services.
+
+Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 could not start, 2 bad flag or a
+TURNPIKE_ADMIN_TOKEN shorter than 16 characters.
 `;
 
-export async function runDev(args: string[]): Promise<number> {
-  if (args[0] === 'help' || args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const options = parseCommon(args);
+export function runDev(args: string[]): Promise<number> {
+  return runCommand({ name: 'dev', usage: DEV_USAGE, run: dev }, args);
+}
+
+async function dev(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    workers: { type: 'string', short: 'w' },
+    port: { type: 'string', short: 'p' },
+  });
+  expectPositionals(positionals, []);
+  const options = {
+    workers: integerInRange('--workers', values.workers, 0, 1024),
+    port: integerInRange('--port', values.port, 0, 65_535),
+  };
   const fromEnv = process.env[ADMIN_TOKEN_ENV];
   const envAdminToken = fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   if (envAdminToken !== undefined && envAdminToken.length < MIN_ADMIN_TOKEN_LENGTH)
-    throw new Error(
+    throw new UsageError(
       `${ADMIN_TOKEN_ENV} is too short: the admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
     );
   assertDevPrerequisites();

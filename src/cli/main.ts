@@ -1,14 +1,17 @@
 /**
- * `turnpike <command>`: start, dev, validate, and the tenancy admin commands. Each command's
- * module is loaded only when it runs, so `turnpike keys list` does not load the gateway.
+ * `turnpike <command>`: start, dev, validate, the tenancy admin commands and bench. Each
+ * command's module is loaded only when it runs, so `turnpike keys list` does not load the gateway.
  */
+import { readFileSync } from 'node:fs';
+import { parseFlags, UsageError } from './parse-flags.js';
+import { runCommand, unknownCommand } from './run-command.js';
 
-const USAGE = `Usage: turnpike <command> [options]
+export const USAGE = `Usage: turnpike <command> [options]
 
 Commands:
-  start --config <file> [--workers N] [--port P]   run the gateway (production)
+  start [--config <file>] [--workers N] [--port P] run the gateway (production)
   dev [--port 4000] [--workers N]                   local anvil + gateway at /local, no services needed
-  validate <file>                                   check a config file; exit 2 on errors
+  validate <file> [--json]                          check a config file; exit 2 on errors
   migrate                                           apply pending database migrations
   plans create|list|show|update|delete              rate limits, quotas and method rules
   projects create|list|show|update                  tenants, each on one plan
@@ -18,42 +21,64 @@ Commands:
   bench <scenario.yaml> [--json F] [--html F]       open-model load test with a bottleneck verdict
   help                                              this text
 
+Options:
+  --help, -h       this text; 'turnpike <command> --help' lists a command's options
+  --version, -V    the version of turnpike
+
 Tenancy commands take --database <file | postgres://…> (else DATABASE_URL, else the storage
 section of --config or ./turnpike.yaml, else turnpike.db), --schema S for PostgreSQL, and
---json. 'turnpike <command> help' lists its flags.
+--json.
+
+Exit codes: 0 done, 1 the operation failed, 2 bad usage or invalid configuration
+(bench also exits 3 for an invalid run).
 `;
+
+type Run = (args: string[]) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, () => Promise<Run>>> = {
+  start: async () => (await import('./start.js')).runStart,
+  dev: async () => (await import('./dev.js')).runDev,
+  validate: async () => (await import('./validate.js')).runValidate,
+  migrate: async () => (await import('./tenancy/migrate.js')).runMigrate,
+  plans: async () => (await import('./tenancy/plans.js')).runPlans,
+  projects: async () => (await import('./tenancy/projects.js')).runProjects,
+  credits: async () => (await import('./tenancy/credits.js')).runCredits,
+  keys: async () => (await import('./tenancy/keys.js')).runKeys,
+  usage: async () => (await import('./tenancy/usage.js')).runUsage,
+  bench: async () => (await import('./bench.js')).runBench,
+};
 
 export async function main(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'start':
-      return (await import('./start.js')).runStart(rest);
-    case 'dev':
-      return (await import('./dev.js')).runDev(rest);
-    case 'validate':
-      return (await import('./validate.js')).runValidate(rest);
-    case 'migrate':
-      return (await import('./tenancy/migrate.js')).runMigrate(rest);
-    case 'plans':
-      return (await import('./tenancy/plans.js')).runPlans(rest);
-    case 'projects':
-      return (await import('./tenancy/projects.js')).runProjects(rest);
-    case 'credits':
-      return (await import('./tenancy/credits.js')).runCredits(rest);
-    case 'keys':
-      return (await import('./tenancy/keys.js')).runKeys(rest);
-    case 'usage':
-      return (await import('./tenancy/usage.js')).runUsage(rest);
-    case 'bench':
-      return (await import('./bench.js')).runBench(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`turnpike: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+  if (command === undefined) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  if (command === 'help' || command.startsWith('-')) {
+    // Only --help and --version come before a command.
+    return runCommand({ name: '', usage: USAGE, run: topLevel }, argv);
+  }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load === undefined) {
+    process.stderr.write(
+      `turnpike: ${unknownCommand(undefined, command, Object.keys(COMMANDS))}\n\n${USAGE}`,
+    );
+    return 2;
+  }
+  return (await load())(rest);
+}
+
+async function topLevel(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { version: { type: 'boolean', short: 'V' } });
+  if (positionals.length > 0)
+    throw new UsageError('options go after the command: turnpike <command> [options]');
+  if (!values.version) throw new UsageError('give a command');
+  process.stdout.write(`${version()}\n`);
+  return 0;
+}
+
+/** The `version` of the package.json next to dist/ (or src/): right wherever the package is installed. */
+export function version(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }

@@ -1,25 +1,41 @@
 /** `turnpike credits add <project> <amount> [--reason text]`: prepaid compute units, or a correction. */
+
+import { expectPositionals, UsageError } from '../parse-flags.js';
+import { runGroup } from '../run-command.js';
 import { withAdminSession } from './admin-session.js';
-import { expectPositionals, parseFlags, UsageError, wholeNumber } from './flags.js';
+import { adminUsage, parseAdminFlags, wholeNumber } from './flags.js';
 import { findProject } from './lookup.js';
 import { formatCount, printJson } from './output.js';
 import { creditsText } from './projects.js';
-import { runGroup } from './run-admin.js';
 
 export const CREDITS_USAGE = `Usage: turnpike credits <command> [--database …] [--schema S] [--config F] [--json]
 
 Commands:
   add <id|name> <amount> [--reason text]   add prepaid compute units (negative to correct)
+
+'turnpike credits <command> --help' lists the options of a command.
 `;
 
 const DEFAULT_REASON = 'turnpike credits add';
 
+const COMMANDS = {
+  add: {
+    usage: adminUsage(
+      'credits add <id|name> <amount> [--reason text]',
+      'Adds prepaid compute units to a project; a negative amount corrects a mistake.',
+      `  --reason text         kept in the credit ledger (default: "turnpike credits add")
+`,
+    ),
+    run: add,
+  },
+};
+
 export function runCredits(args: string[]): Promise<number> {
-  return runGroup('credits', { add }, CREDITS_USAGE, args);
+  return runGroup('credits', CREDITS_USAGE, COMMANDS, args);
 }
 
 async function add(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { reason: { type: 'string' } });
+  const { values, positionals } = parseAdminFlags(args, { reason: { type: 'string' } });
   const [projectRef, amountText] = expectPositionals(positionals, ['project', 'amount']);
   const amount = wholeNumber('<amount>', amountText, Number.MIN_SAFE_INTEGER);
   if (amount === 0) throw new UsageError('<amount> must not be 0');

@@ -1,15 +1,9 @@
 /**
- * Flag parsing for the admin commands: node:util `parseArgs` in strict mode, with every mistake
- * (unknown flag, missing value, bad number) turned into a UsageError, which exits 2.
+ * What the admin commands share on the command line: the flags that say where the database is
+ * and how to print, parsed by the CLI's one parser (../parse-flags.ts), the common part of their
+ * usage, and the checks of flag values (each mistake a UsageError, which exits 2).
  */
-import { type ParseArgsConfig, parseArgs } from 'node:util';
-
-/** Bad usage: the message goes to stderr and the process exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
+import { type FlagOptions, type Parsed, parseFlags, UsageError } from '../parse-flags.js';
 
 /** Accepted by every admin command: where the database is, and the output format. */
 export const COMMON_OPTIONS = {
@@ -17,74 +11,31 @@ export const COMMON_OPTIONS = {
   schema: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean' },
-} as const satisfies Options;
+} as const satisfies FlagOptions;
 
 export type CommonValues = { database?: string; schema?: string; config?: string; json?: boolean };
 
-type Parsed<T extends Options> = ReturnType<
-  typeof parseArgs<{
-    args: string[];
-    options: typeof COMMON_OPTIONS & T;
-    strict: true;
-    allowPositionals: true;
-  }>
->;
-
-/** Parses `args` against the command's options plus COMMON_OPTIONS; positionals stay in order. */
-export function parseFlags<const T extends Options>(args: string[], options: T): Parsed<T> {
-  const all = { ...COMMON_OPTIONS, ...options };
-  try {
-    return parseArgs({
-      args: negativeNumbersAsPositionals(args, all),
-      options: all,
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (err) {
-    // Node's hint about `--` misleads here: no admin command takes a positional starting with `--`.
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
-  }
+/** Parses `args` against the command's options plus COMMON_OPTIONS. */
+export function parseAdminFlags<const T extends FlagOptions>(
+  args: readonly string[],
+  options: T,
+): Parsed<typeof COMMON_OPTIONS & T> {
+  return parseFlags(args, { ...COMMON_OPTIONS, ...options });
 }
 
-const NEGATIVE_NUMBER = /^-\d/;
+/** The lines every admin command's usage ends with. */
+export const COMMON_HELP = `Common options:
+  --database <file | postgres://…>   the tenancy database (else DATABASE_URL, else the storage
+                                     section of --config or ./turnpike.yaml, else turnpike.db)
+  --schema S                         PostgreSQL schema (default: storage.schema, else public)
+  --config F                         the config file whose storage section to use
+  --json                             print one JSON document on stdout, for scripts
+  --help, -h                         this text
+`;
 
-/**
- * `credits add acme -500` must read `-500` as a number, not as flag `-5`: flags go first, each
- * with its value joined (`--reason=-x`), and every positional follows `--` in its original order.
- */
-function negativeNumbersAsPositionals(args: readonly string[], options: Options): string[] {
-  const flags: string[] = [];
-  const positionals: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || NEGATIVE_NUMBER.test(arg)) {
-      positionals.push(arg);
-      continue;
-    }
-    const next = args[i + 1];
-    const takesValue = arg.startsWith('--') && !arg.includes('=') && options[arg.slice(2)]?.type === 'string';
-    // A value may start with one dash (`-500`, `-x`); two dashes always mean the next flag.
-    if (takesValue && next !== undefined && !next.startsWith('--')) {
-      flags.push(`${arg}=${next}`);
-      i++;
-    } else flags.push(arg);
-  }
-  return [...flags, '--', ...positionals];
-}
-
-/** Exactly the named positionals, in order (`<project> <amount>`). */
-export function expectPositionals<const N extends readonly string[]>(
-  positionals: readonly string[],
-  names: N,
-): { [K in keyof N]: string } {
-  if (positionals.length < names.length) throw new UsageError(`missing <${names[positionals.length]}>`);
-  if (positionals.length > names.length)
-    throw new UsageError(`unexpected argument "${positionals[names.length]}"`);
-  return positionals as { [K in keyof N]: string };
+/** A sub-command's usage: its synopsis, what it does, its own options, then COMMON_HELP. */
+export function adminUsage(synopsis: string, about: string, options = ''): string {
+  return `Usage: turnpike ${synopsis} [common options]\n\n${about}\n${options === '' ? '' : `\nOptions:\n${options}`}\n${COMMON_HELP}`;
 }
 
 /** A required flag's value. */

@@ -3,12 +3,13 @@
  * `rotate`, once: the store keeps its hash, so nothing can show it again.
  */
 import type { ApiKey, IssuedKey } from '../../tenancy/model.js';
+import { expectPositionals } from '../parse-flags.js';
+import { runGroup } from '../run-command.js';
 import { withAdminSession } from './admin-session.js';
-import { expectPositionals, parseFlags, required, wholeNumber } from './flags.js';
+import { adminUsage, parseAdminFlags, required, wholeNumber } from './flags.js';
 import { keyStatus, keyStatusText } from './key-status.js';
 import { findKey, findProject } from './lookup.js';
 import { formatTime, printFields, printJson, printTable } from './output.js';
-import { runGroup } from './run-admin.js';
 
 export const KEYS_USAGE = `Usage: turnpike keys <command> [--database …] [--schema S] [--config F] [--json]
 
@@ -18,16 +19,56 @@ Commands:
   rotate <key id> [--grace SECONDS]       a new key for the same project; the old one stops
                                           after the grace period (default 0: at once)
   revoke <key id>                         the key stops working at once
+
+'turnpike keys <command> --help' lists the options of a command.
 `;
 
 const SECRET_WARNING = 'Store this secret now: it is shown only once and cannot be shown again.';
 
+const COMMANDS = {
+  create: {
+    usage: adminUsage(
+      'keys create --project <id|name> [--name N]',
+      'Creates an API key for a project and prints its secret, once.',
+      `  --project <id|name>   the project the key belongs to (required)
+  --name N              a label for the key (default: none)
+`,
+    ),
+    run: create,
+  },
+  list: {
+    usage: adminUsage(
+      'keys list [--project <id|name>]',
+      'Lists keys with their prefix and status (never the secret).',
+      `  --project <id|name>   only the keys of this project
+`,
+    ),
+    run: list,
+  },
+  rotate: {
+    usage: adminUsage(
+      'keys rotate <key id> [--grace SECONDS]',
+      'Issues a new key for the same project and prints its secret, once; the old key stops\nafter the grace period.',
+      `  --grace SECONDS       how long the old key keeps working (default 0: it stops at once)
+`,
+    ),
+    run: rotate,
+  },
+  revoke: {
+    usage: adminUsage('keys revoke <key id>', 'Stops a key at once.'),
+    run: revoke,
+  },
+};
+
 export function runKeys(args: string[]): Promise<number> {
-  return runGroup('keys', { create, list, rotate, revoke }, KEYS_USAGE, args);
+  return runGroup('keys', KEYS_USAGE, COMMANDS, args);
 }
 
 async function create(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { project: { type: 'string' }, name: { type: 'string' } });
+  const { values, positionals } = parseAdminFlags(args, {
+    project: { type: 'string' },
+    name: { type: 'string' },
+  });
   expectPositionals(positionals, []);
   const projectRef = required('project', values.project);
   await withAdminSession(values, async (session) => {
@@ -42,7 +83,7 @@ async function create(args: string[]): Promise<void> {
 }
 
 async function list(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { project: { type: 'string' } });
+  const { values, positionals } = parseAdminFlags(args, { project: { type: 'string' } });
   expectPositionals(positionals, []);
   await withAdminSession(values, async (session) => {
     const { store } = session;
@@ -76,7 +117,7 @@ async function list(args: string[]): Promise<void> {
 }
 
 async function rotate(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { grace: { type: 'string' } });
+  const { values, positionals } = parseAdminFlags(args, { grace: { type: 'string' } });
   const [id] = expectPositionals(positionals, ['key id']);
   const grace = values.grace === undefined ? 0 : wholeNumber('--grace', values.grace);
   await withAdminSession(values, async (session) => {
@@ -95,7 +136,7 @@ async function rotate(args: string[]): Promise<void> {
 }
 
 async function revoke(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   const [id] = expectPositionals(positionals, ['key id']);
   await withAdminSession(values, async (session) => {
     await findKey(session.store, id);

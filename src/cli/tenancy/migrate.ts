@@ -1,22 +1,23 @@
 /** `turnpike migrate`: brings the database schema to the latest migration and says which ran. */
 import { openDatabase } from '../../store/database.js';
 import { migrateToLatest } from '../../store/migrations.js';
-import { expectPositionals, parseFlags } from './flags.js';
+import { expectPositionals } from '../parse-flags.js';
+import { runCommand } from '../run-command.js';
+import { adminUsage, parseAdminFlags } from './flags.js';
 import { printJson } from './output.js';
-import { runAdmin } from './run-admin.js';
 import { resolveStorageTarget } from './storage-target.js';
 
-export const MIGRATE_USAGE = `Usage: turnpike migrate [--database <file | postgres://…>] [--schema S] [--config F] [--json]
-
-Applies pending database migrations (every other command also does so on open).
-`;
+export const MIGRATE_USAGE = adminUsage(
+  'migrate',
+  'Applies pending database migrations and names each one (every other command also does so\non open).',
+);
 
 export function runMigrate(args: string[]): Promise<number> {
-  return runAdmin('migrate', migrate, args, MIGRATE_USAGE);
+  return runCommand({ name: 'migrate', usage: MIGRATE_USAGE, run: migrate }, args);
 }
 
 async function migrate(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   expectPositionals(positionals, []);
   const target = await resolveStorageTarget(values);
   const database = await openDatabase(target.database, { migrate: false });

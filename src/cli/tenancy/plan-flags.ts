@@ -1,15 +1,7 @@
 /** The flags that describe a plan, read into a PlanInput (create) or a PlanPatch (update). */
 import type { Plan, PlanInput, PlanPatch, QuotaUnit } from '../../tenancy/model.js';
-import {
-  choices,
-  computeUnitMap,
-  exclusive,
-  list,
-  positiveNumber,
-  required,
-  UsageError,
-  wholeNumber,
-} from './flags.js';
+import { UsageError } from '../parse-flags.js';
+import { choices, computeUnitMap, exclusive, list, positiveNumber, required, wholeNumber } from './flags.js';
 
 export const PLAN_OPTIONS = {
   name: { type: 'string' },
@@ -23,6 +15,25 @@ export const PLAN_OPTIONS = {
   deny: { type: 'string' },
   cu: { type: 'string' },
 } as const;
+
+export const PLAN_FLAGS_HELP = `  --name N              unique name (required by create)
+  --rate R              requests per second per key (GCRA)
+  --burst B             the bucket size (default: one second's worth of --rate)
+  --per-method          rate limit each method of a key separately (not the key as a whole)
+  --quota Q             monthly quota
+  --quota-unit U        requests (default) or compute_units
+  --networks a,b        only these networks (default: all)
+  --allow m1,m2         only these methods (default: all)
+  --deny m3             methods always refused
+  --cu m=N,m2=N         compute units per method, over the built-in table
+`;
+
+export const PLAN_CLEAR_HELP = `  --no-rate             no rate limit
+  --no-per-method       one rate limit for the key as a whole
+  --no-quota            no monthly quota
+  --all-networks        every network
+  --all-methods         every method (--deny still applies)
+`;
 
 /** Only `plans update` can take a limit away again. */
 export const PLAN_CLEAR_OPTIONS = {

@@ -1,11 +1,19 @@
 /** `turnpike plans create | list | show | update | delete`. */
 import type { Plan } from '../../tenancy/model.js';
+import { expectPositionals } from '../parse-flags.js';
+import { runGroup } from '../run-command.js';
 import { withAdminSession } from './admin-session.js';
-import { expectPositionals, parseFlags } from './flags.js';
+import { adminUsage, parseAdminFlags } from './flags.js';
 import { findPlan } from './lookup.js';
 import { formatCount, formatTime, printFields, printJson, printTable } from './output.js';
-import { PLAN_CLEAR_OPTIONS, PLAN_OPTIONS, planInputFromFlags, planUpdateFromFlags } from './plan-flags.js';
-import { runGroup } from './run-admin.js';
+import {
+  PLAN_CLEAR_HELP,
+  PLAN_CLEAR_OPTIONS,
+  PLAN_FLAGS_HELP,
+  PLAN_OPTIONS,
+  planInputFromFlags,
+  planUpdateFromFlags,
+} from './plan-flags.js';
 
 export const PLANS_USAGE = `Usage: turnpike plans <command> [--database …] [--schema S] [--config F] [--json]
 
@@ -23,14 +31,37 @@ Plan flags:
   --networks a,b       only these networks (default: all)
   --allow m1,m2        only these methods (default: all); --deny m3 always refused
   --cu m=N,m2=N        compute units per method, over the built-in table
+
+'turnpike plans <command> --help' lists the options of a command.
 `;
 
+const COMMANDS = {
+  create: {
+    usage: adminUsage('plans create --name N [plan options]', 'Creates a plan.', PLAN_FLAGS_HELP),
+    run: create,
+  },
+  list: { usage: adminUsage('plans list', 'Lists every plan.'), run: list },
+  show: { usage: adminUsage('plans show <id|name>', 'Shows one plan in full.'), run: show },
+  update: {
+    usage: adminUsage(
+      'plans update <id|name> [plan options]',
+      'Changes only what the options name.',
+      PLAN_FLAGS_HELP + PLAN_CLEAR_HELP,
+    ),
+    run: update,
+  },
+  delete: {
+    usage: adminUsage('plans delete <id|name>', 'Deletes a plan; refused while a project uses it.'),
+    run: remove,
+  },
+};
+
 export function runPlans(args: string[]): Promise<number> {
-  return runGroup('plans', { create, list, show, update, delete: remove }, PLANS_USAGE, args);
+  return runGroup('plans', PLANS_USAGE, COMMANDS, args);
 }
 
 async function create(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, PLAN_OPTIONS);
+  const { values, positionals } = parseAdminFlags(args, PLAN_OPTIONS);
   expectPositionals(positionals, []);
   const input = planInputFromFlags(values);
   await withAdminSession(values, async (session) => {
@@ -41,7 +72,7 @@ async function create(args: string[]): Promise<void> {
 }
 
 async function list(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   expectPositionals(positionals, []);
   await withAdminSession(values, async (session) => {
     const plans = await session.store.listPlans();
@@ -68,7 +99,7 @@ async function list(args: string[]): Promise<void> {
 }
 
 async function show(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   const [idOrName] = expectPositionals(positionals, ['id|name']);
   await withAdminSession(values, async (session) => {
     printPlan(await findPlan(session.store, idOrName), values.json);
@@ -76,7 +107,7 @@ async function show(args: string[]): Promise<void> {
 }
 
 async function update(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { ...PLAN_OPTIONS, ...PLAN_CLEAR_OPTIONS });
+  const { values, positionals } = parseAdminFlags(args, { ...PLAN_OPTIONS, ...PLAN_CLEAR_OPTIONS });
   const [idOrName] = expectPositionals(positionals, ['id|name']);
   const patchOf = planUpdateFromFlags(values);
   await withAdminSession(values, async (session) => {
@@ -88,7 +119,7 @@ async function update(args: string[]): Promise<void> {
 }
 
 async function remove(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   const [idOrName] = expectPositionals(positionals, ['id|name']);
   await withAdminSession(values, async (session) => {
     const plan = await findPlan(session.store, idOrName);

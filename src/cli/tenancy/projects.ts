@@ -1,11 +1,12 @@
 /** `turnpike projects create | list | show | update`. */
 import type { Project } from '../../tenancy/model.js';
+import { expectPositionals, UsageError } from '../parse-flags.js';
+import { runGroup } from '../run-command.js';
 import { withAdminSession } from './admin-session.js';
-import { expectPositionals, parseFlags, required, UsageError, wholeNumber } from './flags.js';
+import { adminUsage, parseAdminFlags, required, wholeNumber } from './flags.js';
 import { isUsable } from './key-status.js';
 import { findPlan, findProject } from './lookup.js';
 import { formatCount, formatTime, printFields, printJson, printTable } from './output.js';
-import { runGroup } from './run-admin.js';
 
 export const PROJECTS_USAGE = `Usage: turnpike projects <command> [--database …] [--schema S] [--config F] [--json]
 
@@ -14,14 +15,45 @@ Commands:
   list                                            every project
   show <id|name>                                  one project, its credits and this month's usage
   update <id|name> [--name N] [--plan <id|name>]  rename or move to another plan
+
+'turnpike projects <command> --help' lists the options of a command.
 `;
 
+const COMMANDS = {
+  create: {
+    usage: adminUsage(
+      'projects create --name N --plan <id|name> [--credits C]',
+      'Creates a project (one tenant) on a plan.',
+      `  --name N              unique name (required)
+  --plan <id|name>      the plan it is on (required)
+  --credits C           prepaid compute units; without it the project is not prepaid
+`,
+    ),
+    run: create,
+  },
+  list: { usage: adminUsage('projects list', 'Lists every project.'), run: list },
+  show: {
+    usage: adminUsage('projects show <id|name>', "Shows one project, its credits and this month's usage."),
+    run: show,
+  },
+  update: {
+    usage: adminUsage(
+      'projects update <id|name> [--name N] [--plan <id|name>]',
+      'Renames a project or moves it to another plan.',
+      `  --name N              the new name
+  --plan <id|name>      the new plan
+`,
+    ),
+    run: update,
+  },
+};
+
 export function runProjects(args: string[]): Promise<number> {
-  return runGroup('projects', { create, list, show, update }, PROJECTS_USAGE, args);
+  return runGroup('projects', PROJECTS_USAGE, COMMANDS, args);
 }
 
 async function create(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {
+  const { values, positionals } = parseAdminFlags(args, {
     name: { type: 'string' },
     plan: { type: 'string' },
     credits: { type: 'string' },
@@ -44,7 +76,7 @@ async function create(args: string[]): Promise<void> {
 }
 
 async function list(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   expectPositionals(positionals, []);
   await withAdminSession(values, async (session) => {
     const [projects, plans] = await Promise.all([session.store.listProjects(), session.store.listPlans()]);
@@ -70,7 +102,7 @@ async function list(args: string[]): Promise<void> {
 }
 
 async function show(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {});
+  const { values, positionals } = parseAdminFlags(args, {});
   const [idOrName] = expectPositionals(positionals, ['id|name']);
   await withAdminSession(values, async (session) => {
     const { store } = session;
@@ -113,7 +145,10 @@ async function show(args: string[]): Promise<void> {
 }
 
 async function update(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, { name: { type: 'string' }, plan: { type: 'string' } });
+  const { values, positionals } = parseAdminFlags(args, {
+    name: { type: 'string' },
+    plan: { type: 'string' },
+  });
   const [idOrName] = expectPositionals(positionals, ['id|name']);
   if (values.name === undefined && values.plan === undefined)
     throw new UsageError('nothing to change: give --name and/or --plan');

@@ -9,7 +9,8 @@ import { formatIssues, loadConfigFile } from '../../config/load.js';
 import { type StorageConfig, storageSchema } from '../../config/schema.js';
 import { type DatabaseOptions, databaseLocation, isPostgresUrl } from '../../store/database.js';
 import { redisLocation } from '../../store/redis.js';
-import { type CommonValues, UsageError } from './flags.js';
+import { UsageError } from '../parse-flags.js';
+import type { CommonValues } from './flags.js';
 
 const DEFAULT_CONFIG = 'turnpike.yaml';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;

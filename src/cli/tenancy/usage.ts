@@ -1,17 +1,23 @@
 /** `turnpike usage`: metered requests, compute units and bytes, filtered and grouped. */
 import type { UsageDimension, UsageRow } from '../../tenancy/model.js';
+import { expectPositionals, UsageError } from '../parse-flags.js';
+import { runCommand } from '../run-command.js';
 import { withAdminSession } from './admin-session.js';
-import { choices, day, expectPositionals, parseFlags, UsageError } from './flags.js';
+import { adminUsage, choices, day, parseAdminFlags } from './flags.js';
 import { findKey, findProject } from './lookup.js';
 import { formatCount, printJson, printTable } from './output.js';
-import { runAdmin } from './run-admin.js';
 
-export const USAGE_USAGE = `Usage: turnpike usage [--project <id|name>] [--key <key id>] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-                      [--group-by day,project,key,network,method,outcome] [--database …] [--json]
-
-Sums usage over inclusive UTC days, one row per combination of the --group-by dimensions
-(default: day; --group-by "" gives one total).
-`;
+export const USAGE_USAGE = adminUsage(
+  'usage [--project <id|name>] [--key <key id>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--group-by d1,d2]',
+  'Sums metered requests, compute units and bytes over inclusive UTC days, one row per\ncombination of the --group-by dimensions.',
+  `  --project <id|name>   one project
+  --key <key id>        one key
+  --from YYYY-MM-DD     first day (inclusive, UTC)
+  --to YYYY-MM-DD       last day (inclusive, UTC)
+  --group-by d1,d2      any of day, project, key, network, method, outcome (default: day;
+                        --group-by "" gives one total)
+`,
+);
 
 const DIMENSIONS = [
   'day',
@@ -41,11 +47,11 @@ const PROPERTIES = {
 } as const satisfies Record<UsageDimension, keyof UsageRow>;
 
 export function runUsage(args: string[]): Promise<number> {
-  return runAdmin('usage', usage, args, USAGE_USAGE);
+  return runCommand({ name: 'usage', usage: USAGE_USAGE, run: usage }, args);
 }
 
 async function usage(args: string[]): Promise<void> {
-  const { values, positionals } = parseFlags(args, {
+  const { values, positionals } = parseAdminFlags(args, {
     project: { type: 'string' },
     key: { type: 'string' },
     from: { type: 'string' },
