@@ -197,7 +197,7 @@ describe('the installed package', () => {
     for (const name of PACKAGES_WITH_INSTALL_SCRIPTS) expect(doc).toContain(name);
   });
 
-  it('`dev` and `start` without the SQLite binding print the fix and exit 1', async () => {
+  it('`dev`, `start` and the admin commands without the SQLite binding print the fix and exit 1', async () => {
     const dev = await runCli(['dev', '--port', '0', '--workers', '1'], {}, { bin, cwd: app });
     const config = join(app, 'turnpike.yaml');
     writeFileSync(
@@ -216,7 +216,9 @@ describe('the installed package', () => {
       ].join('\n'),
     );
     const start = await runCli(['start', '--config', config], { DATABASE_URL: undefined }, { bin, cwd: app });
-    for (const { code, stdout, stderr } of [dev, start]) {
+    const migrate = await runCli(['migrate'], { DATABASE_URL: undefined }, { bin, cwd: app });
+    const keys = await runCli(['keys', 'list'], { DATABASE_URL: undefined }, { bin, cwd: app });
+    for (const { code, stdout, stderr } of [dev, start, migrate, keys]) {
       expect(code).toBe(1);
       expect(stdout).toBe('');
       expect(stderr).toContain("better-sqlite3's SQLite binding does not load");

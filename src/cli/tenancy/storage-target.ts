@@ -9,6 +9,7 @@ import { formatIssues, loadConfigFile } from '../../config/load.js';
 import { type StorageConfig, storageSchema } from '../../config/schema.js';
 import { type DatabaseOptions, databaseLocation, isPostgresUrl } from '../../store/database.js';
 import { redisLocation } from '../../store/redis.js';
+import { assertSqliteBinding } from '../../store/sqlite-binding.js';
 import { UsageError } from '../parse-flags.js';
 import type { CommonValues } from './flags.js';
 
@@ -34,6 +35,8 @@ export async function resolveStorageTarget(
     throw new UsageError(`--schema must be a lowercase SQL identifier, got "${schema}"`);
   if (values.schema !== undefined && !isPostgresUrl(database))
     throw new UsageError('--schema applies to PostgreSQL only (--database postgres://…)');
+  // A missing binding (an install script that did not run) gets the fix, not a stack trace.
+  if (!isPostgresUrl(database)) assertSqliteBinding();
   return {
     database: { database, schema, pool: storage.pool },
     redisUrl: redisLocation(storage, env),
