@@ -19,9 +19,14 @@ export function sqliteBindingProblem(): string | undefined {
     // its third line: one short reason is enough.
     const reason = /NODE_MODULE_VERSION/.test(message)
       ? `it was built for another Node.js version than ${process.version}`
-      : (message.split('\n')[0] ?? message).replace(/\s*Tried:$/, '');
+      : withoutTried(message.split('\n')[0] ?? message);
     return `better-sqlite3's SQLite binding does not load (${reason})`;
   }
+}
+
+/** The first line of `bindings`' error ends in "Tried:" (the list follows); cut it, in linear time. */
+function withoutTried(line: string): string {
+  return line.endsWith('Tried:') ? line.slice(0, -'Tried:'.length).trimEnd() : line;
 }
 
 /** Throws InstallIncompleteError when the binding does not load. */
