@@ -13,6 +13,7 @@ import {
   type ParserLimits,
   RequestParser,
 } from '../../src/server/http1/request-parser.js';
+import { type RequestView, requestView as view } from '../support/request-view.js';
 import { checkProperty, FUZZ_TIMEOUT, reportCases } from './fuzz-settings.js';
 
 /** The only errors the parser may throw. */
@@ -21,30 +22,12 @@ const PARSE_ERRORS = new Set(['ERR_MALFORMED_HTTP', 'ERR_BODY_TOO_LARGE', 'ERR_H
 const SMALL: ParserLimits = { maxHeaderBytes: 256, maxBodyBytes: 128 };
 const LARGE: ParserLimits = { maxHeaderBytes: 16_384, maxBodyBytes: 1_048_576 };
 
-interface RequestView {
-  method: string;
-  url: string;
-  minorVersion: number;
-  headers: Record<string, string>;
-  keepAlive: boolean;
-  body: string;
-}
-
 /** What parsing a stream of reads gave: requests, the error code if any, and a request in progress. */
 interface Outcome {
   requests: RequestView[];
   error: string | undefined;
   partial: boolean;
 }
-
-const view = (r: ParsedRequest): RequestView => ({
-  method: r.method,
-  url: r.url,
-  minorVersion: r.minorVersion,
-  headers: { ...r.headers },
-  keepAlive: r.keepAlive,
-  body: r.body.toString('latin1'),
-});
 
 const NO_BYTES = Buffer.alloc(0);
 

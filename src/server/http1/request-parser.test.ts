@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { requestView as view } from '../../../test/support/request-view.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
 
 const LIMITS: ParserLimits = { maxHeaderBytes: 1024, maxBodyBytes: 4096 };
@@ -21,16 +22,6 @@ function parse(chunks: readonly (string | Buffer)[], limits = LIMITS): ParsedReq
   });
   return out;
 }
-
-/** What a request looks like to a route, independent of how its bytes were split. */
-const view = (r: ParsedRequest) => ({
-  method: r.method,
-  url: r.url,
-  minorVersion: r.minorVersion,
-  headers: { ...r.headers },
-  keepAlive: r.keepAlive,
-  body: r.body.toString('latin1'),
-});
 
 const bytes = (text: string) => [...text];
 const splitsInTwo = (text: string) =>
