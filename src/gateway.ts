@@ -3,10 +3,14 @@
  * HTTP handler, and `listen()` / `close()` with a draining shutdown.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAdminRoute } from './admin/admin-route.js';
 import { type CacheTiers, openCache } from './cache/open-cache.js';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
+import { nodeHttpHandler } from './http/http1/node-adapter.js';
+import { Http1Server } from './http/http1/server.js';
+import { sendError } from './http/respond.js';
 import { logUpstreamEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
@@ -17,10 +21,6 @@ import type { RelayerEngine } from './relayer/engine/engine.js';
 import { openRelayerEngine } from './relayer/open-relayer-engine.js';
 import type { RelayerStore } from './relayer/relayer-store.js';
 import { openRelayerStore } from './relayer/sql-relayer-store.js';
-import { createAdminRoute } from './server/admin/admin-route.js';
-import { nodeHttpHandler } from './server/http1/node-adapter.js';
-import { Http1Server } from './server/http1/server.js';
-import { sendError } from './server/respond.js';
 import type { AdminHandler } from './server/router.js';
 import { createRouter } from './server/router.js';
 import { databaseLocation } from './store/database.js';

@@ -5,9 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../src/config/schema.js';
-import { bearerTokenCheck, resolveAdminToken } from '../src/server/admin/admin-auth.js';
-import { ADMIN_ROUTES } from '../src/server/admin/routes.js';
+import { bearerTokenCheck, resolveAdminToken } from '../src/admin/admin-auth.js';
+import { ADMIN_ROUTES } from '../src/admin/routes.js';
 import {
   issuedKeySchema,
   keySchema,
@@ -15,7 +14,8 @@ import {
   projectSchema,
   rotatedKeySchema,
   usageSchema,
-} from '../src/server/admin/schemas.js';
+} from '../src/admin/schemas.js';
+import { configSchema } from '../src/config/schema.js';
 import type { TestDialect } from './support/databases.js';
 import { type AdminResponse, startTenancyGateway, type TenancyGateway } from './support/tenancy-gateway.js';
 

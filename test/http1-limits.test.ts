@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExchangeHandler } from '../src/server/http1/exchange.js';
-import { nodeHttpHandler } from '../src/server/http1/node-adapter.js';
-import { Http1Server, type Http1ServerOptions } from '../src/server/http1/server.js';
+import type { ExchangeHandler } from '../src/http/exchange.js';
+import { nodeHttpHandler } from '../src/http/http1/node-adapter.js';
+import { Http1Server, type Http1ServerOptions } from '../src/http/http1/server.js';
 import { destroyRawClients, type ParsedResponse, parseResponses, RawClient } from './support/raw-client.js';
 
 v8.setFlagsFromString('--expose-gc');

@@ -1,5 +1,5 @@
 /**
- * Turnpike's own HTTP/1.1 server (src/server/http1) over real sockets, in front of one real anvil:
+ * Turnpike's own HTTP/1.1 server (src/http/http1) over real sockets, in front of one real anvil:
  * pipelining, 100-continue, HEAD, connection persistence, half-close, malformed input, timeouts and
  * connection slots. Also the node:http adapter (`gateway.handler`) mounted on a server we own.
  */

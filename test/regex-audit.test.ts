@@ -20,7 +20,7 @@ import { API_KEY_SHAPE } from '../src/tenancy/api-key-secret.js';
 const SRC = new URL('../src/', import.meta.url).pathname;
 
 interface Expression {
-  /** `server/request-id.ts:4` */
+  /** `http/request-id.ts:4` */
   readonly where: string;
   readonly source: string;
   readonly flags: string;
@@ -137,7 +137,7 @@ describe('regular expressions in src/ (ReDoS)', () => {
 
   it('would have caught the expressions it replaced', { timeout: 60_000 }, () => {
     const replaced = [
-      ['^Bearer[ \\t]+(.*?)[ \\t]*$', 'i'], // server/admin/admin-auth.ts, before authentication
+      ['^Bearer[ \\t]+(.*?)[ \\t]*$', 'i'], // admin/admin-auth.ts, before authentication
       ['rate.?limit|limit exceeded|too many requests|exceeded .*(capacity|quota)|throttl', 'i'],
       ['\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\\}', 'g'],
       ['(\\/\\/[^:/@]+:)[^@]*@', ''],

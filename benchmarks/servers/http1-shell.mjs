@@ -1,4 +1,4 @@
-// Turnpike's own HTTP/1.1 server (dist/server/http1) with the floor's work as its handler: the
+// Turnpike's own HTTP/1.1 server (dist/http/http1) with the floor's work as its handler: the
 // answer looked up by the request body in a Map and sent with the same headers Turnpike's hits
 // carry (content-type, a request id, X-Cache, Server-Timing). Between the node:net floor and a
 // real hit it separates what the HTTP layer costs from what routing, the cache and metrics cost.
@@ -15,7 +15,7 @@ if (!port || !answersFile) {
 const workers = Math.max(1, Number(workersArg) || 1);
 
 if (!forkWorkers(port, workers)) {
-  const dist = join(import.meta.dirname, '../../dist/server/http1/server.js');
+  const dist = join(import.meta.dirname, '../../dist/http/http1/server.js');
   const { Http1Server } = await import(dist);
   const answers = new Map();
   for (const [body, answer] of Object.entries(JSON.parse(readFileSync(answersFile, 'utf8'))))

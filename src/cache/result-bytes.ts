@@ -83,7 +83,7 @@ export function buildResponse(idText: string, result: Buffer): Buffer {
 
 /**
  * The same response, written straight into the buffer that carries the HTTP head (a
- * `BodyWriter`, server/http1/exchange.ts): one copy of the stored result per hit. The id is
+ * `BodyWriter`, http/exchange.ts): one copy of the stored result per hit. The id is
  * bytes `idStart`–`idEnd` of `source` (the request), exactly as the client sent them.
  */
 export class ResultResponse {

@@ -17,7 +17,7 @@ import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js
 
 const DEV_CHAIN_ID = 31337;
 const ADMIN_TOKEN_ENV = 'TURNPIKE_ADMIN_TOKEN';
-/** As for `turnpike start` (server/admin/admin-auth.ts). */
+/** As for `turnpike start` (admin/admin-auth.ts). */
 const MIN_ADMIN_TOKEN_LENGTH = 16;
 /**
  * Blocks below anvil's head that count as final for the cache. anvil never reorgs by itself

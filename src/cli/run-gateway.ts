@@ -4,11 +4,11 @@
  * with the base URL once every worker listens; SIGTERM/SIGINT drain and exit 0.
  */
 import { availableParallelism } from 'node:os';
+import { ownsEngineWorker } from '../cluster/cluster-messages.js';
+import { startCluster } from '../cluster/cluster-primary.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import { createGateway } from '../gateway.js';
 import { createLogger } from '../logging/logger.js';
-import { ownsEngineWorker } from '../server/cluster-messages.js';
-import { startCluster } from '../server/cluster-primary.js';
 import { databaseLocation, openDatabase } from '../store/database.js';
 
 export interface RunningGateway {

@@ -14,7 +14,7 @@ import {
   retryChannel,
   type UpstreamAttemptEvent,
   upstreamAttemptChannel,
-} from '../metrics/events.js';
+} from '../events/channels.js';
 import type { Logger } from './logger.js';
 
 type Subscription = [diagnostics.Channel, (message: unknown) => void];

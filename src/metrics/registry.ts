@@ -7,12 +7,6 @@ import type diagnostics from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { type Aggregator, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { CacheTiers } from '../cache/open-cache.js';
-import type { Network } from '../network/network.js';
-import type { RelayerEngine } from '../relayer/engine/engine.js';
-import type { RelayerStore } from '../relayer/relayer-store.js';
-import type { Tenancy } from '../tenancy/tenancy.js';
-import type { Upstream } from '../upstream/upstream.js';
-import { registerCacheMetrics } from './cache-metrics.js';
 import {
   type BreakerEvent,
   breakerChannel,
@@ -26,9 +20,15 @@ import {
   retryChannel,
   type UpstreamAttemptEvent,
   upstreamAttemptChannel,
-} from './events.js';
+} from '../events/channels.js';
+import type { Network } from '../network/network.js';
+import type { RelayerEngine } from '../relayer/engine/engine.js';
+import type { RelayerStore } from '../relayer/relayer-store.js';
+import { MethodLabels } from '../rpc/method-labels.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
+import type { Upstream } from '../upstream/upstream.js';
+import { registerCacheMetrics } from './cache-metrics.js';
 import { FastCounter, FastHistogram } from './fast-metrics.js';
-import { MethodLabels } from './method-labels.js';
 import { METRIC } from './names.js';
 import { registerRelayerEngineMetrics } from './relayer-engine-metrics.js';
 import { registerTenancyMetrics } from './tenancy-metrics.js';

@@ -1,7 +1,7 @@
 /** One attempt against one upstream: send, classify, and keep the upstream's signals current. */
 import type { GatewayError } from '../errors/gateway-error.js';
+import { type UpstreamAttemptEvent, upstreamAttemptChannel } from '../events/channels.js';
 import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
-import { type UpstreamAttemptEvent, upstreamAttemptChannel } from '../metrics/events.js';
 import { classifyResponse, type UpstreamOutcome } from '../upstream/classify-response.js';
 import { failureReason } from '../upstream/failure-reason.js';
 import type { Upstream } from '../upstream/upstream.js';

@@ -5,7 +5,7 @@
  */
 import type { FailsafeConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { retryChannel } from '../metrics/events.js';
+import { retryChannel } from '../events/channels.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
@@ -34,7 +34,7 @@ export type ForwardResult =
 
 export interface ForwardContext {
   readonly network: string;
-  /** Tags diagnostics events (see metrics/events.ts). */
+  /** Tags diagnostics events (see events/channels.ts). */
   readonly owner: object;
   readonly upstreams: readonly Upstream[];
   readonly failsafe: FailsafeConfig;

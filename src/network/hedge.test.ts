@@ -8,7 +8,7 @@ import {
   hedgeChannel,
   type UpstreamAttemptEvent,
   upstreamAttemptChannel,
-} from '../metrics/events.js';
+} from '../events/channels.js';
 import { Upstream } from '../upstream/upstream.js';
 import { hedgeDelay, runHedged } from './hedge.js';
 

@@ -2,8 +2,9 @@
  * Hedged attempt: if the first upstream has not answered by its observed latency quantile,
  * start the same request on a second upstream; the first success wins and the other is aborted.
  */
+
+import { hedgeChannel } from '../events/channels.js';
 import { startAttempt } from '../failsafe/timeout.js';
-import { hedgeChannel } from '../metrics/events.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { type AttemptRequest, type AttemptResult, runAttempt } from './attempt.js';
 

@@ -3,19 +3,19 @@
  * `Target-Service-Id` header naming a network or one of its service ids).
  */
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { corsHeaders, preflightHeaders } from '../http/cors.js';
+import type { HttpRequest, ResponseBody, ResponseHeaders, ResponseWriter } from '../http/exchange.js';
+import { requestId } from '../http/request-id.js';
+import { send, sendError, sendNoContent } from '../http/respond.js';
+import { totalOnlyHeader } from '../http/server-timing.js';
 import type { Logger } from '../logging/logger.js';
 import { redactTarget } from '../logging/redact.js';
 import type { Network } from '../network/network.js';
 import { isRelayerPath } from '../relayer/api/relayer-paths.js';
-import { corsHeaders, preflightHeaders } from './cors.js';
-import type { HttpRequest, ResponseBody, ResponseHeaders, ResponseWriter } from './http1/exchange.js';
-import { requestId } from './request-id.js';
-import { send, sendError, sendNoContent } from './respond.js';
 import { handleRpc, type RpcRouteContext } from './rpc-route.js';
-import { totalOnlyHeader } from './server-timing.js';
 
 /**
- * Serves `/admin/v1/…` (see server/admin/). `path` has no query string; the handler writes the
+ * Serves `/admin/v1/…` (see admin/). `path` has no query string; the handler writes the
  * response (always exactly once) and may return a promise.
  */
 export type AdminHandler = (

@@ -6,9 +6,20 @@
 import type { CacheStatus, KnownShape, NetworkCache } from '../cache/network-cache.js';
 import { ResultResponse } from '../cache/result-bytes.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { type RequestEndEvent, requestEndChannel } from '../events/channels.js';
+import { clientIp } from '../http/client-ip.js';
+import { decodeBody } from '../http/decode-body.js';
+import {
+  type HttpRequest,
+  plainBody,
+  type ResponseBody,
+  type ResponseHeaders,
+  type ResponseWriter,
+} from '../http/exchange.js';
+import { type ResponseContext, send, sendError, sendNoContent } from '../http/respond.js';
 import type { Logger } from '../logging/logger.js';
-import { type RequestEndEvent, requestEndChannel } from '../metrics/events.js';
 import type { Network } from '../network/network.js';
+import { StageTiming } from '../network/stage-timing.js';
 import { parseBody } from '../rpc/parse.js';
 import { spliceRawId } from '../rpc/raw-id.js';
 import { type RequestShape, requestShape } from '../rpc/request-shape.js';
@@ -17,17 +28,6 @@ import type { RpcItem } from '../rpc/types.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { admitBatch } from './admit-batch.js';
-import { clientIp } from './client-ip.js';
-import { decodeBody } from './decode-body.js';
-import {
-  type HttpRequest,
-  plainBody,
-  type ResponseBody,
-  type ResponseHeaders,
-  type ResponseWriter,
-} from './http1/exchange.js';
-import { type ResponseContext, send, sendError, sendNoContent } from './respond.js';
-import { StageTiming } from './server-timing.js';
 
 interface Entry {
   /** Response entry bytes, or undefined for a notification. */

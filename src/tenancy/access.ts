@@ -6,9 +6,9 @@
  * rate-limit token — and what it cost once served.
  */
 import { GatewayError } from '../errors/gateway-error.js';
-import { isMethodName, MAX_METHOD_NAME } from '../metrics/method-labels.js';
+import type { ResponseHeaders } from '../http/exchange.js';
 import type { RateDecision, RateLimiter, RateRule } from '../ratelimit/limiter.js';
-import type { ResponseHeaders } from '../server/http1/exchange.js';
+import { isMethodName, MAX_METHOD_NAME } from '../rpc/method-labels.js';
 import type { KeyEntry } from './key-cache.js';
 import { REFUSED_OUTCOMES } from './model.js';
 import type { PlanRules } from './plan-rules.js';

@@ -3,7 +3,7 @@
  * `Authorization: Bearer <key>`. The path wins, then X-Api-Key, then Authorization; a request
  * that carries none is keyless.
  */
-import type { RequestHeaders } from '../server/http1/exchange.js';
+import type { RequestHeaders } from '../http/exchange.js';
 
 const BEARER = /^Bearer[ \t]+(\S+)\s*$/i;
 

@@ -1,6 +1,7 @@
 /** A plan compiled for the hot path: sets instead of arrays, one price table, one rate rule. */
-import { isMethodName, MethodLabels } from '../metrics/method-labels.js';
+
 import type { RateRule } from '../ratelimit/limiter.js';
+import { isMethodName, MethodLabels } from '../rpc/method-labels.js';
 import { ComputeUnitTable, DEFAULT_PRICED_METHODS } from './compute-units.js';
 import type { Plan, QuotaUnit } from './model.js';
 

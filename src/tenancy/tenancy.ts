@@ -6,9 +6,9 @@
  */
 import type { NetworkConfig, TurnpikeConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { RequestHeaders } from '../http/exchange.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimiter, RateRule } from '../ratelimit/limiter.js';
-import type { RequestHeaders } from '../server/http1/exchange.js';
 import { Access } from './access.js';
 import type { ChangeWatcher } from './change-watcher.js';
 import { extractApiKey } from './extract-key.js';

@@ -7,7 +7,7 @@
  */
 import type { HealthConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import { type ProbeEvent, probeChannel } from '../metrics/events.js';
+import { type ProbeEvent, probeChannel } from '../events/channels.js';
 import { classifyResponse } from './classify-response.js';
 import { failureReason } from './failure-reason.js';
 import { type HealthState, SharedHealth } from './shared-health.js';

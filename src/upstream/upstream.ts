@@ -5,11 +5,11 @@
 import { Pool } from 'undici';
 import type { NetworkConfig, UpstreamConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { breakerChannel } from '../events/channels.js';
 import { type BreakerState, CircuitBreaker } from '../failsafe/circuit-breaker.js';
 import { LatencyTracker } from '../failsafe/latency-tracker.js';
 import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
 import { redactUrl } from '../logging/redact.js';
-import { breakerChannel } from '../metrics/events.js';
 import { collectResponse } from './collect-response.js';
 import { type FailureReason, transportReason } from './failure-reason.js';
 

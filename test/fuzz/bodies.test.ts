@@ -5,11 +5,11 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ADMIN_ROUTES } from '../../src/admin/routes.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
+import { parseInput } from '../../src/http/validation.js';
 import { parseSendFtBody, parseTransfersBody } from '../../src/relayer/api/transfer-body.js';
 import { MAX_AMOUNT, transferRules } from '../../src/relayer/api/transfer-fields.js';
-import { parseInput } from '../../src/server/admin/admin-invalid.js';
-import { ADMIN_ROUTES } from '../../src/server/admin/routes.js';
 import { checkProperty, FUZZ_TIMEOUT, reportCases } from './fuzz-settings.js';
 import { valueText } from './json-text.js';
 

@@ -6,13 +6,13 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/gateway-error.js';
-import { ChunkedBody } from '../../src/server/http1/chunked-body.js';
+import { ChunkedBody } from '../../src/http/http1/chunked-body.js';
 import {
   MAX_QUEUED,
   type ParsedRequest,
   type ParserLimits,
   RequestParser,
-} from '../../src/server/http1/request-parser.js';
+} from '../../src/http/http1/request-parser.js';
 import { type RequestView, requestView as view } from '../support/request-view.js';
 import { checkProperty, FUZZ_TIMEOUT, reportCases } from './fuzz-settings.js';
 

@@ -1,5 +1,5 @@
 /** What a parsed request looks like to a route, independent of how its bytes were split. */
-import type { ParsedRequest } from '../../src/server/http1/request-parser.js';
+import type { ParsedRequest } from '../../src/http/http1/request-parser.js';
 
 export interface RequestView {
   method: string;

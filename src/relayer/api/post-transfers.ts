@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { RelayerWaitConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { IssueList } from '../../errors/issues.js';
-import type { HttpRequest } from '../../server/http1/exchange.js';
+import type { HttpRequest } from '../../http/exchange.js';
 import type { AcceptResult } from '../model.js';
 import type { IntakeBuffer } from './intake-buffer.js';
 import type { QueueDepth } from './queue-depth.js';

@@ -8,7 +8,7 @@
  * accepted request counts one request per transfer it stored, anything else one request.
  */
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { HttpRequest } from '../../server/http1/exchange.js';
+import type { HttpRequest } from '../../http/exchange.js';
 import type { Access } from '../../tenancy/access.js';
 import { extractApiKey } from '../../tenancy/extract-key.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';

@@ -8,11 +8,11 @@
 import type { Registry } from 'prom-client';
 import type { TurnpikeConfig } from '../../config/schema.js';
 import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
+import { clientIp } from '../../http/client-ip.js';
+import { preflightHeaders } from '../../http/cors.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../http/exchange.js';
+import { type ResponseContext, sendNoContent } from '../../http/respond.js';
 import type { Logger } from '../../logging/logger.js';
-import { clientIp } from '../../server/client-ip.js';
-import { preflightHeaders } from '../../server/cors.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../server/http1/exchange.js';
-import { type ResponseContext, sendNoContent } from '../../server/respond.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';
 import type { RelayerStore } from '../relayer-store.js';
 import { IntakeBuffer } from './intake-buffer.js';

@@ -5,10 +5,10 @@
  */
 import { GatewayError } from '../../errors/gateway-error.js';
 import { issuesOf } from '../../errors/issues.js';
-import { decodeBody } from '../../server/decode-body.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../server/http1/exchange.js';
-import { isBlank, parseJsonBody } from '../../server/json-body.js';
-import { type ResponseContext, send } from '../../server/respond.js';
+import { decodeBody } from '../../http/decode-body.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../http/exchange.js';
+import { isBlank, parseJsonBody } from '../../http/json-body.js';
+import { type ResponseContext, send } from '../../http/respond.js';
 import { invalidRelayerRequest } from './transfer-body.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]*\+)?json\b/i;

@@ -5,7 +5,7 @@
  * tenancy off every transfer is visible.
  */
 import { GatewayError } from '../../errors/gateway-error.js';
-import { readQuery } from '../../server/admin/admin-io.js';
+import { readQuery } from '../../http/json-io.js';
 import type { TransferRecord, TransferState } from '../model.js';
 import type { RelayerStore } from '../relayer-store.js';
 import type { RelayerCaller } from './relayer-access.js';

@@ -1,7 +1,7 @@
 /** Serializes a response into as few socket writes as possible (one for bodies up to 16 KiB). */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { BodyWriter, ResponseBody, ResponseHeaders } from './exchange.js';
+import type { BodyWriter, ResponseBody, ResponseHeaders } from '../exchange.js';
 
 /** Above this a body is written on its own (writev) instead of being copied behind the head. */
 const COPY_LIMIT = 16 * 1024;

@@ -4,9 +4,9 @@
  * the document cannot forget a route.
  */
 import { z } from 'zod';
-import { GatewayError } from '../../errors/gateway-error.js';
-import type { TenancyStore } from '../../tenancy/model.js';
-import { parseInput } from './admin-invalid.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { parseInput } from '../http/validation.js';
+import type { TenancyStore } from '../tenancy/model.js';
 
 export type AdminMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type SuccessStatus = 200 | 201 | 204;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StageTiming } from './server-timing.js';
+import { StageTiming } from './stage-timing.js';
 
 describe('StageTiming.header', () => {
   it('names every stage with its duration in ms, three decimals', () => {

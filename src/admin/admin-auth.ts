@@ -6,7 +6,7 @@
  * quadratically on a value of spaces (220 ms for 16 KB).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { TurnpikeConfig } from '../../config/schema.js';
+import type { TurnpikeConfig } from '../config/schema.js';
 
 const MIN_TOKEN_LENGTH = 16;
 const SCHEME = 'bearer';

@@ -7,10 +7,11 @@
  * budget. Throws a GatewayError for input that is not HTTP/1.x or breaks a limit; the
  * connection then closes.
  */
+
+import type { HttpRequest } from '../exchange.js';
 import { BodyBuffer, type RequestBudget, UNBOUNDED } from './body-buffer.js';
 import { ChunkedBody } from './chunked-body.js';
 import { headersTooLarge, malformed, serverBusy } from './errors.js';
-import type { HttpRequest } from './exchange.js';
 import { parseHead, type RequestHead } from './head.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');

@@ -3,13 +3,13 @@
  * REST, so errors are `{ "error": { code, message, issues? } }` with the code's HTTP status,
  * not JSON-RPC error objects.
  */
-import type { GatewayError } from '../../errors/gateway-error.js';
-import { issuesOf } from '../../errors/issues.js';
-import { decodeBody } from '../decode-body.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http1/exchange.js';
-import { isBlank, parseJsonBody } from '../json-body.js';
-import { type ResponseContext, send } from '../respond.js';
-import { invalidRequest } from './admin-invalid.js';
+import type { GatewayError } from '../errors/gateway-error.js';
+import { issuesOf } from '../errors/issues.js';
+import { decodeBody } from './decode-body.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from './exchange.js';
+import { isBlank, parseJsonBody } from './json-body.js';
+import { type ResponseContext, send } from './respond.js';
+import { invalidRequest } from './validation.js';
 
 /** The parsed body; undefined when there is none (or only whitespace). */
 export async function readJsonBody(req: HttpRequest, maxBytes: number): Promise<unknown> {

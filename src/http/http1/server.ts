@@ -6,9 +6,9 @@
  * not a timer per request.
  */
 import net, { type AddressInfo } from 'node:net';
+import type { ExchangeHandler } from '../exchange.js';
 import type { RequestBudget } from './body-buffer.js';
 import { type ConnectionHost, type ConnectionLimits, Http1Connection } from './connection.js';
-import type { ExchangeHandler } from './exchange.js';
 
 export interface Http1ServerOptions extends ConnectionLimits {
   readonly maxConnections: number;

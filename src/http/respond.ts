@@ -11,7 +11,7 @@ import {
   type ResponseBody,
   type ResponseHeaders,
   type ResponseWriter,
-} from './http1/exchange.js';
+} from './exchange.js';
 
 export interface ResponseContext {
   readonly config: ServerConfig;

@@ -5,7 +5,7 @@
  * parsed values fit the tenancy model under `exactOptionalPropertyTypes`.
  */
 import { z } from 'zod';
-import type { UsageDimension } from '../../tenancy/model.js';
+import type { UsageDimension } from '../tenancy/model.js';
 
 /** Named schemas: each becomes `#/components/schemas/<id>` in the OpenAPI document. */
 export const adminSchemas = z.registry<{ id: string }>();

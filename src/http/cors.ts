@@ -1,6 +1,6 @@
 /** CORS: browsers may call the gateway from configured origins. */
 import type { ServerConfig } from '../config/schema.js';
-import type { HttpRequest, ResponseHeaders } from './http1/exchange.js';
+import type { HttpRequest, ResponseHeaders } from './exchange.js';
 
 const ALLOWED_HEADERS =
   'content-type, content-encoding, authorization, x-api-key, target-service-id, x-request-id';

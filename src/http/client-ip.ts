@@ -11,7 +11,7 @@
  * without splitting the rest of the header, so a long header costs no more than a short one.
  */
 import { isIP } from 'node:net';
-import type { HttpRequest } from './http1/exchange.js';
+import type { HttpRequest } from './exchange.js';
 
 /** Entries read from the right of `X-Forwarded-For`; empty ones (`a,,b`) count too. */
 export const MAX_FORWARDED_ENTRIES = 16;

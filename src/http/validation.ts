@@ -4,9 +4,9 @@
  * the first few and counts the rest (errors/issues.ts).
  */
 import type { z } from 'zod';
-import { formatPath } from '../../config/load.js';
-import type { GatewayError } from '../../errors/gateway-error.js';
-import { type Issue, IssueList, issuesError } from '../../errors/issues.js';
+import { formatPath } from '../config/load.js';
+import type { GatewayError } from '../errors/gateway-error.js';
+import { type Issue, IssueList, issuesError } from '../errors/issues.js';
 
 export type AdminIssue = Issue;
 

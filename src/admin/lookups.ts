@@ -2,9 +2,9 @@
  * Finding the rows a request names. A row named in the URL that does not exist is a 404; one
  * named in the body or query is a field-level 400, pointing at the field.
  */
-import { GatewayError } from '../../errors/gateway-error.js';
-import type { ApiKey, Plan, Project, TenancyStore } from '../../tenancy/model.js';
-import { invalidRequest } from './admin-invalid.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { invalidRequest } from '../http/validation.js';
+import type { ApiKey, Plan, Project, TenancyStore } from '../tenancy/model.js';
 
 export async function findPlan(store: TenancyStore, idOrName: string): Promise<Plan> {
   const plan = await store.getPlan(idOrName);

@@ -5,8 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
-import { BodyBuffer, UNBOUNDED } from './body-buffer.js';
-import { bodyTooLarge } from './errors.js';
 import {
   type ExchangeHandler,
   plainBody,
@@ -14,7 +12,9 @@ import {
   type ResponseBody,
   type ResponseHeaders,
   type ResponseWriter,
-} from './exchange.js';
+} from '../exchange.js';
+import { BodyBuffer, UNBOUNDED } from './body-buffer.js';
+import { bodyTooLarge } from './errors.js';
 
 export function nodeHttpHandler(
   handler: ExchangeHandler,

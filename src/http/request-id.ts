@@ -1,5 +1,5 @@
 /** Request ids: the client's `X-Request-Id` when it is sane, else a cheap per-process counter. */
-import type { HttpRequest } from './http1/exchange.js';
+import type { HttpRequest } from './exchange.js';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const PREFIX = `${process.pid.toString(36)}-`;

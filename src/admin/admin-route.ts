@@ -4,17 +4,17 @@
  * carry a key's secret), and every successful change is announced to the key caches of this
  * and every other instance before the answer goes out, so a revoked key stops at once.
  */
-import type { TurnpikeConfig } from '../../config/schema.js';
-import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
-import { createLogger, type Logger } from '../../logging/logger.js';
-import type { TenancyStore } from '../../tenancy/model.js';
-import type { Tenancy } from '../../tenancy/tenancy.js';
-import { preflightHeaders } from '../cors.js';
-import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http1/exchange.js';
-import { type ResponseContext, send, sendNoContent } from '../respond.js';
-import type { AdminHandler } from '../router.js';
+import type { TurnpikeConfig } from '../config/schema.js';
+import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
+import { preflightHeaders } from '../http/cors.js';
+import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http/exchange.js';
+import { readJsonBody, readQuery, sendAdminError } from '../http/json-io.js';
+import { type ResponseContext, send, sendNoContent } from '../http/respond.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import type { AdminHandler } from '../server/router.js';
+import type { TenancyStore } from '../tenancy/model.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import { bearerTokenCheck, resolveAdminToken } from './admin-auth.js';
-import { readJsonBody, readQuery, sendAdminError } from './admin-io.js';
 import type { AdminRoute } from './define-route.js';
 import { RouteTable } from './match-route.js';
 import { ADMIN_ROUTES, openApiDocument } from './routes.js';

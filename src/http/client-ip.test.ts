@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientIp, MAX_FORWARDED_ENTRIES } from './client-ip.js';
-import type { HttpRequest } from './http1/exchange.js';
+import type { HttpRequest } from './exchange.js';
 
 function request(remoteAddress: string, forwarded?: string): HttpRequest {
   return {
