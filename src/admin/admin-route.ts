@@ -11,7 +11,7 @@ import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http/excha
 import { readJsonBody, readQuery, sendAdminError } from '../http/json-io.js';
 import { type ResponseContext, send, sendNoContent } from '../http/respond.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import type { AdminHandler } from '../server/router.js';
+import type { AdminHandler } from '../rpc-endpoint/router.js';
 import type { TenancyStore } from '../tenancy/model.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { bearerTokenCheck, resolveAdminToken } from './admin-auth.js';
