@@ -5,9 +5,9 @@
  * other instances from calling upstream for the same key at the same time.
  */
 import type { NetworkCacheConfig } from '../config/schema.js';
-import type { ForwardResult, ForwardTiming } from '../network/forward.js';
 import { spliceRawId } from '../rpc/raw-id.js';
 import type { RpcRequest } from '../rpc/types.js';
+import type { ForwardResult, ForwardTiming } from '../upstream/forward-result.js';
 import type { CacheStore } from './cache-store.js';
 import type { ChainView } from './chain-view.js';
 import type { FillLock } from './fill-lock.js';

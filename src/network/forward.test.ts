@@ -3,7 +3,7 @@ import { type Fault, type FaultProxy, startFaultProxy } from '../../test/support
 import { type NetworkConfig, networkSchema } from '../config/schema.js';
 import { type AnvilNode, startAnvil } from '../dev/anvil.js';
 import type { RpcRequest } from '../rpc/types.js';
-import type { ForwardResult, ForwardTiming } from './forward.js';
+import type { ForwardResult, ForwardTiming } from '../upstream/forward-result.js';
 import { Network } from './network.js';
 
 let node: AnvilNode;

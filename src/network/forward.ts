@@ -10,27 +10,11 @@ import type { MethodRule } from '../rpc/methods/method-rule.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
 import { classifyResponse } from '../upstream/classify-response.js';
+import type { ForwardResult, ForwardTiming } from '../upstream/forward-result.js';
 import { selectUpstream } from '../upstream/select.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { type AttemptRequest, type AttemptResult, runAttempt } from './attempt.js';
 import { runHedged } from './hedge.js';
-
-export interface ForwardTiming {
-  selectMs: number;
-  upstreamMs: number;
-  attempts: number;
-  upstream: string | undefined;
-  /** Time in cache lookups and coalescing waits; undefined until a cacheable item is seen. */
-  cacheMs: number | undefined;
-}
-
-export type ForwardResult =
-  /**
-   * `rpcError`: the upstream answered with a JSON-RPC error about the request (passed through).
-   * `parsed`/`result`: the parsed result, when the body was small enough to be parsed.
-   */
-  | { ok: true; body: Buffer | string; rpcError: boolean; parsed?: boolean; result?: unknown }
-  | { ok: false; error: GatewayError };
 
 export interface ForwardContext {
   readonly network: string;

@@ -12,6 +12,7 @@ import { ruleFor } from '../rpc/methods/rules.js';
 import { RpcAnswerError } from '../rpc/rpc-answer-error.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
+import type { ForwardResult, ForwardTiming } from '../upstream/forward-result.js';
 import {
   type HealthLogger,
   HealthMonitor,
@@ -19,7 +20,7 @@ import {
   type SharedProbing,
 } from '../upstream/health.js';
 import { Upstream } from '../upstream/upstream.js';
-import { type ForwardContext, type ForwardResult, type ForwardTiming, forward } from './forward.js';
+import { type ForwardContext, forward } from './forward.js';
 
 /** What a network needs to cache its answers (shared tiers, built by the gateway). */
 export interface NetworkCacheDeps {

@@ -1,6 +1,6 @@
 /** Accumulates the pipeline's stage durations for the `Server-Timing` header. */
 import { formatMs } from '../http/server-timing.js';
-import type { ForwardTiming } from './forward.js';
+import type { ForwardTiming } from '../upstream/forward-result.js';
 
 export class StageTiming implements ForwardTiming {
   selectMs = 0;
