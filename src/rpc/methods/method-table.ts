@@ -1,7 +1,7 @@
 /**
  * The shape of a chain family's method table: one entry per method states everything Turnpike
  * knows about it (cache policy, local answer, compute units, write class, pipeline rule), so
- * each fact is written once. Tables are compiled once at start-up; a lookup is one Map get.
+ * each fact is written once. Tables are compiled once at start-up; a lookup is one Map get (rules.ts).
  * Cache policy is plain data here: src/cache interprets it (rpc sits below cache).
  */
 
@@ -88,27 +88,34 @@ export function methodTable(
   definitions: Readonly<Record<string, MethodDefinition>>,
 ): MethodTable {
   const entries = new Map<string, MethodEntry>();
-  for (const [method, definition] of Object.entries(definitions)) entries.set(method, compile(definition));
-  return { family, entries, unknown: compile({}) };
+  for (const [method, definition] of Object.entries(definitions))
+    entries.set(method, new CompiledEntry(definition));
+  return { family, entries, unknown: new CompiledEntry({}) };
 }
 
-/** The entry of `method`: one Map lookup. */
-export function methodEntry(table: MethodTable, method: string): MethodEntry {
-  return table.entries.get(method) ?? table.unknown;
-}
+/** A class, so every entry has one hidden class of its own (monomorphic reads on the hot path). */
+class CompiledEntry implements MethodEntry {
+  readonly hedge: boolean;
+  readonly retry: boolean;
+  readonly unsupported: string | undefined;
+  readonly reportsHead: MethodDefinition['reportsHead'];
+  readonly recover: MethodDefinition['recover'];
+  readonly cache: CachePolicy | undefined;
+  readonly local: LocalAnswer | undefined;
+  readonly units: number;
+  readonly pricedByName: boolean;
+  readonly write: WriteClass | undefined;
 
-/** Every entry has the same keys in the same order (one hidden class on the hot path). */
-function compile(definition: MethodDefinition): MethodEntry {
-  return {
-    hedge: definition.write === undefined && definition.unsupported === undefined,
-    retry: definition.write !== 'once',
-    unsupported: definition.unsupported,
-    reportsHead: definition.reportsHead,
-    recover: definition.recover,
-    cache: definition.cache,
-    local: definition.local,
-    units: definition.units ?? DEFAULT_COMPUTE_UNITS,
-    pricedByName: definition.units !== undefined,
-    write: definition.write,
-  };
+  constructor(definition: MethodDefinition) {
+    this.hedge = definition.write === undefined && definition.unsupported === undefined;
+    this.retry = definition.write !== 'once';
+    this.unsupported = definition.unsupported;
+    this.reportsHead = definition.reportsHead;
+    this.recover = definition.recover;
+    this.cache = definition.cache;
+    this.local = definition.local;
+    this.units = definition.units ?? DEFAULT_COMPUTE_UNITS;
+    this.pricedByName = definition.units !== undefined;
+    this.write = definition.write;
+  }
 }
