@@ -1,7 +1,8 @@
 /**
  * What Turnpike knows about each method, as plain data read through the public lookups (cache
- * policy, pipeline rule, local answer, compute units, usage label). The method-table test compares
- * it with test/fixtures/method-facts.json, taken before the table existed, so any drift fails.
+ * policy, pipeline rule, local answer, compute units, usage label).
+ * src/rpc/methods/evm-methods.test.ts compares it with test/fixtures/method-facts.json, taken
+ * before the method table existed, so any drift fails.
  */
 import { METHOD_SPECS } from '../../src/cache/policy-methods.js';
 import { ruleFor } from '../../src/rpc/methods/rules.js';
