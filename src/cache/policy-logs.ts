@@ -2,7 +2,6 @@
  * `eth_getLogs`: a filter by block hash is tied to that block; a range is final when its top
  * is, and otherwise tied to the canonical hash of every height it reads above finality.
  */
-
 import type { CachePolicy } from '../rpc/methods/method-table.js';
 import { type BlockRef, canonicalBlockParam, LATEST, parseBlockRef, parseHash } from './block-ref.js';
 import { Plan, type PlanContext, planTip } from './policy-plan.js';

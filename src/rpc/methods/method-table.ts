@@ -4,7 +4,6 @@
  * each fact is written once. Tables are compiled once at start-up; a lookup is one Map get (rules.ts).
  * Cache policy is plain data here: src/cache interprets it (rpc sits below cache).
  */
-
 import type { RpcRequest } from '../types.js';
 import type { LookupFn, MethodRule, RecoverableError } from './method-rule.js';
 
