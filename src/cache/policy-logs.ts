@@ -2,15 +2,15 @@
  * `eth_getLogs`: a filter by block hash is tied to that block; a range is final when its top
  * is, and otherwise tied to the canonical hash of every height it reads above finality.
  */
+import type { CachePolicy } from '../rpc/methods/method-table.js';
 import { type BlockRef, canonicalBlockParam, LATEST, parseBlockRef, parseHash } from './block-ref.js';
-import type { MethodSpec } from './policy-methods.js';
 import { Plan, type PlanContext, planTip } from './policy-plan.js';
 
 /** Most unfinalized heights one cached log query may be tied to (L2s finalize far behind the head). */
 export const MAX_RANGE_TAGS = 256;
 
-const LOGS: MethodSpec = { kind: 'logs' };
-const LOGS_BY_HASH: MethodSpec = { kind: 'logs', shape: 'items' };
+const LOGS: CachePolicy = { kind: 'logs' };
+const LOGS_BY_HASH: CachePolicy = { kind: 'logs', shape: 'items' };
 
 export function planLogs(context: PlanContext, params: unknown): Plan | undefined {
   if (!Array.isArray(params) || params.length !== 1) return undefined;

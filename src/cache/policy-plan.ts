@@ -4,8 +4,8 @@
  * per request (hot path); the binding says what the answer was tied to when the plan was made.
  */
 import type { NetworkCacheConfig } from '../config/schema.js';
+import type { CachePolicy } from '../rpc/methods/method-table.js';
 import type { ChainView } from './chain-view.js';
-import type { MethodSpec } from './policy-methods.js';
 import { blockOf, heightOfHash, isEmptyResult, mentionsHash } from './policy-result.js';
 
 /** What the caller knows about an upstream `result` (classify-response's outcome fits as is). */
@@ -46,7 +46,7 @@ export interface CachePlan {
 export type Binding = 'static' | 'final' | 'block' | 'tip' | 'hash' | 'tx' | 'range' | 'unknown';
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
-const NO_SPEC: MethodSpec = { kind: 'static' };
+const NO_SPEC: CachePolicy = { kind: 'static' };
 
 /** What every plan of one request shares. */
 export interface PlanContext {
@@ -68,7 +68,7 @@ export class Plan implements CachePlan {
     readonly key: string,
     private readonly binding: Binding,
     context: PlanContext,
-    private readonly spec: MethodSpec = NO_SPEC,
+    private readonly spec: CachePolicy = NO_SPEC,
     private readonly number = -1,
     private readonly hash = '',
     private readonly tags: readonly string[] = NO_TAGS,
@@ -202,7 +202,7 @@ export class Plan implements CachePlan {
 }
 
 /** `latest`, `pending`, `safe`, `finalized`: only with a tip TTL, keyed and tagged by the head hash. */
-export function planTip(context: PlanContext, key: string, spec: MethodSpec): Plan | undefined {
+export function planTip(context: PlanContext, key: string, spec: CachePolicy): Plan | undefined {
   const ttlMs = context.ruleTtl ?? context.config.tipTtlMs;
   const { chain } = context;
   if (ttlMs <= 0 || chain.head < 0) return undefined;
@@ -214,7 +214,7 @@ export function planTip(context: PlanContext, key: string, spec: MethodSpec): Pl
 export function planNumber(
   context: PlanContext,
   key: string,
-  spec: MethodSpec,
+  spec: CachePolicy,
   number: number,
 ): Plan | undefined {
   const { chain } = context;

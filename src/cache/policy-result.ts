@@ -1,7 +1,7 @@
 /** What the policy reads from a result: emptiness and the block it names. Cheap by design. */
+import type { ResultShape } from '../rpc/methods/method-table.js';
 import { parseHash, parseQuantity } from './block-ref.js';
 import type { ChainView } from './chain-view.js';
-import type { ResultShape } from './policy-methods.js';
 
 export interface ResultBlock {
   readonly number: number;

@@ -6,11 +6,12 @@
  * unknown. Pure: no I/O, the chain view is the only outside state.
  */
 import type { CacheRuleConfig, NetworkCacheConfig } from '../config/schema.js';
+import type { CachePolicy } from '../rpc/methods/method-table.js';
 import type { RpcRequest } from '../rpc/types.js';
 import { canonicalBlockParam, LATEST, parseBlockRef, parseHash } from './block-ref.js';
 import type { ChainView } from './chain-view.js';
 import { planLogs } from './policy-logs.js';
-import { METHOD_SPECS, type MethodSpec } from './policy-methods.js';
+import { METHOD_SPECS } from './policy-methods.js';
 import { type CachePlan, Plan, type PlanContext, planNumber, planTip } from './policy-plan.js';
 import { heightOfHash } from './policy-result.js';
 
@@ -71,7 +72,7 @@ export function matchRule(
   return undefined;
 }
 
-function planRef(context: PlanContext, spec: MethodSpec, params: unknown): Plan | undefined {
+function planRef(context: PlanContext, spec: CachePolicy, params: unknown): Plan | undefined {
   const index = spec.index ?? 0;
   if (!Array.isArray(params) || params.length < index) return undefined;
   // An omitted trailing block parameter means `latest`.

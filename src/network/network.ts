@@ -8,6 +8,7 @@ import { METHOD_SPECS } from '../cache/policy-methods.js';
 import type { NetworkConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
+import type { LocalAnswer } from '../rpc/methods/method-table.js';
 import { ruleFor } from '../rpc/methods/rules.js';
 import { RpcAnswerError } from '../rpc/rpc-answer-error.js';
 import { resultResponse } from '../rpc/serialize.js';
@@ -127,22 +128,12 @@ export class Network {
         ),
       };
     }
-    if (request.method === 'eth_chainId' && this.health.expectedChainId !== undefined) {
-      const chainId = `0x${this.health.expectedChainId.toString(16)}`;
-      return { ok: true, body: resultResponse(request.id ?? null, chainId), rpcError: false };
+    if (rule.local !== undefined) {
+      const answer = this.answerLocally(rule.local, request);
+      if (answer !== undefined) return answer;
     }
     const cache = this.cache;
     if (cache !== undefined) {
-      if (request.method === 'eth_blockNumber') {
-        const head = this.freshHead();
-        if (head !== undefined)
-          return {
-            ok: true,
-            body: resultResponse(request.id ?? null, `0x${head.toString(16)}`),
-            rpcError: false,
-            cache: 'HIT',
-          };
-      }
       // The tracker starts with the first request whose caching depends on the chain, so a
       // gateway that is never asked such a thing sends no head polls at all. Such requests wait
       // for its first read (bounded), so the first read of an old block is cached already.
@@ -213,6 +204,30 @@ export class Network {
     const answer = JSON.parse(text) as { result?: unknown; error?: { code?: unknown; message?: unknown } };
     if (result.rpcError || answer.error !== undefined) throw new RpcAnswerError(method, answer.error ?? {});
     return answer.result;
+  }
+
+  /**
+   * A method the table answers locally: the chain id from config (when configured), the head
+   * from the tracker (when fresh). Undefined sends the request on.
+   */
+  private answerLocally(local: LocalAnswer, request: RpcRequest): CachedResult | undefined {
+    if (local === 'chain-id') {
+      const chainId = this.health.expectedChainId;
+      if (chainId === undefined) return undefined;
+      return {
+        ok: true,
+        body: resultResponse(request.id ?? null, `0x${chainId.toString(16)}`),
+        rpcError: false,
+      };
+    }
+    const head = this.freshHead();
+    if (head === undefined) return undefined;
+    return {
+      ok: true,
+      body: resultResponse(request.id ?? null, `0x${head.toString(16)}`),
+      rpcError: false,
+      cache: 'HIT',
+    };
   }
 
   /** The tracker's head when it was read recently enough to answer eth_blockNumber. */

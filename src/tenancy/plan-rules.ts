@@ -2,7 +2,7 @@
 
 import type { RateRule } from '../ratelimit/limiter.js';
 import { isMethodName, MethodLabels } from '../rpc/method-labels.js';
-import { ComputeUnitTable, DEFAULT_PRICED_METHODS } from './compute-units.js';
+import { ComputeUnitTable } from './compute-units.js';
 import type { Plan, QuotaUnit } from './model.js';
 
 export class PlanRules {
@@ -30,12 +30,7 @@ export class PlanRules {
     this.allowed = plan.allowedMethods === undefined ? undefined : new Set(plan.allowedMethods);
     this.denied = new Set(plan.deniedMethods);
     const known = new Set<string>();
-    for (const list of [
-      this.units.names(),
-      DEFAULT_PRICED_METHODS,
-      plan.deniedMethods,
-      plan.allowedMethods ?? [],
-    ])
+    for (const list of [this.units.names(), plan.deniedMethods, plan.allowedMethods ?? []])
       for (const method of list) if (isMethodName(method)) known.add(method);
     this.usageLabels = new MethodLabels(0, known);
   }

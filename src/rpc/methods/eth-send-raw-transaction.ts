@@ -1,11 +1,11 @@
 /**
- * eth_sendRawTransaction is never raced: hedging would broadcast twice for no gain. A retry
- * resends the identical bytes; "already known" means the node has this very transaction, and
- * "nonce too low" counts as success only when the node knows this transaction's hash.
+ * eth_sendRawTransaction's recovery (its table entry makes it an idempotent write: retried, never
+ * raced). A retry resends the identical bytes; "already known" means the node has this very
+ * transaction, and "nonce too low" counts as success only when the node knows this transaction's hash.
  */
 import { keccak256 } from 'viem';
 import type { RpcRequest } from '../types.js';
-import type { LookupFn, MethodRule, RecoverableError } from './method-rule.js';
+import type { LookupFn, RecoverableError } from './method-rule.js';
 
 const ALREADY_KNOWN = /already known|known transaction|already imported|transaction already exists/i;
 const NONCE_TOO_LOW = /nonce too low|nonce has already been used|invalid nonce/i;
@@ -17,7 +17,11 @@ export function rawTransactionHash(request: RpcRequest): `0x${string}` | undefin
   return keccak256(raw as `0x${string}`);
 }
 
-async function recover(request: RpcRequest, error: RecoverableError, lookup: LookupFn): Promise<unknown> {
+export async function recoverRawTransaction(
+  request: RpcRequest,
+  error: RecoverableError,
+  lookup: LookupFn,
+): Promise<unknown> {
   const hash = rawTransactionHash(request);
   if (hash === undefined) return undefined;
   if (ALREADY_KNOWN.test(error.message)) return hash;
@@ -27,5 +31,3 @@ async function recover(request: RpcRequest, error: RecoverableError, lookup: Loo
   }
   return undefined;
 }
-
-export const ethSendRawTransaction: MethodRule = { hedge: false, recover };

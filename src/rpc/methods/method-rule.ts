@@ -1,20 +1,22 @@
-/** Per-method behaviour of the pipeline; methods without a rule get DEFAULT_RULE. */
+/** What the forward pipeline reads of a method (its entry in the method table, see method-table.ts). */
 import type { RpcRequest } from '../types.js';
 
 export interface MethodRule {
   /** May a second upstream be raced against a slow first one? */
   readonly hedge: boolean;
   /** May a failed attempt be retried? False for calls that are not idempotent. @default true */
-  readonly retry?: boolean;
+  readonly retry?: boolean | undefined;
   /** Refuse over HTTP with ERR_METHOD_NOT_SUPPORTED (for example subscriptions). */
-  readonly unsupported?: string;
+  readonly unsupported?: string | undefined;
   /** The upstream's head block, when this request's result reveals it (learned for free). */
-  readonly reportsHead?: (result: unknown, request: RpcRequest) => number | undefined;
+  readonly reportsHead?: ((result: unknown, request: RpcRequest) => number | undefined) | undefined;
   /**
    * Turns an upstream JSON-RPC error into success when it proves the request already took
    * effect. Returns the result to send, or undefined to pass the error through.
    */
-  readonly recover?: (request: RpcRequest, error: RecoverableError, lookup: LookupFn) => Promise<unknown>;
+  readonly recover?:
+    | ((request: RpcRequest, error: RecoverableError, lookup: LookupFn) => Promise<unknown>)
+    | undefined;
 }
 
 export interface RecoverableError {
@@ -24,5 +26,3 @@ export interface RecoverableError {
 
 /** Asks the same upstream one more question (used by `recover`). */
 export type LookupFn = (method: string, params: unknown[]) => Promise<unknown>;
-
-export const DEFAULT_RULE: MethodRule = { hedge: true };
