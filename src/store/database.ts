@@ -24,12 +24,6 @@ const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 /** How long a SQLite writer waits for another process's write transaction. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
-/** `DATABASE_URL` wins over the configured `storage.database`. */
-export function databaseLocation(storage: Pick<StorageConfig, 'database'>, env = process.env): string {
-  const fromEnv = env.DATABASE_URL;
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : storage.database;
-}
-
 export function isPostgresUrl(location: string): boolean {
   return POSTGRES_URL.test(location);
 }
