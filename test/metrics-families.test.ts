@@ -1,7 +1,8 @@
 /**
  * The /metrics families (name, type, HELP) of a gateway with tenancy, cache and the relayer on,
  * against a snapshot: moving a collector between modules must not rename, drop or re-describe
- * a family. Change test/metrics-families.snapshot.txt only together with docs/metrics.md.
+ * a family. Change test/metrics-families.snapshot.txt only together with the metrics table of
+ * docs/operations.md.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
