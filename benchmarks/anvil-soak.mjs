@@ -6,17 +6,15 @@
 //   npm run build && node benchmarks/anvil-soak.mjs [rate=2100] [seconds=240] [unique|reused]
 
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { generatePrivateKey } from 'viem/accounts';
 import { stopChild } from './lib/children.mjs';
 import { cpuMeter } from './lib/proc-stats.mjs';
 import { runDirectBaseline, startBenchAnvil, startIntervalMining } from './lib/relayer-chain.mjs';
-import { REPO_ROOT } from './lib/servers.mjs';
 
 const rate = Number(process.argv[2] ?? 2100),
   seconds = Number(process.argv[3] ?? 240),
   recipients = process.argv[4] ?? 'unique';
-const { deployDemoContracts } = await import(join(REPO_ROOT, 'dist/dev/dev-relayer-contracts.js'));
+const { deployDemoContracts } = await import('turnpike/dev');
 const anvil = await startBenchAnvil({ gasLimit: 300_000_000 });
 const keys = Array.from({ length: 16 }, () => generatePrivateKey());
 const contracts = await deployDemoContracts({

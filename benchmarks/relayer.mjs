@@ -400,7 +400,7 @@ async function main() {
   const before = machineLoad();
   log(`machine load before: loadavg ${before.loadavg.join(' ')}; top: ${before.top}`);
   const dir = await makeTempDir('turnpike-relayer-bench-');
-  const { deployDemoContracts } = await import(join(REPO_ROOT, 'dist/dev/dev-relayer-contracts.js'));
+  const { deployDemoContracts } = await import('turnpike/dev');
 
   // Every phase and baseline gets its own anvil, keys and contracts: a phase that ends with
   // transactions still pending would otherwise hold the next one's nonces behind them.

@@ -4,7 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAdminRoute } from './admin/admin-route.js';
+import { cacheMetrics } from './cache/cache-metrics.js';
 import { type CacheTiers, openCache } from './cache/open-cache.js';
+import { databaseLocation } from './config/effective-settings.js';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
 import { GatewayError } from './errors/gateway-error.js';
@@ -15,17 +17,19 @@ import { logUpstreamEvents } from './logging/event-log.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
 import { Network } from './network/network.js';
+import { upstreamMetrics } from './network/upstream-metrics.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
 import { createRelayerApi, type RelayerApi } from './relayer/api/relayer-api.js';
 import type { RelayerEngine } from './relayer/engine/engine.js';
 import { openRelayerEngine } from './relayer/open-relayer-engine.js';
+import { relayerEngineMetrics } from './relayer/relayer-engine-metrics.js';
 import type { RelayerStore } from './relayer/relayer-store.js';
 import { openRelayerStore } from './relayer/sql-relayer-store.js';
 import type { AdminHandler } from './rpc-endpoint/router.js';
 import { createRouter } from './rpc-endpoint/router.js';
-import { databaseLocation } from './store/database.js';
 import { needsTenancy, openTenancy } from './tenancy/open-tenancy.js';
 import type { Tenancy } from './tenancy/tenancy.js';
+import { tenancyMetrics } from './tenancy/tenancy-metrics.js';
 import type { ProbeReport } from './upstream/health.js';
 
 export interface GatewayOptions {
@@ -126,13 +130,20 @@ export function createGateway(
     networks.set(name, network);
     for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
   }
-  const metrics = createMetrics(
-    [...networks.values()],
-    options.workerLabel ?? '0',
-    () => inflight,
-    () => tenancy,
-    cache,
-    { engine: () => relayerEngine, store: () => relayerStore },
+  const metrics = createMetrics({
+    workerLabel: options.workerLabel ?? '0',
+    readInflight: () => inflight,
+    owners: networks.values(),
+  });
+  // Each module's metrics, registered in one place.
+  metrics.register(upstreamMetrics([...networks.values()]));
+  metrics.register(tenancyMetrics(() => tenancy));
+  metrics.register(cacheMetrics([...networks.values()], cache));
+  metrics.register(
+    relayerEngineMetrics(
+      () => relayerEngine,
+      () => relayerStore,
+    ),
   );
   const stopEventLog = logUpstreamEvents(logger, new Set(networks.values()));
   let draining = false;

@@ -1,5 +1,5 @@
 // Open-model load for the benchmark scripts, as a thin caller of `turnpike bench`'s engine
-// (dist/bench, so `npm run build` first): request i is due on an absolute schedule whatever
+// (`turnpike/bench`, so `npm run build` first): request i is due on an absolute schedule whatever
 // happened to earlier ones, latency is measured from that *intended* time (coordinated
 // omission), HDR histograms are merged, and a run whose generator could not keep up is marked
 // invalid (dispatch lag p99 > 5 ms or its event loop > 90 % busy; see docs/bench.md).
@@ -17,11 +17,9 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { REQUEST_BODY } from './jsonrpc.mjs';
 
-const ENGINE = new URL('../../dist/bench/', import.meta.url);
-
 export async function runOpenLoop(options, onInterval = () => {}) {
-  const { validateScenario } = await import(new URL('load-scenario.js', ENGINE).href);
-  const { runBench } = await import(new URL('run-bench.js', ENGINE).href);
+  // The package's own build (`npm run build`), through its `turnpike/bench` export.
+  const { validateScenario, runBench } = await import('turnpike/bench');
   const {
     url,
     body = REQUEST_BODY,

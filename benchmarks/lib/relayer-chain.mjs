@@ -2,25 +2,20 @@
 // and batch contract deployed (on automine) and then interval mining; the baseline (the batch
 // contract called directly, pre-signed, no Turnpike); and the on-chain audit (Transfer logs of
 // the run's recipients against what the client was told was accepted).
-import { join } from 'node:path';
 import { encodeFunctionData, keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { anvilBinary, rpc, rpcBatch } from './chain-payloads.mjs';
 import { startChild } from './children.mjs';
 import { freePort } from './ports.mjs';
 import { recipientOf, transferKey } from './relayer-transfers.mjs';
-import { REPO_ROOT } from './servers.mjs';
 
 import { summarize } from './stats.mjs';
 
-/** The relayer's own ABI and gas sizing, from the build (the benchmark runs against dist/). */
+/** The relayer's own ABI and gas sizing, from the build (`turnpike/relayer-evm`). */
 async function relayerEvm() {
-  const [abi, gas] = await Promise.all([
-    import(join(REPO_ROOT, 'dist/relayer/chains/evm/abi.js')),
-    import(join(REPO_ROOT, 'dist/relayer/chains/evm/batch-gas.js')),
-  ]);
-  const batchGas = (n) => gas.withGasMargin(gas.GAS_BATCH_OVERHEAD + gas.GAS_PER_TRANSFER * BigInt(n));
-  return { batchTransferAbi: abi.batchTransferAbi, batchGas };
+  const evm = await import('turnpike/relayer-evm');
+  const batchGas = (n) => evm.withGasMargin(evm.GAS_BATCH_OVERHEAD + evm.GAS_PER_TRANSFER * BigInt(n));
+  return { batchTransferAbi: evm.batchTransferAbi, batchGas };
 }
 
 const TRANSFER_TOPIC = keccak256(toHex('Transfer(address,address,uint256)'));

@@ -1,5 +1,5 @@
 // Open-model load for the relayer intake, as a thin caller of `turnpike bench`'s engine
-// (dist/bench, so `npm run build` first): request i is due at t0 + i/rate whatever happened to
+// (`turnpike/bench`, so `npm run build` first): request i is due at t0 + i/rate whatever happened to
 // earlier ones and POSTs /v1/transfers, built by relayer-transfers.mjs (its own Idempotency-Key,
 // `perRequest` transfers to recipients derived from the sequence number). Accept latency is the
 // engine's corrected latency (end − intended) from its merged histograms; the run's validity is
@@ -14,12 +14,11 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const ENGINE = new URL('../../dist/bench/', import.meta.url);
 const TRANSFERS = new URL('./relayer-transfers.mjs', import.meta.url).href;
 
 export async function runRelayerLoad(options, onInterval = () => {}) {
-  const { validateScenario } = await import(new URL('load-scenario.js', ENGINE).href);
-  const { runBench } = await import(new URL('run-bench.js', ENGINE).href);
+  // The package's own build (`npm run build`), through its `turnpike/bench` export.
+  const { validateScenario, runBench } = await import('turnpike/bench');
   const {
     origin,
     rate,

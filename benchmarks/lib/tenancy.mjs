@@ -3,22 +3,17 @@
 // balance, one API key), the config that turns tenancy on, and afterwards the usage Turnpike
 // metered into that file, to check against what the harness sent.
 //
-// The store code is Turnpike's own compiled store (dist/), imported on demand so the harness
-// still runs its other targets when Turnpike is not built.
+// The store code is Turnpike's own compiled store (`turnpike/tenancy-store`), imported on demand
+// so the harness still runs its other targets when Turnpike is not built.
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REPO_ROOT } from './servers.mjs';
 
 /** Per second and burst of the bench plan: evaluated on every request, never refusing. */
 export const BENCH_RATE = { perSecond: 1_000_000, burst: 1_000_000 };
 /** Prepaid compute units: eth_blockNumber costs 10, so this lasts 10^11 requests. */
 export const BENCH_CREDITS = 1_000_000_000_000;
 
-const dist = (path) => import(pathToFileURL(join(REPO_ROOT, 'dist', path)).href);
-
 async function openStore(database, { migrate }) {
-  const { openDatabase } = await dist('store/database.js');
-  const { SqlTenancyStore } = await dist('tenancy/sql-tenancy-store.js');
+  const { openDatabase, SqlTenancyStore } = await import('turnpike/tenancy-store');
   const store = await openDatabase(
     {
       database,

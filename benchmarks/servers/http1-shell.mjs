@@ -1,10 +1,10 @@
-// Turnpike's own HTTP/1.1 server (dist/http/http1) with the floor's work as its handler: the
-// answer looked up by the request body in a Map and sent with the same headers Turnpike's hits
-// carry (content-type, a request id, X-Cache, Server-Timing). Between the node:net floor and a
-// real hit it separates what the HTTP layer costs from what routing, the cache and metrics cost.
+// Turnpike's own HTTP/1.1 server (`turnpike/http1`, from the build) with the floor's work as its
+// handler: the answer looked up by the request body in a Map and sent with the same headers
+// Turnpike's hits carry (content-type, a request id, X-Cache, Server-Timing). Between the node:net
+// floor and a real hit it separates what the HTTP layer costs from what routing, the cache and
+// metrics cost.
 // Usage: node http1-shell.mjs <port> <answers.json: { "<body>": "<response body>" }> <workers>
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { announceReady, forkWorkers } from './fork-workers.mjs';
 
 const [port, answersFile, workersArg] = process.argv.slice(2);
@@ -15,8 +15,7 @@ if (!port || !answersFile) {
 const workers = Math.max(1, Number(workersArg) || 1);
 
 if (!forkWorkers(port, workers)) {
-  const dist = join(import.meta.dirname, '../../dist/http/http1/server.js');
-  const { Http1Server } = await import(dist);
+  const { Http1Server } = await import('turnpike/http1');
   const answers = new Map();
   for (const [body, answer] of Object.entries(JSON.parse(readFileSync(answersFile, 'utf8'))))
     answers.set(body, Buffer.from(answer));

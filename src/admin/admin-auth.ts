@@ -6,6 +6,7 @@
  * quadratically on a value of spaces (220 ms for 16 KB).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { effectiveSettings } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 
 const MIN_TOKEN_LENGTH = 16;
@@ -16,12 +17,11 @@ export function resolveAdminToken(
   config: TurnpikeConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  const fromEnv = env.TURNPIKE_ADMIN_TOKEN;
-  const token = fromEnv !== undefined && fromEnv !== '' ? fromEnv : config.tenancy.adminToken;
-  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
-    const source = token === fromEnv ? 'TURNPIKE_ADMIN_TOKEN' : 'tenancy.adminToken';
-    throw new Error(`${source} is too short: the admin token needs at least ${MIN_TOKEN_LENGTH} characters`);
-  }
+  const { adminToken: token, adminTokenFrom } = effectiveSettings(config, env);
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
+    throw new Error(
+      `${adminTokenFrom} is too short: the admin token needs at least ${MIN_TOKEN_LENGTH} characters`,
+    );
   return token;
 }
 

@@ -3,9 +3,10 @@
  * configured (and `cache.redis` is on) the shared Redis tier with cross-instance invalidation
  * and the fill lock. Redis failures are counted, never thrown: they become misses.
  */
+import { redisLocation } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
-import { connectRedis, maskRedisUrl, type RedisClient, redisLocation } from '../store/redis.js';
+import { connectRedis, maskRedisUrl, type RedisClient } from '../store/redis.js';
 import type { CacheStore } from './cache-store.js';
 import { type FillLock, RedisFillLock } from './fill-lock.js';
 import { MemoryCacheStore } from './memory-store.js';

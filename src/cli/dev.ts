@@ -6,6 +6,7 @@
  * services. Prints `ready <url>` once /readyz is green, then the key, the admin token and the
  * relayer's URL; stops every child on Ctrl-C or SIGTERM.
  */
+import { envValue, SETTING_ENV } from '../config/effective-settings.js';
 import { resolveConfig } from '../config/load.js';
 import { type AnvilNode, startAnvil } from '../dev/anvil.js';
 import { assertDevPrerequisites } from '../dev/dev-prerequisites.js';
@@ -16,7 +17,7 @@ import { runCommand } from './run-command.js';
 import { type RunningGateway, runGateway, stopOnSignals } from './run-gateway.js';
 
 const DEV_CHAIN_ID = 31337;
-const ADMIN_TOKEN_ENV = 'TURNPIKE_ADMIN_TOKEN';
+const ADMIN_TOKEN_ENV = SETTING_ENV.adminToken;
 /** As for `turnpike start` (admin/admin-auth.ts). */
 const MIN_ADMIN_TOKEN_LENGTH = 16;
 /**
@@ -59,8 +60,7 @@ async function dev(args: string[]): Promise<number> {
     workers: integerInRange('--workers', values.workers, 0, 1024),
     port: integerInRange('--port', values.port, 0, 65_535),
   };
-  const fromEnv = process.env[ADMIN_TOKEN_ENV];
-  const envAdminToken = fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  const envAdminToken = envValue(process.env, ADMIN_TOKEN_ENV);
   if (envAdminToken !== undefined && envAdminToken.length < MIN_ADMIN_TOKEN_LENGTH)
     throw new UsageError(
       `${ADMIN_TOKEN_ENV} is too short: the admin token needs at least ${MIN_ADMIN_TOKEN_LENGTH} characters`,
@@ -78,7 +78,7 @@ async function dev(args: string[]): Promise<number> {
   try {
     // dev needs no services: a shell's DATABASE_URL / REDIS_URL must not point it at real ones.
     // TURNPIKE_ADMIN_TOKEN stays (the gateway reads it as in production) unless it is empty.
-    for (const name of ['DATABASE_URL', 'REDIS_URL']) delete process.env[name];
+    for (const name of [SETTING_ENV.database, SETTING_ENV.redisUrl]) delete process.env[name];
     if (envAdminToken === undefined) delete process.env[ADMIN_TOKEN_ENV];
     // Deploying costs ~1 s; compiling the contracts with solc-js ~5 s more on the first run
     // only (cached on disk in the OS temp folder).

@@ -6,10 +6,11 @@
 import { availableParallelism } from 'node:os';
 import { ownsEngineWorker } from '../cluster/cluster-messages.js';
 import { startCluster } from '../cluster/cluster-primary.js';
+import { databaseLocation } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import { createGateway } from '../gateway.js';
 import { createLogger } from '../logging/logger.js';
-import { databaseLocation, openDatabase } from '../store/database.js';
+import { openDatabase } from '../store/database.js';
 
 export interface RunningGateway {
   readonly url: string;

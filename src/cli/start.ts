@@ -1,4 +1,5 @@
 /** `turnpike start --config turnpike.yaml [--workers N] [--port P]`. */
+import { effectiveSettings } from '../config/effective-settings.js';
 import { formatIssues, loadConfigFile } from '../config/load.js';
 import { assertSqliteBindingIfUsed } from '../store/sqlite-binding.js';
 import { expectPositionals, integerInRange, parseFlags } from './parse-flags.js';
@@ -43,8 +44,9 @@ async function start(args: string[]): Promise<number> {
     return 2;
   }
   const config = result.config;
-  if (workers !== undefined) config.server.workers = workers;
-  if (port !== undefined) config.server.port = port;
+  const settings = effectiveSettings(config, process.env, { workers, port });
+  config.server.workers = settings.workers ?? config.server.workers;
+  config.server.port = settings.port ?? config.server.port;
   assertSqliteBindingIfUsed(config);
   const running = await runGateway(config);
   process.stdout.write(`ready ${running.url}\n`);

@@ -5,11 +5,11 @@
  * to wake it after each commit.
  */
 import { availableParallelism } from 'node:os';
+import { redisLocation } from '../config/effective-settings.js';
 import { resolveConfig } from '../config/load.js';
 import { createGateway } from '../gateway.js';
 import type { LeaseGrant } from '../ratelimit/lease-authority.js';
 import { LeasedRateLimiter } from '../ratelimit/leased-limiter.js';
-import { redisLocation } from '../store/redis.js';
 import { needsTenancy } from '../tenancy/open-tenancy.js';
 import {
   isMessage,

@@ -308,6 +308,12 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The configuration does not match the schema; every mistake is listed with its path.',
   },
+  ERR_STORE_OPEN: {
+    rpc: -32603,
+    http: 500,
+    retry: 'none',
+    summary: 'The SQLite database file or its folder cannot be created or opened; names the path and why.',
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

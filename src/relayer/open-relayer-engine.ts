@@ -2,6 +2,7 @@
  * Builds and starts the relayer engine of one process: loads the signing keys, makes the EVM
  * chain adapter on top of the configured network's pipeline, and starts the key pool.
  */
+import { effectiveSettings } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../logging/logger.js';
@@ -20,7 +21,13 @@ export interface OpenEngineOptions {
 }
 
 export async function openRelayerEngine(options: OpenEngineOptions): Promise<RelayerEngine> {
-  const relayer = options.config.relayer;
+  const config = options.config.relayer;
+  // The engine gets the webhook secret as settled by config (TURNPIKE_WEBHOOK_SECRET wins).
+  const webhookSecret = effectiveSettings(options.config).webhookSecret;
+  const relayer =
+    config.webhook === undefined || webhookSecret === undefined
+      ? config
+      : { ...config, webhook: { ...config.webhook, secret: webhookSecret } };
   const network = options.networks.get(relayer.network ?? '');
   if (network === undefined || relayer.batchContract === undefined)
     throw new GatewayError('ERR_CONFIG_INVALID', 'relayer: network and batchContract are required');

@@ -2,14 +2,14 @@
  * Opens the one database: a SQLite file (better-sqlite3, WAL) by default, PostgreSQL (`pg` pool)
  * for fleets. Both sit behind the same Kysely query layer, so stores are written once.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { StorageConfig } from '../config/schema.js';
 import { maskUrlPassword } from './mask-url.js';
 import { migrateToLatest } from './migrations.js';
+import { cannotOpen, createSqliteFolder } from './sqlite-folder.js';
 import { withStatementCache } from './statement-cache.js';
 import type { StoreDatabase } from './store-database.js';
 import type { Database } from './tables.js';
@@ -23,12 +23,6 @@ const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 
 /** How long a SQLite writer waits for another process's write transaction. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
-
-/** `DATABASE_URL` wins over the configured `storage.database`. */
-export function databaseLocation(storage: Pick<StorageConfig, 'database'>, env = process.env): string {
-  const fromEnv = env.DATABASE_URL;
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : storage.database;
-}
 
 export function isPostgresUrl(location: string): boolean {
   return POSTGRES_URL.test(location);
@@ -53,8 +47,8 @@ export async function openDatabase(
 
 function openSqlite(file: string): StoreDatabase {
   const path = file === ':memory:' ? file : resolve(file);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SqliteDatabase(path);
+  if (path !== ':memory:') createSqliteFolder(path);
+  const sqlite = openSqliteFile(path);
   // WAL lets readers run beside the one writer; every cluster worker opens its own handle,
   // and busy_timeout makes a writer wait for another process's commit instead of failing.
   sqlite.pragma('journal_mode = WAL');
@@ -73,6 +67,17 @@ function openSqlite(file: string): StoreDatabase {
     await db.destroy();
   };
   return { db, dialect: 'sqlite', location: path, schema: 'public', close };
+}
+
+function openSqliteFile(path: string): SqliteDatabase.Database {
+  try {
+    return new SqliteDatabase(path);
+  } catch (err) {
+    // A missing binding or the like is not about the path: only "cannot open" is.
+    if ((err as { code?: unknown }).code === 'SQLITE_CANTOPEN')
+      throw cannotOpen(path, 'cannot open the file', err);
+    throw err;
+  }
 }
 
 const INT8_OID = 20;

@@ -5,7 +5,6 @@
  * queueing, so a Redis outage becomes a counted fallback, never a pile of waiting requests.
  */
 import { Cluster, Redis } from 'ioredis';
-import type { StorageConfig } from '../config/schema.js';
 import { maskUrlPassword } from './mask-url.js';
 
 export type RedisClient = Redis | Cluster;
@@ -23,16 +22,6 @@ export interface RedisConnectOptions {
 }
 
 const CLUSTER_SCHEME = /^redis\+cluster:\/\//i;
-
-/** `REDIS_URL` wins over the configured `storage.redisUrl`; undefined = no Redis. */
-export function redisLocation(
-  storage: Pick<StorageConfig, 'redisUrl'>,
-  env = process.env,
-): string | undefined {
-  const fromEnv = env.REDIS_URL;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return storage.redisUrl;
-}
 
 export function connectRedis(url: string, options: RedisConnectOptions = {}): RedisClient {
   const commandTimeoutMs = options.commandTimeoutMs ?? 250;

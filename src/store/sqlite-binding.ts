@@ -4,9 +4,10 @@
  * as a stack trace from deep inside the first store to open (in every cluster worker).
  */
 import SqliteDatabase from 'better-sqlite3';
+import { databaseLocation } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import { InstallIncompleteError } from '../errors/install-incomplete.js';
-import { databaseLocation, isPostgresUrl } from './database.js';
+import { isPostgresUrl } from './database.js';
 
 /** Why the binding does not load, or undefined when it does. */
 export function sqliteBindingProblem(): string | undefined {

@@ -3,13 +3,14 @@
  * caller or here), Redis when configured, the rate limiter, key cache, meter and change watcher.
  * Returns undefined when nothing needs it (tenancy off and no keyless rate limit anywhere).
  */
+import { databaseLocation, redisLocation } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
 import { MemoryRateLimiter } from '../ratelimit/memory-limiter.js';
 import { RedisRateLimiter } from '../ratelimit/redis-limiter.js';
-import { databaseLocation, openDatabase, type StoreDatabase } from '../store/database.js';
-import { connectRedis, maskRedisUrl, type RedisClient, redisLocation } from '../store/redis.js';
+import { openDatabase, type StoreDatabase } from '../store/database.js';
+import { connectRedis, maskRedisUrl, type RedisClient } from '../store/redis.js';
 import { ChangeWatcher, publishChange } from './change-watcher.js';
 import { KeyCache } from './key-cache.js';
 import { PlanRulesCache } from './plan-rules.js';

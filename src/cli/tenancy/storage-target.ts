@@ -5,10 +5,10 @@
  * config, as for the gateway, so a change made here reaches running gateways at once.
  */
 import { existsSync } from 'node:fs';
+import { effectiveSettings } from '../../config/effective-settings.js';
 import { formatIssues, loadConfigFile } from '../../config/load.js';
 import { type StorageConfig, storageSchema } from '../../config/schema.js';
-import { type DatabaseOptions, databaseLocation, isPostgresUrl } from '../../store/database.js';
-import { redisLocation } from '../../store/redis.js';
+import { type DatabaseOptions, isPostgresUrl } from '../../store/database.js';
 import { assertSqliteBinding } from '../../store/sqlite-binding.js';
 import { UsageError } from '../parse-flags.js';
 import type { CommonValues } from './flags.js';
@@ -29,7 +29,8 @@ export async function resolveStorageTarget(
 ): Promise<StorageTarget> {
   const storage = await configuredStorage(values.config, env);
   if (values.database === '') throw new UsageError('--database must not be empty');
-  const database = values.database ?? databaseLocation(storage, env);
+  const settings = effectiveSettings({ storage }, env, { database: values.database });
+  const database = settings.database;
   const schema = values.schema ?? storage.schema;
   if (!SCHEMA_NAME.test(schema))
     throw new UsageError(`--schema must be a lowercase SQL identifier, got "${schema}"`);
@@ -39,7 +40,7 @@ export async function resolveStorageTarget(
   if (!isPostgresUrl(database)) assertSqliteBinding();
   return {
     database: { database, schema, pool: storage.pool },
-    redisUrl: redisLocation(storage, env),
+    redisUrl: settings.redisUrl,
     redisKeyPrefix: storage.redisKeyPrefix,
   };
 }

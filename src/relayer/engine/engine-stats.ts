@@ -1,5 +1,5 @@
 /**
- * Plain counters the engine bumps; metrics/relayer-engine-metrics.ts reads them at scrape time, so
+ * Plain counters the engine bumps; relayer/relayer-engine-metrics.ts reads them at scrape time, so
  * the engine's loops never touch prom-client.
  */
 export type ReconcilerAction =

@@ -39,14 +39,7 @@ export class RelayerEngine {
       ...(options.share !== undefined && { share: options.share }),
     });
     const webhook = config.webhook;
-    this.webhooks =
-      webhook === undefined
-        ? undefined
-        : new WebhookSender(
-            store,
-            { ...webhook, secret: process.env.TURNPIKE_WEBHOOK_SECRET ?? webhook.secret },
-            log,
-          );
+    this.webhooks = webhook === undefined ? undefined : new WebhookSender(store, webhook, log);
   }
 
   async start(): Promise<void> {

@@ -3,10 +3,16 @@
  * only bumps plain integers). Refusals by reason are in turnpike_requests_total{status}.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Tenancy } from '../tenancy/tenancy.js';
-import { METRIC } from './names.js';
+import type { MetricsCollector } from '../metrics/collector.js';
+import { METRIC } from '../metrics/names.js';
+import type { Tenancy } from './tenancy.js';
 
-export function registerTenancyMetrics(registry: Registry, read: () => Tenancy | undefined): void {
+/** Tenancy counters; `read` gives the tenancy layer once opened (nothing is counted before). */
+export function tenancyMetrics(read: () => Tenancy | undefined): MetricsCollector {
+  return (registry) => registerTenancyMetrics(registry, read);
+}
+
+function registerTenancyMetrics(registry: Registry, read: () => Tenancy | undefined): void {
   new Counter({
     name: METRIC.authFailures,
     help: 'Requests refused before admission: no key, unknown/revoked key, or the key store unreachable.',

@@ -2,55 +2,33 @@
  * Cache and chain-tracker metrics, read at scrape time from the counters the cache keeps (the
  * request path only bumps plain integers).
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
-import type { CacheTiers } from '../cache/open-cache.js';
-import type { Network } from '../network/network.js';
-import { METRIC } from './names.js';
+import type { Registry } from 'prom-client';
+import type { MetricsCollector } from '../metrics/collector.js';
+import { METRIC } from '../metrics/names.js';
+import { readCounter, readGauge } from '../metrics/scrape-metrics.js';
+import type { ChainTracker } from './chain-tracker.js';
+import type { NetworkCache } from './network-cache.js';
+import type { CacheTiers } from './open-cache.js';
 
-/** A prom-client counter whose value is read from elsewhere at scrape time. */
-function readCounter<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  read: (set: (labels: Record<L, string>, value: number) => void) => void,
-): void {
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect(this: Counter<L>) {
-      this.reset();
-      read((labels, value) => this.inc(labels as Partial<Record<L, string | number>>, value));
-    },
-  });
+/** What these metrics read of a network (a Network is one). */
+export interface CachedNetwork {
+  readonly name: string;
+  /** Undefined when the network's cache is off. */
+  readonly cache: NetworkCache | undefined;
+  readonly tracker: ChainTracker | undefined;
 }
 
-function readGauge<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  aggregator: 'sum' | 'max',
-  read: (set: (labels: Record<L, string>, value: number) => void) => void,
-): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    aggregator,
-    collect(this: Gauge<L>) {
-      this.reset();
-      read((labels, value) => this.set(labels as Partial<Record<L, string | number>>, value));
-    },
-  });
+/** The shared cache tiers and each caching network's counters; nothing without a cache. */
+export function cacheMetrics(
+  networks: readonly CachedNetwork[],
+  cache: CacheTiers | undefined,
+): MetricsCollector {
+  return (registry) => registerCacheMetrics(registry, networks, cache);
 }
 
-export function registerCacheMetrics(
+function registerCacheMetrics(
   registry: Registry,
-  networks: readonly Network[],
+  networks: readonly CachedNetwork[],
   cache: CacheTiers | undefined,
 ): void {
   if (cache === undefined) return;

@@ -3,15 +3,24 @@
  * and, for queue depth by state, from the store: one grouped count per scrape.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RelayerEngine } from '../relayer/engine/engine.js';
-import type { RelayerStore } from '../relayer/relayer-store.js';
-import { METRIC } from './names.js';
+import type { MetricsCollector } from '../metrics/collector.js';
+import { METRIC } from '../metrics/names.js';
+import type { RelayerEngine } from './engine/engine.js';
+import type { RelayerStore } from './relayer-store.js';
 
 const OPEN_STATES = ['accepted', 'batched', 'signed', 'submitted'] as const;
 const BATCH_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 150, 200, 250, 350, 500];
 const CONFIRMATION_BUCKETS = [0.5, 1, 1.5, 2, 3, 5, 10, 20, 30, 60, 120, 300];
 
-export function registerRelayerEngineMetrics(
+/** Engine counters and queue depth; `readEngine`/`readStore` give them once opened. */
+export function relayerEngineMetrics(
+  readEngine: () => RelayerEngine | undefined,
+  readStore: () => RelayerStore | undefined,
+): MetricsCollector {
+  return (registry) => registerRelayerEngineMetrics(registry, readEngine, readStore);
+}
+
+function registerRelayerEngineMetrics(
   registry: Registry,
   readEngine: () => RelayerEngine | undefined,
   readStore: () => RelayerStore | undefined,
