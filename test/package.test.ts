@@ -136,9 +136,10 @@ beforeAll(async () => {
 
 afterEach(killAllCli);
 
+// Removing the installed tree takes seconds on a quiet machine and over a minute on a loaded one.
 afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
+}, 240_000);
 
 describe('npm pack', () => {
   it('holds what the package needs and nothing else', () => {
