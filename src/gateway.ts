@@ -1,6 +1,7 @@
 /**
  * `createGateway(config)`: the whole gateway as a library — networks, health, metrics, the
- * HTTP handler, and `listen()` / `close()` with a draining shutdown.
+ * HTTP handler, and `listen()` / `close()` with a draining shutdown. It only assembles the
+ * feature modules (http/feature-module.ts); each holds its own state and wiring.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminModule } from './admin/admin-module.js';

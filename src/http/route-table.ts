@@ -48,6 +48,7 @@ export class RouteTable<R extends Route<unknown>> {
   readonly routes: readonly R[];
   private readonly exact = new Map<string, R[]>();
   private readonly patterns: Pattern<R>[] = [];
+  private readonly patternOf = new Map<R, Pattern<R>>();
   /** Preallocated answers for routes without parameters: an exact hit allocates nothing. */
   private readonly found = new Map<R, RouteMatch<R>>();
   private readonly headFromGet: boolean;
@@ -60,10 +61,10 @@ export class RouteTable<R extends Route<unknown>> {
     for (const route of routes) {
       const path = route.path;
       if (path.endsWith('/*')) {
-        this.patterns.push({ route, prefix: path.slice(0, -1), segments: [] });
+        this.addPattern({ route, prefix: path.slice(0, -1), segments: [] });
         this.found.set(route, { kind: 'found', route, params: NO_PARAMS });
       } else if (path.includes('{')) {
-        this.patterns.push({ route, prefix: undefined, segments: path.split('/').map(toSegment) });
+        this.addPattern({ route, prefix: undefined, segments: path.split('/').map(toSegment) });
       } else {
         const list = this.exact.get(path);
         if (list === undefined) this.exact.set(path, [route]);
@@ -121,7 +122,7 @@ export class RouteTable<R extends Route<unknown>> {
     let segments: string[] | undefined;
     for (const route of this.routes) {
       if (route.method === '*') continue;
-      const pattern = this.patterns.find((candidate) => candidate.route === route);
+      const pattern = this.patternOf.get(route);
       let matches: boolean;
       if (pattern === undefined) matches = route.path === path;
       else if (pattern.prefix !== undefined) matches = path.startsWith(pattern.prefix);
@@ -134,6 +135,11 @@ export class RouteTable<R extends Route<unknown>> {
       if (this.headFromGet && route.method === 'GET') addOnce(allow, 'HEAD');
     }
     return allow;
+  }
+
+  private addPattern(pattern: Pattern<R>): void {
+    this.patterns.push(pattern);
+    this.patternOf.set(pattern.route, pattern);
   }
 
   private accepts(routeMethod: RouteMethod, method: string): boolean {
