@@ -55,32 +55,27 @@ export class HttpRouter {
   constructor(private readonly options: HttpRouterOptions) {
     this.table = new RouteTable(options.routes, { headFromGet: true });
     this.response = { config: options.config, draining: options.drain.isDraining };
-    this.handle = (req, writer) => this.route(req, writer);
-  }
-
-  private route(req: HttpRequest, writer: ResponseWriter): void {
-    const headers: ResponseHeaders = { 'x-request-id': requestId(req) };
-    this.options.drain.requestStarted();
-    const res = new TrackedWriter(this.options, req, writer);
-    try {
-      this.dispatch(req, res, headers)?.catch((err: unknown) => this.fail(req, res, headers, err));
-    } catch (err) {
-      this.fail(req, res, headers, err);
-    }
-  }
-
-  private dispatch(
-    req: HttpRequest,
-    res: ResponseWriter,
-    headers: ResponseHeaders,
-  ): Promise<void> | undefined {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    corsHeaders(this.options.config.cors, req, headers);
-    const route = this.table.find(req.method ?? 'GET', path);
-    if (route !== undefined) return route.handler(req, res, headers, path);
-    return this.options.fallback(req, res, headers, path);
+    const { drain, config, fallback } = options;
+    const table = this.table;
+    // One function made here, not one per request; it returns nothing, so cache hits and other
+    // synchronous answers make no promise.
+    this.handle = (req, writer) => {
+      const headers: ResponseHeaders = { 'x-request-id': requestId(req) };
+      drain.requestStarted();
+      const res = new TrackedWriter(options, req, writer);
+      try {
+        const url = req.url ?? '/';
+        const query = url.indexOf('?');
+        const path = query === -1 ? url : url.slice(0, query);
+        corsHeaders(config.cors, req, headers);
+        const route = table.find(req.method ?? 'GET', path);
+        const answered =
+          route === undefined ? fallback(req, res, headers, path) : route.handler(req, res, headers, path);
+        answered?.catch((err: unknown) => this.fail(req, res, headers, err));
+      } catch (err) {
+        this.fail(req, res, headers, err);
+      }
+    };
   }
 
   /** A route threw or rejected: logged, and answered with the error if nothing was sent yet. */

@@ -1,10 +1,10 @@
 /**
  * The one way routes are declared: method, path template, handler. A template's segments are
  * literal or `{param}` (one non-empty segment, percent-decoded); a template ending in `/*` is a
- * mount and owns every path under it (`/admin/*`). Exact paths cost one Map lookup; templates and
- * mounts are scanned in table order only when that misses, so the few parameterised routes cost
- * nothing to the others. The table also tells a wrong method (405, with the methods to `Allow`)
- * from no route (404).
+ * mount and owns every path under it (`/admin/*`). Precedence: exact paths (one Map lookup),
+ * then mounts, then templates, each in table order; templates split the path only when the
+ * others missed, so the few parameterised routes cost nothing to the rest. The table also tells
+ * a wrong method (405, with the methods to `Allow`) from no route (404).
  */
 
 /** `*` takes any method (a mount that answers 404 and 405 itself). */
@@ -35,10 +35,14 @@ export type RouteMatch<R> =
 /** A literal segment, or `{ param }` for a `{name}` one. */
 type Segment = string | { readonly param: string };
 
-interface Pattern<R> {
+interface Mount<R> {
   readonly route: R;
-  /** Set for a mount: the path prefix, ending in `/`. */
-  readonly prefix: string | undefined;
+  /** The path prefix, ending in `/`. */
+  readonly prefix: string;
+}
+
+interface Template<R> {
+  readonly route: R;
   readonly segments: readonly Segment[];
 }
 
@@ -47,8 +51,9 @@ const NO_PARAMS: ReadonlyMap<string, string> = new Map();
 export class RouteTable<R extends Route<unknown>> {
   readonly routes: readonly R[];
   private readonly exact = new Map<string, R[]>();
-  private readonly patterns: Pattern<R>[] = [];
-  private readonly patternOf = new Map<R, Pattern<R>>();
+  private readonly mounts: Mount<R>[] = [];
+  private readonly templates: Template<R>[] = [];
+  private readonly compiled = new Map<R, Mount<R> | Template<R>>();
   /** Preallocated answers for routes without parameters: an exact hit allocates nothing. */
   private readonly found = new Map<R, RouteMatch<R>>();
   private readonly headFromGet: boolean;
@@ -61,10 +66,14 @@ export class RouteTable<R extends Route<unknown>> {
     for (const route of routes) {
       const path = route.path;
       if (path.endsWith('/*')) {
-        this.addPattern({ route, prefix: path.slice(0, -1), segments: [] });
+        const mount = { route, prefix: path.slice(0, -1) };
+        this.mounts.push(mount);
+        this.compiled.set(route, mount);
         this.found.set(route, { kind: 'found', route, params: NO_PARAMS });
       } else if (path.includes('{')) {
-        this.addPattern({ route, prefix: undefined, segments: path.split('/').map(toSegment) });
+        const template = { route, segments: path.split('/').map(toSegment) };
+        this.templates.push(template);
+        this.compiled.set(route, template);
       } else {
         const list = this.exact.get(path);
         if (list === undefined) this.exact.set(path, [route]);
@@ -81,36 +90,34 @@ export class RouteTable<R extends Route<unknown>> {
   find(method: string, path: string): R | undefined {
     const list = this.exact.get(path);
     if (list !== undefined) for (const route of list) if (this.accepts(route.method, method)) return route;
-    let segments: string[] | undefined;
-    for (const pattern of this.patterns) {
-      if (!this.accepts(pattern.route.method, method)) continue;
-      if (pattern.prefix !== undefined) {
-        if (path.startsWith(pattern.prefix)) return pattern.route;
-        continue;
-      }
-      segments ??= path.split('/');
-      if (this.matchSegments(pattern.segments, segments, undefined)) return pattern.route;
+    const mounts = this.mounts;
+    for (let i = 0; i < mounts.length; i++) {
+      const mount = mounts[i] as Mount<R>;
+      if (path.startsWith(mount.prefix) && this.accepts(mount.route.method, method)) return mount.route;
     }
+    if (this.templates.length === 0) return undefined;
+    const segments = path.split('/');
+    for (const template of this.templates)
+      if (
+        this.accepts(template.route.method, method) &&
+        this.matchSegments(template.segments, segments, undefined)
+      )
+        return template.route;
     return undefined;
   }
 
   /** The route with its decoded parameters, or why there is none. */
   match(method: string, path: string): RouteMatch<R> {
-    const list = this.exact.get(path);
-    if (list !== undefined)
-      for (const route of list)
-        if (this.accepts(route.method, method)) return this.found.get(route) as RouteMatch<R>;
-    let segments: string[] | undefined;
-    for (const pattern of this.patterns) {
-      if (!this.accepts(pattern.route.method, method)) continue;
-      if (pattern.prefix !== undefined) {
-        if (path.startsWith(pattern.prefix)) return this.found.get(pattern.route) as RouteMatch<R>;
-        continue;
+    const route = this.mountOrExact(method, path);
+    if (route !== undefined) return this.found.get(route) as RouteMatch<R>;
+    if (this.templates.length > 0) {
+      const segments = path.split('/');
+      for (const template of this.templates) {
+        if (!this.accepts(template.route.method, method)) continue;
+        const params = new Map<string, string>();
+        if (this.matchSegments(template.segments, segments, params))
+          return { kind: 'found', route: template.route, params };
       }
-      segments ??= path.split('/');
-      const params = new Map<string, string>();
-      if (this.matchSegments(pattern.segments, segments, params))
-        return { kind: 'found', route: pattern.route, params };
     }
     const allow = this.allowed(path);
     return allow.length === 0 ? { kind: 'none' } : { kind: 'wrong-method', allow };
@@ -122,13 +129,13 @@ export class RouteTable<R extends Route<unknown>> {
     let segments: string[] | undefined;
     for (const route of this.routes) {
       if (route.method === '*') continue;
-      const pattern = this.patternOf.get(route);
+      const compiled = this.compiled.get(route);
       let matches: boolean;
-      if (pattern === undefined) matches = route.path === path;
-      else if (pattern.prefix !== undefined) matches = path.startsWith(pattern.prefix);
+      if (compiled === undefined) matches = route.path === path;
+      else if ('prefix' in compiled) matches = path.startsWith(compiled.prefix);
       else {
         segments ??= path.split('/');
-        matches = this.matchSegments(pattern.segments, segments, undefined);
+        matches = this.matchSegments(compiled.segments, segments, undefined);
       }
       if (!matches) continue;
       addOnce(allow, route.method);
@@ -137,9 +144,12 @@ export class RouteTable<R extends Route<unknown>> {
     return allow;
   }
 
-  private addPattern(pattern: Pattern<R>): void {
-    this.patterns.push(pattern);
-    this.patternOf.set(pattern.route, pattern);
+  private mountOrExact(method: string, path: string): R | undefined {
+    const list = this.exact.get(path);
+    if (list !== undefined) for (const route of list) if (this.accepts(route.method, method)) return route;
+    for (const mount of this.mounts)
+      if (path.startsWith(mount.prefix) && this.accepts(mount.route.method, method)) return mount.route;
+    return undefined;
   }
 
   private accepts(routeMethod: RouteMethod, method: string): boolean {
