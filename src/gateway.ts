@@ -1,35 +1,26 @@
 /**
  * `createGateway(config)`: the whole gateway as a library — networks, health, metrics, the
- * HTTP handler, and `listen()` / `close()` with a draining shutdown.
+ * HTTP handler, and `listen()` / `close()` with a draining shutdown. It only assembles the
+ * feature modules (http/feature-module.ts); each holds its own state and wiring.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createAdminRoute } from './admin/admin-route.js';
-import { cacheMetrics } from './cache/cache-metrics.js';
-import { type CacheTiers, openCache } from './cache/open-cache.js';
-import { databaseLocation } from './config/effective-settings.js';
+import { AdminModule } from './admin/admin-module.js';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
-import { GatewayError } from './errors/gateway-error.js';
+import { Drain } from './http/drain.js';
 import { nodeHttpHandler } from './http/http1/node-adapter.js';
-import { Http1Server } from './http/http1/server.js';
-import { sendError } from './http/respond.js';
-import { logUpstreamEvents } from './logging/event-log.js';
+import { ModuleHost } from './http/module-host.js';
+import type { ResponseContext } from './http/respond.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { createMetrics, type GatewayMetrics } from './metrics/registry.js';
-import { Network } from './network/network.js';
-import { upstreamMetrics } from './network/upstream-metrics.js';
+import type { GatewayMetrics } from './metrics/registry.js';
+import type { Network } from './network/network.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
-import { createRelayerApi, type RelayerApi } from './relayer/api/relayer-api.js';
-import type { RelayerEngine } from './relayer/engine/engine.js';
-import { openRelayerEngine } from './relayer/open-relayer-engine.js';
-import { relayerEngineMetrics } from './relayer/relayer-engine-metrics.js';
+import { RelayerModule } from './relayer/relayer-module.js';
 import type { RelayerStore } from './relayer/relayer-store.js';
-import { openRelayerStore } from './relayer/sql-relayer-store.js';
-import type { AdminHandler } from './rpc-endpoint/router.js';
-import { createRouter } from './rpc-endpoint/router.js';
-import { needsTenancy, openTenancy } from './tenancy/open-tenancy.js';
+import { MetricsModule } from './rpc-endpoint/metrics-module.js';
+import { RpcEndpointModule } from './rpc-endpoint/rpc-endpoint-module.js';
 import type { Tenancy } from './tenancy/tenancy.js';
-import { tenancyMetrics } from './tenancy/tenancy-metrics.js';
+import { TenancyModule } from './tenancy/tenancy-module.js';
 import type { ProbeReport } from './upstream/health.js';
 
 export interface GatewayOptions {
@@ -92,270 +83,76 @@ export interface Gateway {
   pokeRelayer(): void;
 }
 
+/**
+ * Assembles the feature modules (module-host.ts runs them): tenancy, admin, the JSON-RPC
+ * endpoint with its networks, the relayer, metrics. Their order is the start order (tenancy
+ * before the admin API and the relayer's, networks before the relayer's engine); where each
+ * closes in the drain is its CLOSE_ORDER.
+ */
 export function createGateway(
   input: TurnpikeConfigInput | TurnpikeConfig,
   options: GatewayOptions = {},
 ): Gateway {
   const config = resolveConfig(input);
   const logger = options.logger ?? createLogger(config.logging.level);
-  const networks = new Map<string, Network>();
-  const serviceIds = new Map<string, Network>();
-  const anyCache = Object.values(config.networks).some((network) => network.cache.enabled);
-  const cache: CacheTiers | undefined = anyCache ? openCache(config, logger) : undefined;
-  for (const [name, networkConfig] of Object.entries(config.networks)) {
-    const publish = options.onProbeReport;
-    const network = new Network(
-      name,
-      networkConfig,
-      logger,
-      {
-        probes: options.probes ?? true,
-        ...(publish !== undefined && {
-          publish: (upstream: string, report: ProbeReport) => publish(name, upstream, report),
-        }),
-      },
-      cache === undefined
-        ? undefined
-        : {
-            store: cache.store,
-            ...(cache.fillLock !== undefined && { fillLock: cache.fillLock }),
-            onReorg: (event, invalidated) =>
-              logger.warn(
-                { network: name, fromNumber: event.fromNumber, depth: event.depth, invalidated },
-                'reorg: dropped cached answers that depended on orphaned blocks',
-              ),
-            onTrackerError: (err) => logger.debug({ err, network: name }, 'chain tracker poll failed'),
-          },
-    );
-    networks.set(name, network);
-    for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
-  }
-  const metrics = createMetrics({
-    workerLabel: options.workerLabel ?? '0',
-    readInflight: () => inflight,
-    owners: networks.values(),
-  });
-  // Each module's metrics, registered in one place.
-  metrics.register(upstreamMetrics([...networks.values()]));
-  metrics.register(tenancyMetrics(() => tenancy));
-  metrics.register(cacheMetrics([...networks.values()], cache));
-  metrics.register(
-    relayerEngineMetrics(
-      () => relayerEngine,
-      () => relayerStore,
-    ),
-  );
-  const stopEventLog = logUpstreamEvents(logger, new Set(networks.values()));
-  let draining = false;
-  let inflight = 0;
-  let started: Promise<void> | undefined;
-  let server: Http1Server | undefined;
-  let idle: (() => void) | undefined;
-  let tenancy: Tenancy | undefined;
-  let admin: AdminHandler | undefined;
-  let relayerStore: RelayerStore | undefined;
-  let relayerApi: RelayerApi | undefined;
-  let relayerEngine: RelayerEngine | undefined;
-
-  const isReady = () => [...networks.values()].every((network) => network.isReady());
-  const route = createRouter({
-    config: config.server,
-    draining: () => draining,
-    networks,
-    serviceIds,
+  const drain = new Drain();
+  const response: ResponseContext = { config: config.server, draining: drain.isDraining };
+  const tenancy = new TenancyModule({
+    config,
     log: logger,
-    metricsText:
-      options.metricsText ??
-      (async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() })),
-    readiness: () => readiness(networks, draining),
+    rateLimiter: options.rateLimiter,
+    migrate: options.migrate,
+  });
+  const admin = new AdminModule({ config, response, log: logger, tenancy: tenancy.tenancy });
+  const rpc = new RpcEndpointModule({
+    config,
+    log: logger,
+    drain,
+    tenancy: tenancy.tenancy,
+    probes: options.probes,
+    onProbeReport: options.onProbeReport,
+  });
+  const relayer = new RelayerModule({
+    config,
+    log: logger,
+    response,
+    networks: rpc.networks,
+    tenancy: tenancy.tenancy,
+    store: options.relayerStore,
+    share: options.relayerShare,
+    onStored: options.onRelayerStored,
+  });
+  const metrics = new MetricsModule({
+    response,
+    networks: rpc.networks,
+    workerLabel: options.workerLabel,
+    drain,
+    metricsText: options.metricsText,
+  });
+  const host = new ModuleHost([tenancy, admin, rpc, relayer, metrics, ...rpc.closers], drain, {
+    config: config.server,
+    log: logger,
     logRequests: config.logging.requests,
-    tenancy: () => tenancy,
-    trustedProxies: new Set(config.server.trustedProxies),
-    admin: (req, res, headers, path) => {
-      if (admin !== undefined) return admin(req, res, headers, path);
-      sendError(
-        { config: config.server, draining: () => draining },
-        req,
-        res,
-        new GatewayError(
-          'ERR_ROUTE_NOT_FOUND',
-          'the admin API is off: enable tenancy and set an admin token',
-        ),
-        null,
-        headers,
-      );
-      return undefined;
-    },
-    ...(config.relayer.enabled && {
-      relayer: (req, res, headers, path) => {
-        if (relayerApi !== undefined) return relayerApi.handle(req, res, headers, path);
-        sendError(
-          { config: config.server, draining: () => draining },
-          req,
-          res,
-          new GatewayError('ERR_RELAYER_UNAVAILABLE', 'the relayer is starting; retry shortly'),
-          null,
-          headers,
-        );
-        return undefined;
-      },
-    }),
-    inflight: {
-      inc: () => {
-        inflight++;
-      },
-      dec: () => {
-        inflight--;
-        if (inflight === 0) idle?.();
-      },
-    },
+    metricsRegistry: metrics.metrics.registry,
   });
 
   const gateway: Gateway = {
     config,
-    networks,
-    metrics,
+    networks: rpc.networks,
+    metrics: metrics.metrics,
     logger,
-    handler: nodeHttpHandler(route, config.server.maxBodyBytes),
+    handler: nodeHttpHandler(host.router.handle, config.server.maxBodyBytes),
     get inflight() {
-      return inflight;
+      return drain.inflight;
     },
     get tenancy() {
-      return tenancy;
+      return tenancy.tenancy();
     },
-    start() {
-      started ??= (async () => {
-        if (needsTenancy(config)) {
-          tenancy = await openTenancy(config, logger, {
-            ...(options.rateLimiter !== undefined && { limiter: options.rateLimiter }),
-            migrate: options.migrate ?? true,
-          });
-          await tenancy.start();
-          admin = createAdminRoute(
-            config,
-            tenancy,
-            { config: config.server, draining: () => draining },
-            { log: logger },
-          );
-        }
-        if (config.relayer.enabled) {
-          relayerStore =
-            options.relayerStore ??
-            (await openRelayerStore(
-              { ...config.storage, database: databaseLocation(config.storage) },
-              { webhooks: config.relayer.webhook !== undefined },
-            ));
-          relayerApi = createRelayerApi({
-            config,
-            store: relayerStore,
-            tenancy,
-            log: logger,
-            metrics,
-            draining: () => draining,
-            onStored: () => {
-              relayerEngine?.poke();
-              options.onRelayerStored?.();
-            },
-            ready: () => networks.get(config.relayer.network ?? '')?.isReady() ?? false,
-          });
-        }
-        await Promise.all([...networks.values()].map((network) => network.start()));
-        if (config.relayer.enabled && config.relayer.engine && relayerStore !== undefined) {
-          relayerEngine = await openRelayerEngine({
-            config,
-            networks,
-            store: relayerStore,
-            log: logger,
-            ...(options.relayerShare !== undefined && { share: options.relayerShare }),
-          });
-        }
-      })();
-      return started;
-    },
-    async listen(port = config.server.port, host = config.server.host) {
-      await gateway.start();
-      const { maxBodyBytes, maxHeaderBytes, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } =
-        config.server;
-      const listening = new Http1Server(
-        {
-          maxBodyBytes,
-          maxHeaderBytes,
-          headersTimeoutMs,
-          requestTimeoutMs,
-          keepAliveTimeoutMs,
-          maxConnections: config.server.maxConnections,
-          maxBufferedRequestBytes: config.server.maxBufferedRequestBytes,
-          serverTiming: config.server.serverTiming,
-        },
-        route,
-      );
-      server = listening;
-      const address = await listening.listen(port, host);
-      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return { url: `http://${shownHost}:${address.port}`, port: address.port };
-    },
-    isReady,
-    pokeRelayer: () => relayerEngine?.poke(),
-    async close(graceMs = config.server.shutdownGraceMs) {
-      draining = true;
-      // Requests held by `?wait=` answer 202 now instead of holding the shutdown for graceMs.
-      relayerApi?.endWaits();
-      // Stops accepting and closes idle connections. A busy one closes once its response is
-      // flushed to the client, and one still receiving a request first answers it; so wait for
-      // every connection to be gone (and every request handed in through `handler`), not merely
-      // for the in-flight count to reach zero, which happens before the bytes are out.
-      const closing = server?.close() ?? Promise.resolve();
-      const handlersDone =
-        inflight === 0
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => {
-              idle = resolve;
-            });
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all([closing, handlersDone]),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      server?.destroyAll();
-      await closing;
-      await relayerApi?.close();
-      await relayerEngine?.close();
-      if (options.relayerStore === undefined) await relayerStore?.close();
-      await Promise.all([...networks.values()].map((network) => network.close()));
-      // After the last answer: the meter's final flush then covers every request served.
-      await tenancy?.close();
-      await cache?.close();
-      metrics.close();
-      stopEventLog();
-    },
+    start: () => host.start(),
+    listen: (port = config.server.port, hostname = config.server.host) => host.listen(port, hostname),
+    isReady: () => rpc.isReady(),
+    pokeRelayer: () => relayer.poke(),
+    close: (graceMs = config.server.shutdownGraceMs) => host.close(graceMs),
   };
   return gateway;
-}
-
-function readiness(networks: ReadonlyMap<string, Network>, draining: boolean) {
-  const detail: Record<string, unknown> = {};
-  let ready = !draining;
-  for (const [name, network] of networks) {
-    const networkReady = network.isReady();
-    ready &&= networkReady;
-    detail[name] = {
-      ready: networkReady,
-      upstreams: network.upstreams.map((upstream) => ({
-        id: upstream.id,
-        url: upstream.displayUrl,
-        available: upstream.isAvailable(),
-        breaker: upstream.breaker.state,
-        head: upstream.head,
-        excluded: upstream.exclusionReason ?? null,
-        inflight: upstream.inflight,
-        errorRate: Number(upstream.breaker.errorRate().toFixed(4)),
-        latencyMs: Number(upstream.latency.ewmaMs.toFixed(3)),
-        penaltyMs: Number(upstream.latency.penaltyMs().toFixed(3)),
-      })),
-    };
-  }
-  return { ready, detail: { ready, draining, networks: detail } };
 }

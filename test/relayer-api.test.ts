@@ -835,6 +835,17 @@ describe('relayer API with tenancy', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('serves its OpenAPI document without a key, like GET /health', async () => {
+    const res = await tp.call('GET', '/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(res.body.info.title).toBe('Turnpike relayer API');
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/transfers', '/v1/transfers/{id}', '/send-ft', '/transfer/tx/{txHash}']),
+    );
+  });
+
   it('scopes transfers, jobs, lists and idempotency keys to the project', async () => {
     const a = await projectKey();
     const b = await projectKey();

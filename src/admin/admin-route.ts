@@ -8,15 +8,15 @@ import type { TurnpikeConfig } from '../config/schema.js';
 import { GatewayError, toGatewayError } from '../errors/gateway-error.js';
 import { preflightHeaders } from '../http/cors.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http/exchange.js';
+import type { RouteHandler } from '../http/http-router.js';
 import { readJsonBody, readQuery, sendAdminError } from '../http/json-io.js';
 import { type ResponseContext, send, sendNoContent } from '../http/respond.js';
+import { RouteTable } from '../http/route-table.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import type { AdminHandler } from '../rpc-endpoint/router.js';
 import type { TenancyStore } from '../tenancy/model.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { bearerTokenCheck, resolveAdminToken } from './admin-auth.js';
 import type { AdminRoute } from './define-route.js';
-import { RouteTable } from './match-route.js';
 import { ADMIN_ROUTES, openApiDocument } from './routes.js';
 
 export interface AdminRouteOptions {
@@ -40,7 +40,7 @@ export function createAdminRoute(
   tenancy: Tenancy,
   ctx: ResponseContext,
   options: AdminRouteOptions = {},
-): AdminHandler | undefined {
+): RouteHandler | undefined {
   const store = tenancy.parts.store;
   const token = resolveAdminToken(config);
   if (store === undefined || token === undefined) return undefined;
@@ -105,7 +105,7 @@ async function serve(
   const ctx = admin.response;
   try {
     const body = await readJsonBody(req, ctx.config.maxBodyBytes);
-    const result = await route.run({ store: admin.store, params, body, query: readQuery(req.url) });
+    const result = await route.handler({ store: admin.store, params, body, query: readQuery(req.url) });
     if (route.method !== 'GET') await announceChange(admin);
     if (route.status === 204) sendNoContent(ctx, res, headers);
     else send(ctx, req, res, route.status, JSON.stringify(result), headers);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { Route } from '../http/route-table.js';
 import { parseInput } from '../http/validation.js';
 import type { TenancyStore } from '../tenancy/model.js';
 
@@ -32,7 +33,10 @@ export interface RouteCall<Body, Query> {
   param(name: string): string;
 }
 
-export interface AdminRoute {
+/** The handler validates the input (ERR_ADMIN_INVALID), runs, and resolves to the response body. */
+export type AdminHandler = (input: RouteInput) => Promise<unknown>;
+
+export interface AdminRoute extends Route<AdminHandler> {
   readonly method: AdminMethod;
   /** OpenAPI path template, e.g. `/admin/v1/plans/{idOrName}`. */
   readonly path: string;
@@ -45,8 +49,6 @@ export interface AdminRoute {
   /** Undefined for 204. */
   readonly response: z.ZodType | undefined;
   readonly errors: readonly RouteError[];
-  /** Validates the input (ERR_ADMIN_INVALID) and runs the handler; resolves to the response body. */
-  run(input: RouteInput): Promise<unknown>;
 }
 
 /** Routes without a body refuse one, so a misdirected request does not pass for a success. */
@@ -84,7 +86,7 @@ export function defineRoute<B extends z.ZodType = typeof NO_BODY, Q extends z.Zo
     status: spec.status,
     response: spec.response,
     errors: spec.errors ?? [],
-    async run(input) {
+    async handler(input) {
       const call: RouteCall<z.output<B>, z.output<Q>> = {
         store: input.store,
         body: parseInput(body, input.body),

@@ -2,7 +2,7 @@
 import type { AdminRoute } from './define-route.js';
 import { defineRoute } from './define-route.js';
 import { keyRoutes } from './key-routes.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { buildAdminOpenApiDocument } from './openapi.js';
 import { planRoutes } from './plan-routes.js';
 import { projectRoutes } from './project-routes.js';
 import { openApiSchema } from './schemas.js';
@@ -12,7 +12,7 @@ let document: Record<string, unknown> | undefined;
 
 /** Built on first use, then kept: the routes never change while the process runs. */
 export function openApiDocument(): Record<string, unknown> {
-  document ??= buildOpenApiDocument(ADMIN_ROUTES);
+  document ??= buildAdminOpenApiDocument(ADMIN_ROUTES);
   return document;
 }
 

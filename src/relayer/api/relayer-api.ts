@@ -1,9 +1,9 @@
 /**
  * The relayer's HTTP API: `POST /v1/transfers`, `GET /v1/transfers[/{id}]`, and the routes of
  * the NEAR token service teams migrate from: `POST /send-ft`, `GET /transfer/{jobId}`,
- * `GET /transfer/tx/{txHash}` and `GET /health`. The router hands every request under those
- * paths here; `gateway.ts` builds it when the relayer is enabled and has a store. See
- * docs/relayer.md#http-api.
+ * `GET /transfer/tx/{txHash}` and `GET /health`; and its OpenAPI document. The routes are one
+ * table (relayer-routes.ts); the relayer module (relayer-module.ts) mounts this under the
+ * relayer's paths (relayer-paths.ts) when the relayer is enabled. See docs/relayer.md#http-api.
  */
 import type { Registry } from 'prom-client';
 import type { TurnpikeConfig } from '../../config/schema.js';
@@ -12,17 +12,19 @@ import { clientIp } from '../../http/client-ip.js';
 import { preflightHeaders } from '../../http/cors.js';
 import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../../http/exchange.js';
 import { type ResponseContext, sendNoContent } from '../../http/respond.js';
+import { RouteTable } from '../../http/route-table.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Tenancy } from '../../tenancy/tenancy.js';
 import type { RelayerStore } from '../relayer-store.js';
 import { IntakeBuffer } from './intake-buffer.js';
-import { type IntakeParts, type IntakeRoute, postTransfers } from './post-transfers.js';
+import type { IntakeParts } from './post-transfers.js';
 import { QueueDepth } from './queue-depth.js';
-import { authenticateCaller } from './relayer-access.js';
+import { authenticateCaller, type RelayerCaller } from './relayer-access.js';
 import { relayerApiMetrics } from './relayer-api-metrics.js';
-import { readJson, sendJson, sendRelayerError } from './relayer-io.js';
+import { sendRelayerError } from './relayer-io.js';
+import { relayerOpenApiDocument } from './relayer-openapi.js';
+import { RELAYER_ROUTES, type RelayerParts } from './relayer-routes.js';
 import { transferRules } from './transfer-fields.js';
-import { getJob, getTransaction, getTransfer, listTransfers } from './transfer-reads.js';
 import { TransferWaits } from './transfer-waits.js';
 
 export interface RelayerApiOptions {
@@ -50,13 +52,10 @@ export interface RelayerApi {
   close(): Promise<void>;
 }
 
-type Route =
-  | { readonly kind: 'post'; readonly intake: IntakeRoute }
-  | { readonly kind: 'list' }
-  | { readonly kind: 'transfer'; readonly id: string }
-  | { readonly kind: 'job'; readonly id: string }
-  | { readonly kind: 'tx'; readonly hash: string }
-  | { readonly kind: 'health' };
+/** The caller of an open route (`/health`, the document): no key was asked for. */
+const NOBODY: RelayerCaller = { projectId: null, access: undefined };
+
+const TABLE = new RouteTable(RELAYER_ROUTES, { headFromGet: true, undecodable: 'raw' });
 
 export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
   const { config, store, tenancy, log } = options;
@@ -108,55 +107,48 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
     };
   }
 
-  async function serve(route: Route, req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders) {
-    if (route.kind === 'health') {
-      const answer = await health();
-      sendJson(response, req, res, answer.status, answer.body, headers);
-      return;
-    }
-    const caller = await authenticateCaller(tenancy, network, req, clientIp(req, trustedProxies));
-    switch (route.kind) {
-      case 'post': {
-        const body = await readJson(req, config.server.maxBodyBytes);
-        const onGone = res.onClientGone?.bind(res);
-        const answer = await postTransfers(parts, route.intake, caller, req, body, onGone);
-        Object.assign(headers, answer.headers);
-        sendJson(response, req, res, answer.status, answer.body, headers);
-        return;
-      }
-      case 'list':
-        sendJson(response, req, res, 200, await listTransfers(store, caller, req.url), headers);
-        return;
-      case 'transfer':
-        sendJson(response, req, res, 200, await getTransfer(store, caller, route.id), headers);
-        return;
-      case 'job':
-        sendJson(response, req, res, 200, await getJob(store, caller, route.id), headers);
-        return;
-      case 'tx':
-        sendJson(response, req, res, 200, await getTransaction(store, caller, route.hash), headers);
-        return;
-    }
-  }
+  // Built now, so a schema the document cannot describe fails the start, not a request.
+  relayerOpenApiDocument();
+  const routeParts: RelayerParts = {
+    response,
+    store,
+    intake: parts,
+    maxBodyBytes: config.server.maxBodyBytes,
+    health,
+    document: relayerOpenApiDocument,
+  };
 
   return {
     async handle(req, res, headers, path) {
       headers['cache-control'] = 'no-store';
       const method = req.method;
       try {
-        const match = matchRoute(method, path);
-        if (method === 'OPTIONS') {
-          preflightHeaders(config.server.cors, req, headers);
-          sendNoContent(response, res, headers);
-          return;
+        const match = TABLE.match(method, path);
+        if (match.kind === 'none')
+          throw new GatewayError('ERR_ROUTE_NOT_FOUND', `no route for ${method} ${path}`);
+        if (match.kind === 'wrong-method') {
+          if (method === 'OPTIONS') {
+            preflightHeaders(config.server.cors, req, headers);
+            sendNoContent(response, res, headers);
+            return;
+          }
+          headers.allow = `${match.allow.join(', ')}, OPTIONS`;
+          throw new GatewayError(
+            'ERR_HTTP_METHOD',
+            `${method} is not allowed on ${path}; use ${headers.allow}`,
+          );
         }
-        await serve(match, req, res, headers);
+        const route = match.route;
+        const caller =
+          route.open === true
+            ? NOBODY
+            : await authenticateCaller(tenancy, network, req, clientIp(req, trustedProxies));
+        await route.handler(routeParts, caller, req, res, headers, match.params);
       } catch (err) {
         const error = toGatewayError(err);
         metrics.refused(error.code);
         if (error.httpStatus >= 500 && !CAPACITY_CODES.has(error.code))
           log.error({ err, requestId: headers['x-request-id'], path }, 'relayer API request failed');
-        if (error.code === 'ERR_HTTP_METHOD') headers.allow = allowedMethods(path);
         sendRelayerError(response, req, res, error, headers);
       }
     },
@@ -168,38 +160,5 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
   };
 }
 
-function matchRoute(method: string, path: string): Route {
-  const allow = allowedMethods(path);
-  if (allow === undefined) throw new GatewayError('ERR_ROUTE_NOT_FOUND', `no route for ${method} ${path}`);
-  if (method !== 'OPTIONS' && !allow.split(', ').includes(method))
-    throw new GatewayError('ERR_HTTP_METHOD', `${method} is not allowed on ${path}; use ${allow}`);
-  if (path === '/v1/transfers') return method === 'POST' ? { kind: 'post', intake: 'v1' } : { kind: 'list' };
-  if (path === '/send-ft') return { kind: 'post', intake: 'send-ft' };
-  if (path === '/health') return { kind: 'health' };
-  if (path.startsWith(TX_PREFIX)) return { kind: 'tx', hash: safeDecode(path.slice(TX_PREFIX.length)) };
-  const id = safeDecode(path.slice(path.lastIndexOf('/') + 1));
-  return path.startsWith('/transfer/') ? { kind: 'job', id } : { kind: 'transfer', id };
-}
-
 /** Refusals of a full process or queue: expected under load, so not logged as failures. */
 const CAPACITY_CODES = new Set(['ERR_RELAYER_QUEUE_FULL', 'ERR_RELAYER_WAIT_CAPACITY']);
-const TX_PREFIX = '/transfer/tx/';
-const SINGLE = /^\/(?:v1\/transfers|transfer|transfer\/tx)\/[^/]+$/;
-
-/** The methods of a path (GET implies HEAD), or undefined when no route has it. */
-function allowedMethods(path: string): string | undefined {
-  if (path === '/v1/transfers') return 'GET, HEAD, POST, OPTIONS';
-  if (path === '/send-ft') return 'POST, OPTIONS';
-  // Only GET and HEAD /health come here (relayer-paths.ts).
-  if (path === '/health') return 'GET, HEAD';
-  return SINGLE.test(path) ? 'GET, HEAD, OPTIONS' : undefined;
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    // Not a valid escape, so not an id we ever handed out: the lookup answers 404.
-    return segment;
-  }
-}

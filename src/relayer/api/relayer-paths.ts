@@ -1,15 +1,15 @@
-/** The paths the relayer API serves; the router asks before it tries the network routes. */
-
 /**
- * `GET /health` is the NEAR token service's health route. Only GET and HEAD are the relayer's:
- * a network named `health` keeps its JSON-RPC `POST /health`.
+ * Where the relayer API is mounted on the gateway: the paths it owns (it answers 404 and 405
+ * under them itself). They win over networks of the same name, except `POST /health`, which
+ * stays a network's: only GET and HEAD `/health` are the relayer's, and likewise its document.
  */
-export function isRelayerPath(path: string, method: string): boolean {
-  return (
-    path === '/v1/transfers' ||
-    path.startsWith('/v1/transfers/') ||
-    path === '/send-ft' ||
-    path.startsWith('/transfer/') ||
-    (path === '/health' && (method === 'GET' || method === 'HEAD'))
-  );
-}
+import type { RouteMethod } from '../../http/route-table.js';
+
+export const RELAYER_MOUNTS: readonly { readonly method: RouteMethod; readonly path: string }[] = [
+  { method: '*', path: '/v1/transfers' },
+  { method: '*', path: '/v1/transfers/*' },
+  { method: '*', path: '/send-ft' },
+  { method: '*', path: '/transfer/*' },
+  { method: 'GET', path: '/health' },
+  { method: 'GET', path: '/v1/openapi.json' },
+];
