@@ -31,8 +31,8 @@ export function extractResultBytes(body: Buffer | string): Buffer | undefined {
   let hasError = false;
   while (walk.nextKey(false)) {
     const valueStart = walk.valueStart;
-    // Checked: for a large answer classify-response only balanced the brackets.
-    const valueStop = valueEnd(json, valueStart);
+    // Checked (a large answer only had its brackets balanced); long strings: hex dominates results.
+    const valueStop = valueEnd(json, valueStart, true);
     if (valueStop === -1) return undefined;
     walk.valueEnded(valueStop);
     if (keyIs(json, walk.keyOpen, walk.keyClose, RESULT_KEY)) {

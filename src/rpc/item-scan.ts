@@ -41,7 +41,8 @@ export function scanItem(json: Buffer): ItemScan {
   for (let i = 0; i < length; i++) {
     const byte = json[i]!;
     if (byte === QUOTE) {
-      const close = stringClose(json, i);
+      const close = stringEnd(json, i);
+      if (close === -1) break; // a string left open runs to the end
       if (depth === 1 && object) {
         const next = skipSpace(json, close + 1);
         // A string followed by a colon is a key; valid JSON has no other.
@@ -68,12 +69,6 @@ export function scanItem(json: Buffer): ItemScan {
   return new ItemScan(maxDepth, members, idStart, idEnd);
 }
 
-/** The closing quote of the string opening at `open`; the end of `json` when it never closes. */
-function stringClose(json: Buffer, open: number): number {
-  const close = stringEnd(json, open);
-  return close === -1 ? json.length : close;
-}
-
 /**
  * The most members any one object in `json` has (not looking past MAX_REQUEST_DEPTH levels), so
  * a REST body can refuse a megabyte of unknown fields before JSON.parse and validation spend
@@ -87,7 +82,8 @@ export function widestObject(json: Buffer): number {
   for (let i = 0; i < length; i++) {
     const byte = json[i]!;
     if (byte === QUOTE) {
-      const close = stringClose(json, i);
+      const close = stringEnd(json, i);
+      if (close === -1) break;
       const next = skipSpace(json, close + 1);
       if (json[next] === COLON) {
         const count = ++counts[depth]!;

@@ -63,10 +63,10 @@ describe('json-scan primitives', () => {
 
   it('bounds depth: past the limit, a value is refused', () => {
     const nested = (depth: number) => utf8('['.repeat(depth) + ']'.repeat(depth));
-    expect(containerEnd(nested(3), 0, 3)).toBe(6);
-    expect(containerEnd(nested(4), 0, 3)).toBe(-1);
+    expect(containerEnd(nested(3), 0, false, 3)).toBe(6);
+    expect(containerEnd(nested(4), 0, false, 3)).toBe(-1);
     expect(containerEnd(nested(MAX_SCAN_DEPTH), 0)).toBe(2 * MAX_SCAN_DEPTH);
-    expect(containerEnd(nested(MAX_SCAN_DEPTH + 1), 0, Number.MAX_SAFE_INTEGER)).toBe(-1);
+    expect(containerEnd(nested(MAX_SCAN_DEPTH + 1), 0, true, Number.MAX_SAFE_INTEGER)).toBe(-1);
   });
 
   it('counts array elements out at level-0 commas, whatever the bytes', () => {

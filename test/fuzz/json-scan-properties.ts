@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import {
   containerEnd,
   elementEnd,
+  longStringEnd,
   ObjectWalk,
   skipSpace,
   stringEnd,
@@ -113,6 +114,7 @@ export const jsonScanProperties: readonly ScanProperty[] = [
         const start = skipSpace(json, 0);
         expect(start).toBe(bytes(before));
         expect(valueEnd(json, start)).toBe(bytes(before + value));
+        expect(valueEnd(json, start, true)).toBe(bytes(before + value));
       },
     ),
   ),
@@ -125,6 +127,8 @@ export const jsonScanProperties: readonly ScanProperty[] = [
       const parsed = parses(json.toString('utf8'));
       const start = skipSpace(json, 0);
       const end = valueEnd(json, start);
+      // Both string strategies give one answer.
+      expect(valueEnd(json, start, true)).toBe(end);
       // Never refuses what JSON.parse accepts, and finds its exact end.
       if (parsed.ok) expect(end).toBe(trimmedEnd(json));
       // A value it refuses for a string or a bracket, JSON.parse refuses too.
@@ -206,6 +210,7 @@ export const jsonScanProperties: readonly ScanProperty[] = [
         const text = `"${parts.join('')}"${tail}`;
         const json = utf8(text);
         const close = stringEnd(json, 0);
+        expect(longStringEnd(json, 0)).toBe(close);
         // The first quote not escaped by an odd run of backslashes closes the string.
         let expected = -1;
         for (let i = 1, slashes = 0; i < json.length; i++) {
@@ -240,7 +245,7 @@ export const jsonScanProperties: readonly ScanProperty[] = [
           .reverse()
           .join('');
         const json = utf8(`${open}1${close}`);
-        expect(containerEnd(json, 0, limit)).toBe(objects.length > limit ? -1 : json.length);
+        expect(containerEnd(json, 0, limit % 2 === 0, limit)).toBe(objects.length > limit ? -1 : json.length);
       },
     ),
   ),
