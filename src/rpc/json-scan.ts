@@ -1,8 +1,9 @@
 /**
  * One JSON byte scanner: the primitives every fast path uses to read JSON bytes without parsing
  * them (request shape, item scan, raw id, batch split, cached result bytes). Each is linear in
- * the bytes it reads, allocates nothing and nests no deeper than MAX_SCAN_DEPTH. Written by hand:
- * no library finds value bounds in a Buffer without decoding it into JavaScript values.
+ * the bytes it reads and allocates nothing; a checked skip follows at most MAX_SCAN_DEPTH levels
+ * (a counted one keeps only a counter). Written by hand: no library finds value bounds in a
+ * Buffer without decoding it into JavaScript values.
  *
  * Two strengths, chosen by the caller: `valueEnd` checks what it skips (strings end, brackets
  * close the one they opened, literals and numbers are made of the right bytes), for paths whose
@@ -193,6 +194,7 @@ export function keyIs(json: Uint8Array, open: number, close: number, key: Uint8A
   for (let i = 0; i < key.length; i++) if (json[open + i] !== key[i]) return false;
   return true;
 }
+
 const EMPTY: Uint8Array = Buffer.alloc(0);
 
 /**
