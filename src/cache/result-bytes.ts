@@ -3,21 +3,12 @@
  * JSON.parse (results reach megabytes; parsing and re-serialising them would dominate a hit),
  * and the response a cache hit sends, built with one allocation.
  *
- * The scanner checks structure (strings end, brackets match, top-level members are well formed),
- * not every token inside the result: the upstream's answer was already judged by
- * classify-response, this only has to find the value's bounds safely.
+ * The scan (rpc/json-scan.ts) checks structure (strings end, brackets match, top-level members
+ * are well formed, literals are spelled right), not every token inside the result: the
+ * upstream's answer was already judged by classify-response, this only has to find the value's
+ * bounds safely. Keys are compared as written: `"r\u0065sult"` is not the result here.
  */
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  isSpace,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-} from '../rpc/json-bytes.js';
+import { keyIs, ObjectWalk, skipSpace, valueEnd } from '../rpc/json-scan.js';
 
 const RESULT_KEY = Buffer.from('"result"');
 const ERROR_KEY = Buffer.from('"error"');
@@ -25,6 +16,8 @@ const HEAD = Buffer.from('{"jsonrpc":"2.0","id":');
 const MIDDLE = Buffer.from(',"result":');
 const TAIL = 0x7d; // }
 const NULL_START = 0x6e; // n
+/** Reused by every call (hot path: no allocation per scan). */
+const walk = new ObjectWalk();
 
 /**
  * The bytes of the top-level `result` value (a view into `body`, not a copy); undefined when the
@@ -32,40 +25,26 @@ const NULL_START = 0x6e; // n
  */
 export function extractResultBytes(body: Buffer | string): Buffer | undefined {
   const json = typeof body === 'string' ? Buffer.from(body) : body;
-  let i = skipSpace(json, 0);
-  if (json[i] !== OPEN_BRACE) return undefined;
-  i = skipSpace(json, i + 1);
+  if (!walk.open(json, 0)) return undefined;
   let start = -1;
   let end = -1;
   let hasError = false;
-  if (json[i] === CLOSE_BRACE) return undefined;
-  for (;;) {
-    if (json[i] !== QUOTE) return undefined;
-    const keyEnd = stringEnd(json, i);
-    if (keyEnd === -1) return undefined;
-    const colon = skipSpace(json, keyEnd + 1);
-    if (json[colon] !== COLON) return undefined;
-    const valueStart = skipSpace(json, colon + 1);
-    const valueEnd = valueEndAt(json, valueStart);
-    if (valueEnd === -1) return undefined;
-    const length = keyEnd + 1 - i;
-    if (length === RESULT_KEY.length && json.compare(RESULT_KEY, 0, length, i, keyEnd + 1) === 0) {
+  while (walk.nextKey(false)) {
+    const valueStart = walk.valueStart;
+    // Checked (a large answer only had its brackets balanced); long strings: hex dominates results.
+    const valueStop = valueEnd(json, valueStart, true);
+    if (valueStop === -1) return undefined;
+    walk.valueEnded(valueStop);
+    if (keyIs(json, walk.keyOpen, walk.keyClose, RESULT_KEY)) {
       // Like JSON.parse, the last of duplicate members wins.
       start = valueStart;
-      end = valueEnd;
-    } else if (length === ERROR_KEY.length && json.compare(ERROR_KEY, 0, length, i, keyEnd + 1) === 0) {
+      end = valueStop;
+    } else if (keyIs(json, walk.keyOpen, walk.keyClose, ERROR_KEY)) {
       // `"error": null` next to a result is no error (classify-response reads it the same way).
       hasError ||= json[valueStart] !== NULL_START;
     }
-    i = skipSpace(json, valueEnd);
-    if (json[i] === COMMA) {
-      i = skipSpace(json, i + 1);
-      continue;
-    }
-    if (json[i] !== CLOSE_BRACE) return undefined;
-    break;
   }
-  if (skipSpace(json, i + 1) !== json.length) return undefined;
+  if (walk.end === -1 || skipSpace(json, walk.end) !== json.length) return undefined;
   return hasError || start === -1 ? undefined : json.subarray(start, end);
 }
 
@@ -108,78 +87,4 @@ export class ResultResponse {
     target.set(this.result, at);
     target[at + this.result.length] = TAIL;
   }
-}
-
-function skipSpace(json: Buffer, i: number): number {
-  while (isSpace(json[i])) i++;
-  return i;
-}
-
-/** Index of the quote closing the string opened at `open`, or -1. Uses indexOf: strings dominate results. */
-function stringEnd(json: Buffer, open: number): number {
-  let from = open + 1;
-  for (;;) {
-    const quote = json.indexOf(QUOTE, from);
-    if (quote === -1) return -1;
-    let backslashes = 0;
-    for (let j = quote - 1; j > open && json[j] === BACKSLASH; j--) backslashes++;
-    if (backslashes % 2 === 0) return quote;
-    from = quote + 1;
-  }
-}
-
-/** Index just past the value starting at `i`, or -1 when it is malformed or truncated. */
-function valueEndAt(json: Buffer, i: number): number {
-  const first = json[i];
-  if (first === undefined) return -1;
-  if (first === QUOTE) {
-    const close = stringEnd(json, i);
-    return close === -1 ? -1 : close + 1;
-  }
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) return containerEnd(json, i);
-  return scalarEnd(json, i);
-}
-
-/** Skips a nested object or array, checking that every bracket closes the one it should. */
-function containerEnd(json: Buffer, open: number): number {
-  const closers: number[] = [];
-  for (let i = open; i < json.length; i++) {
-    const byte = json[i]!;
-    if (byte === QUOTE) {
-      i = stringEnd(json, i);
-      if (i === -1) return -1;
-    } else if (byte === OPEN_BRACE) closers.push(CLOSE_BRACE);
-    else if (byte === OPEN_BRACKET) closers.push(CLOSE_BRACKET);
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      if (closers.pop() !== byte) return -1;
-      if (closers.length === 0) return i + 1;
-    }
-  }
-  return -1;
-}
-
-const LITERALS = [Buffer.from('true'), Buffer.from('false'), Buffer.from('null')];
-
-/** `true`, `false`, `null`, or a number's characters. */
-function scalarEnd(json: Buffer, start: number): number {
-  for (const literal of LITERALS) {
-    if (json[start] !== literal[0]) continue;
-    const end = start + literal.length;
-    return end <= json.length && json.compare(literal, 0, literal.length, start, end) === 0 ? end : -1;
-  }
-  let i = start;
-  while (i < json.length && isNumberByte(json[i]!)) i++;
-  return i === start ? -1 : i;
-}
-
-function isNumberByte(byte: number): boolean {
-  // 0-9 . + - e E
-  return (
-    (byte >= 0x30 && byte <= 0x39) ||
-    byte === 0x2e ||
-    byte === 0x2b ||
-    byte === 0x2d ||
-    byte === 0x65 ||
-    byte === 0x45
-  );
 }

@@ -6,18 +6,8 @@
  * upstream still hold both), and where its `"id"` value is, so the answer can carry the id
  * exactly as sent. The counts are exact for valid JSON; JSON.parse decides validity afterwards.
  */
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  isIdKey,
-  isSpace,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-} from './json-bytes.js';
+import { CLOSE_BRACE, CLOSE_BRACKET, COLON, isIdKey, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-bytes.js';
+import { scalarEnd, skipSpace, stringEnd } from './json-scan.js';
 
 /**
  * Most levels of objects and arrays a request object may nest (the object itself is level 1).
@@ -25,9 +15,6 @@ import {
  * walkers overflow the stack somewhere past a few thousand.
  */
 export const MAX_REQUEST_DEPTH = 128;
-
-/** Strings longer than this are skipped with a native search for the closing quote. */
-const SHORT_STRING = 32;
 
 /** A class: one hidden class for every scan (hot path). */
 export class ItemScan {
@@ -54,19 +41,17 @@ export function scanItem(json: Buffer): ItemScan {
   for (let i = 0; i < length; i++) {
     const byte = json[i]!;
     if (byte === QUOTE) {
-      const close = stringClose(json, i);
+      const close = stringEnd(json, i);
+      if (close === -1) break; // a string left open runs to the end
       if (depth === 1 && object) {
-        let next = close + 1;
-        while (isSpace(json[next])) next++;
+        const next = skipSpace(json, close + 1);
         // A string followed by a colon is a key; valid JSON has no other.
         if (json[next] === COLON) {
           members++;
           // The key may be written with escapes ("\u0069d"): JSON.parse reads it as the id.
           if (idStart === -1 && isIdKey(json, i, close)) {
-            let start = next + 1;
-            while (isSpace(json[start])) start++;
-            idStart = start;
-            idEnd = scalarEnd(json, start);
+            idStart = skipSpace(json, next + 1);
+            idEnd = scalarEnd(json, idStart);
           }
           i = next;
           continue;
@@ -84,39 +69,6 @@ export function scanItem(json: Buffer): ItemScan {
   return new ItemScan(maxDepth, members, idStart, idEnd);
 }
 
-/** The closing quote of the string opening at `open`. */
-function stringClose(json: Buffer, open: number): number {
-  const stop = Math.min(open + SHORT_STRING, json.length);
-  for (let i = open + 1; i < stop; i++) {
-    const byte = json[i]!;
-    if (byte === BACKSLASH) i++;
-    else if (byte === QUOTE) return i;
-  }
-  // Long strings (hex data of a transaction): a quote preceded by an even run of backslashes.
-  let i = json.indexOf(QUOTE, open + 1);
-  while (i !== -1) {
-    let slashes = 0;
-    while (json[i - 1 - slashes] === BACKSLASH) slashes++;
-    if ((slashes & 1) === 0) return i;
-    i = json.indexOf(QUOTE, i + 1);
-  }
-  return json.length;
-}
-
-/** End of the value at `start` when it is a scalar; -1 for an object or array. */
-function scalarEnd(json: Buffer, start: number): number {
-  const first = json[start];
-  if (first === QUOTE) return stringClose(json, start) + 1;
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) return -1;
-  let end = start;
-  while (end < json.length) {
-    const byte = json[end]!;
-    if (byte === COMMA || byte === CLOSE_BRACE || isSpace(byte)) break;
-    end++;
-  }
-  return end;
-}
-
 /**
  * The most members any one object in `json` has (not looking past MAX_REQUEST_DEPTH levels), so
  * a REST body can refuse a megabyte of unknown fields before JSON.parse and validation spend
@@ -130,9 +82,9 @@ export function widestObject(json: Buffer): number {
   for (let i = 0; i < length; i++) {
     const byte = json[i]!;
     if (byte === QUOTE) {
-      const close = stringClose(json, i);
-      let next = close + 1;
-      while (isSpace(json[next])) next++;
+      const close = stringEnd(json, i);
+      if (close === -1) break;
+      const next = skipSpace(json, close + 1);
       if (json[next] === COLON) {
         const count = ++counts[depth]!;
         if (count > widest) widest = count;

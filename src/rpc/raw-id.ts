@@ -3,42 +3,31 @@
  * their source text. Such requests go upstream with a synthetic id (many nodes reject big ids)
  * and the client's exact id text is spliced back into the response entry.
  */
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  isIdKey,
-  isSpace,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-} from './json-bytes.js';
+import { isIdKey } from './json-bytes.js';
+import { elementEnd, ObjectWalk, scalarEnd } from './json-scan.js';
+
+/** Reused by every call (no allocation per scan). */
+const walk = new ObjectWalk();
 
 /** True when a parsed numeric id would not survive JSON.stringify with the client's digits. */
 export function isLossyId(id: unknown): id is number {
   return typeof id === 'number' && !Number.isSafeInteger(id);
 }
 
-/** Byte range of the value of the top-level `"id"` member of a JSON object, if it is a scalar. */
+/**
+ * Byte range of the value of the first top-level `"id"` member of a JSON object, if it is a
+ * scalar. The members before it are skipped, not checked (`elementEnd`): response entries come
+ * from upstreams or this gateway and may nest any depth.
+ */
 export function idValueRange(json: Buffer): { start: number; end: number } | undefined {
-  let depth = 0;
-  for (let i = 0; i < json.length; i++) {
-    const byte = json[i]!;
-    if (byte === QUOTE) {
-      const close = stringEnd(json, i);
-      if (close === -1) return undefined;
-      let next = close + 1;
-      while (isSpace(json[next])) next++;
-      if (depth === 1 && json[next] === COLON && isIdKey(json, i, close)) {
-        let start = next + 1;
-        while (isSpace(json[start])) start++;
-        return scalarRange(json, start);
-      }
-      i = close;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  if (!walk.open(json, 0)) return undefined;
+  while (walk.nextKey(false)) {
+    const start = walk.valueStart;
+    if (isIdKey(json, walk.keyOpen, walk.keyClose)) {
+      const end = scalarEnd(json, start);
+      return end === -1 ? undefined : { start, end };
+    }
+    walk.valueEnded(elementEnd(json, start, json.length));
   }
   return undefined;
 }
@@ -55,29 +44,4 @@ export function spliceRawId(body: Buffer | string, rawId: string): Buffer | stri
   const range = idValueRange(bytes);
   if (range === undefined) return body;
   return Buffer.concat([bytes.subarray(0, range.start), Buffer.from(rawId), bytes.subarray(range.end)]);
-}
-
-function stringEnd(json: Buffer, open: number): number {
-  for (let i = open + 1; i < json.length; i++) {
-    const byte = json[i]!;
-    if (byte === BACKSLASH) i++;
-    else if (byte === QUOTE) return i;
-  }
-  return -1;
-}
-
-function scalarRange(json: Buffer, start: number): { start: number; end: number } | undefined {
-  const first = json[start];
-  if (first === undefined || first === OPEN_BRACE || first === OPEN_BRACKET) return undefined;
-  if (first === QUOTE) {
-    const close = stringEnd(json, start);
-    return close === -1 ? undefined : { start, end: close + 1 };
-  }
-  let end = start;
-  while (end < json.length) {
-    const byte = json[end]!;
-    if (byte === COMMA || byte === CLOSE_BRACE || isSpace(byte)) break;
-    end++;
-  }
-  return end === start ? undefined : { start, end };
 }

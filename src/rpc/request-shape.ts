@@ -12,17 +12,8 @@
  * other keys (memberBit): a shape is promised only to the usual request of `jsonrpc`, `id`,
  * `method` and `params` (at most MAX_SHAPE_BYTES, such an id).
  */
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  isSpace,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-} from './json-bytes.js';
+import { BACKSLASH, QUOTE } from './json-bytes.js';
+import { ObjectWalk, skipSpace, valueEnd } from './json-scan.js';
 
 /** Larger bodies take the slow path (and keep the shape map small). */
 export const MAX_SHAPE_BYTES = 2048;
@@ -54,48 +45,39 @@ export class RequestShape {
 /** Where a key is assembled: one flat string per request instead of two slices and a concatenation. */
 const scratch = Buffer.allocUnsafeSlow(MAX_SHAPE_BYTES + 1);
 
+/** Reused by every call (hot path: no allocation per scan). */
+const walk = new ObjectWalk();
+
 /** The body's shape, or undefined when it must take the slow path. */
 export function requestShape(body: Buffer): RequestShape | undefined {
   const length = body.length;
-  if (length > MAX_SHAPE_BYTES) return undefined;
-  let i = skipSpace(body, 0);
-  if (body[i] !== OPEN_BRACE) return undefined;
-  i = skipSpace(body, i + 1);
+  if (length > MAX_SHAPE_BYTES || !walk.open(body, 0)) return undefined;
   let idStart = -1;
   let idEnd = -1;
   let seen = 0;
-  for (;;) {
-    if (body[i] !== QUOTE) return undefined;
-    const keyStart = i;
-    const keyEnd = plainStringEnd(body, i);
-    if (keyEnd === -1) return undefined;
+  // Keys without escapes; values checked (valueEnd): no JSON.parse confirms a shape's body.
+  while (walk.nextKey(true)) {
+    const keyStart = walk.keyOpen;
+    const keyEnd = walk.keyClose;
     // A repeated member is refused by the slow path (parse.ts); never give it a shape.
     const bit = memberBit(body, keyStart, keyEnd);
     if ((seen & bit) !== 0) return undefined;
     seen |= bit;
-    const colon = skipSpace(body, keyEnd + 1);
-    if (body[colon] !== COLON) return undefined;
-    const valueStart = skipSpace(body, colon + 1);
-    let valueEnd: number;
+    const valueStart = walk.valueStart;
+    let end: number;
     if (keyEnd - keyStart === 3 && body[keyStart + 1] === I && body[keyStart + 2] === D) {
       if (idStart !== -1) return undefined; // a repeated id: JSON.parse would keep the last
-      valueEnd = idTokenEnd(body, valueStart);
-      if (valueEnd === -1) return undefined;
+      end = idTokenEnd(body, valueStart);
+      if (end === -1) return undefined;
       idStart = valueStart;
-      idEnd = valueEnd;
+      idEnd = end;
     } else {
-      valueEnd = valueEndAt(body, valueStart);
-      if (valueEnd === -1) return undefined;
+      end = valueEnd(body, valueStart);
+      if (end === -1) return undefined;
     }
-    i = skipSpace(body, valueEnd);
-    if (body[i] === COMMA) {
-      i = skipSpace(body, i + 1);
-      continue;
-    }
-    if (body[i] !== CLOSE_BRACE) return undefined;
-    break;
+    walk.valueEnded(end);
   }
-  if (idStart === -1 || skipSpace(body, i + 1) !== length) return undefined;
+  if (walk.end === -1 || idStart === -1 || skipSpace(body, walk.end) !== length) return undefined;
   body.copy(scratch, 0, 0, idStart);
   scratch[idStart] = 0;
   const keyLength = idStart + 1 + body.copy(scratch, idStart + 1, idEnd, length);
@@ -112,21 +94,6 @@ function memberBit(json: Buffer, open: number, close: number): number {
   if (length === 7 && first === 0x6a) return 1;
   if (length === 6) return first === 0x6d ? 2 : first === 0x70 ? 4 : 0;
   return 0;
-}
-
-function skipSpace(json: Buffer, i: number): number {
-  while (isSpace(json[i])) i++;
-  return i;
-}
-
-/** The closing quote of a string without escapes or control bytes, or -1. */
-function plainStringEnd(json: Buffer, open: number): number {
-  for (let i = open + 1; i < json.length; i++) {
-    const byte = json[i]!;
-    if (byte === QUOTE) return i;
-    if (byte === BACKSLASH || byte < 0x20) return -1;
-  }
-  return -1;
 }
 
 /**
@@ -155,50 +122,4 @@ function idTokenEnd(json: Buffer, start: number): number {
   const next = json[i];
   if (next === 0x2e || next === 0x65 || next === 0x45) return -1;
   return i;
-}
-
-/** Index just past the JSON value starting at `i`, or -1 when it is malformed or truncated. */
-function valueEndAt(json: Buffer, i: number): number {
-  const first = json[i];
-  if (first === undefined) return -1;
-  if (first === QUOTE) {
-    const close = stringEnd(json, i);
-    return close === -1 ? -1 : close + 1;
-  }
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) return containerEnd(json, i);
-  let end = i;
-  while (end < json.length) {
-    const byte = json[end]!;
-    if (byte === COMMA || byte === CLOSE_BRACE || byte === CLOSE_BRACKET || isSpace(byte)) break;
-    end++;
-  }
-  return end === i ? -1 : end;
-}
-
-function stringEnd(json: Buffer, open: number): number {
-  for (let i = open + 1; i < json.length; i++) {
-    const byte = json[i]!;
-    if (byte === BACKSLASH) i++;
-    else if (byte === QUOTE) return i;
-  }
-  return -1;
-}
-
-/** Skips a nested object or array, checking that every bracket closes the one it should. */
-function containerEnd(json: Buffer, open: number): number {
-  let depth = 0;
-  const closers: number[] = [];
-  for (let i = open; i < json.length; i++) {
-    const byte = json[i]!;
-    if (byte === QUOTE) {
-      i = stringEnd(json, i);
-      if (i === -1) return -1;
-    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-      closers[depth++] = byte === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
-    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      if (depth === 0 || closers[--depth] !== byte) return -1;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return -1;
 }

@@ -2,46 +2,30 @@
  * Splits a top-level JSON array into the raw byte ranges of its items without parsing values,
  * so each batch item can be forwarded byte-for-byte (ids such as 2^64 survive untouched).
  * Returns null when the text is not a well-formed array at the top level; JSON.parse decides
- * the details afterwards.
+ * the details afterwards, so the items are only counted out (`elementEnd`), never checked:
+ * an item nested too deep must still reach scanItem's depth check.
  */
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COMMA,
-  isSpace,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-} from './json-bytes.js';
+import { CLOSE_BRACKET, isSpace, OPEN_BRACKET } from './json-bytes.js';
+import { elementEnd, skipSpace } from './json-scan.js';
 
 export function splitTopLevelArray(body: Buffer, start: number): Buffer[] | null {
-  const items: Buffer[] = [];
-  let depth = 0;
-  let inString = false;
-  let itemStart = -1;
   let end = body.length;
   while (end > start && isSpace(body[end - 1]!)) end--;
   if (body[start] !== OPEN_BRACKET || body[end - 1] !== CLOSE_BRACKET) return null;
-  for (let i = start + 1; i < end - 1; i++) {
-    const byte = body[i]!;
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-      continue;
+  const close = end - 1;
+  const items: Buffer[] = [];
+  let i = start + 1;
+  for (;;) {
+    const comma = elementEnd(body, i, close);
+    const from = skipSpace(body, i);
+    if (comma === close) {
+      if (from < close) items.push(trimEnd(body, from, close));
+      return items;
     }
-    if (itemStart === -1 && !isSpace(byte)) itemStart = i;
-    if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
-    else if (byte === COMMA && depth === 0) {
-      if (itemStart === -1 || itemStart === i) return null;
-      items.push(trimEnd(body, itemStart, i));
-      itemStart = -1;
-    }
+    if (from === comma) return null;
+    items.push(trimEnd(body, from, comma));
+    i = comma + 1;
   }
-  if (itemStart !== -1) items.push(trimEnd(body, itemStart, end - 1));
-  return items;
 }
 
 function trimEnd(body: Buffer, from: number, to: number): Buffer {
