@@ -178,6 +178,26 @@ describe('classifyResponse', () => {
     expect(failureCode(classifyResponse(200, open, 'up'))).toBe('ERR_UPSTREAM_BAD_RESPONSE');
   });
 
+  it('rejects a large body that is two objects, a bare array or closes a bracket with the wrong kind', () => {
+    const body = largeResult(100 * 1024);
+    const text = body.toString('utf8');
+    expect(failureCode(classifyResponse(200, Buffer.concat([body, Buffer.from('{}')]), 'up'))).toBe(
+      'ERR_UPSTREAM_BAD_RESPONSE',
+    );
+    expect(failureCode(classifyResponse(200, Buffer.from(`[${text}]`), 'up'))).toBe(
+      'ERR_UPSTREAM_BAD_RESPONSE',
+    );
+    const wrongKind = `${text.slice(0, -1)}]`;
+    expect(failureCode(classifyResponse(200, Buffer.from(wrongKind), 'up'))).toBe(
+      'ERR_UPSTREAM_BAD_RESPONSE',
+    );
+    expect(classifyResponse(200, Buffer.from(`  ${text}\n`), 'up')).toEqual({
+      kind: 'result',
+      result: undefined,
+      parsed: false,
+    });
+  });
+
   it('fully parses a large body whose head mentions an error', () => {
     const big = json({
       jsonrpc: '2.0',

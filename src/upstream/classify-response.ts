@@ -4,7 +4,8 @@
  * head of the body says it carries an error.
  */
 import { GatewayError } from '../errors/gateway-error.js';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../rpc/json-bytes.js';
+import { OPEN_BRACE } from '../rpc/json-bytes.js';
+import { containerEnd, skipSpace } from '../rpc/json-scan.js';
 
 export type UpstreamOutcome =
   | { readonly kind: 'result'; readonly result: unknown; readonly parsed: boolean }
@@ -80,22 +81,15 @@ function headMentionsError(body: Buffer): boolean {
 }
 
 /** `{ … }` with balanced braces outside strings: catches truncation and garbage cheaply. */
+/**
+ * One JSON object and nothing else around it: strings end, every bracket closes the kind it
+ * opened (rpc/json-scan.ts, strings searched natively: these bodies are large).
+ */
 function structurallyComplete(body: Buffer): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i]!;
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-      depth--;
-      if (depth < 0) return false;
-    } else if (depth === 0 && byte > 0x20) return false;
-  }
-  return depth === 0 && !inString;
+  const start = skipSpace(body, 0);
+  if (body[start] !== OPEN_BRACE) return false;
+  const end = containerEnd(body, start, true);
+  return end !== -1 && skipSpace(body, end) === body.length;
 }
 
 function mentionsRateLimit(message: string): boolean {
