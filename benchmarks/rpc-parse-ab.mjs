@@ -4,7 +4,8 @@
 //   node benchmarks/rpc-parse-ab.mjs <baseline dist dir> <candidate dist dir>
 //
 // Workloads: a known-shape hit (the fast path), a single hit on the usual path (an id the shape
-// path does not take: non-ASCII), and a batch of three hits. Prints the gateway process's CPU time
+// path does not take: non-ASCII), a batch of three hits, and a proxied request (a network with
+// no cache: every request goes to anvil; only the gateway's own CPU is counted). Prints the gateway process's CPU time
 // per request (from /proc, so a busy shared machine skews it far less than requests/s) for each
 // round, and the candidate/baseline ratio of the medians. Env: AB_ROUNDS (3), AB_SECONDS (3),
 // AB_CONNECTIONS (16).
@@ -27,7 +28,10 @@ const WORKLOADS = {
   'known-shape hit': block('7'),
   'usual-path hit': block('"é"'),
   'batch of 3 hits': `[${block('1')},${block('2')},${block('3')}]`,
+  proxied: block('7'),
 };
+/** Workloads sent to the network without a cache. */
+const UNCACHED = new Set(['proxied']);
 
 const { startAnvil } = await import(join(candidateDir, 'dev/anvil.js'));
 const anvil = await startAnvil();
@@ -39,14 +43,15 @@ function startGateway(dist) {
     const { createGateway } = await import(${JSON.stringify(join(dist, 'gateway.js'))});
     const gateway = createGateway({ logging: { level: 'silent' }, networks: { anvil: {
       upstreams: [{ url: ${JSON.stringify(anvil.url)} }],
-      cache: { finality: 'depth', depth: 5, headPollMs: 200 } } } });
+      cache: { finality: 'depth', depth: 5, headPollMs: 200 } },
+      raw: { upstreams: [{ url: ${JSON.stringify(anvil.url)} }] } } });
     const { url } = await gateway.listen(0, '127.0.0.1');
-    console.log(url + '/anvil');`;
+    console.log(url);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((done) =>
-    child.stdout.once('data', (chunk) => done({ child, url: chunk.toString().trim() })),
+    child.stdout.once('data', (chunk) => done({ child, base: chunk.toString().trim() })),
   );
 }
 
@@ -86,24 +91,27 @@ function wrk(url, body) {
   });
 }
 
+const urlOf = (base, workload) => `${base}/${UNCACHED.has(workload) ? 'raw' : 'anvil'}`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const targets = { baseline: await startGateway(baseDir), candidate: await startGateway(candidateDir) };
 try {
-  for (const { url } of Object.values(targets)) {
-    for (const body of Object.values(WORKLOADS)) {
+  for (const { base } of Object.values(targets)) {
+    for (const [workload, body] of Object.entries(WORKLOADS)) {
+      const url = urlOf(base, workload);
       for (let i = 0; i < 20; i++) await post(url, body);
       const { xCache, text } = await post(url, body);
-      if (!xCache?.startsWith('HIT')) throw new Error(`not a hit at ${url}: ${xCache} ${text.slice(0, 200)}`);
+      if (UNCACHED.has(workload) ? !text.includes('"result"') : !xCache?.startsWith('HIT'))
+        throw new Error(`unexpected answer at ${url}: ${xCache} ${text.slice(0, 200)}`);
     }
   }
   const results = Object.fromEntries(Object.keys(WORKLOADS).map((w) => [w, { baseline: [], candidate: [] }]));
   for (let round = 0; round < rounds; round++)
     for (const [workload, body] of Object.entries(WORKLOADS))
-      for (const [name, { child, url }] of round % 2 === 0
+      for (const [name, { child, base }] of round % 2 === 0
         ? Object.entries(targets)
         : Object.entries(targets).reverse()) {
-        const us = await cpuPerRequest(child, url, body);
+        const us = await cpuPerRequest(child, urlOf(base, workload), body);
         results[workload][name].push(us);
       }
   for (const [workload, byTarget] of Object.entries(results)) {
