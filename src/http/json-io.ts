@@ -29,6 +29,25 @@ export function readQuery(url: string): Record<string, string> {
   return query;
 }
 
+/**
+ * Query parameters exactly as sent (an empty value included), each name's first value, and the
+ * names given more than once; undefined when there is no query.
+ */
+export function readQueryParams(
+  url: string,
+): { params: Record<string, string>; repeated: string[] } | undefined {
+  const start = url.indexOf('?');
+  if (start === -1) return undefined;
+  // No prototype: a `__proto__` parameter is a parameter like any other.
+  const params: Record<string, string> = Object.create(null);
+  const repeated: string[] = [];
+  for (const [name, value] of new URLSearchParams(url.slice(start + 1))) {
+    if (!(name in params)) params[name] = value;
+    else if (!repeated.includes(name)) repeated.push(name);
+  }
+  return { params, repeated };
+}
+
 export function sendAdminError(
   ctx: ResponseContext,
   req: HttpRequest,
