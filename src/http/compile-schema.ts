@@ -140,7 +140,7 @@ function compileObject(def: Def): Check {
   const catchall = def.catchall as z.ZodType | undefined;
   const strict = catchall !== undefined;
   if (strict && catchall._zod.def.type !== 'never')
-    throw new Error('compileSchema: only strict or stripping objects are supported');
+    throw new Error('compileSchema: a catchall other than strict is not supported');
   const shape = def.shape as Record<string, z.ZodType>;
   const keys = Object.keys(shape);
   if (keys.includes('__proto__')) throw new Error('compileSchema: a __proto__ field is not supported');
