@@ -30,22 +30,26 @@ export function readQuery(url: string): Record<string, string> {
 }
 
 /**
- * Query parameters exactly as sent (an empty value included), each name's first value, and the
- * names given more than once; undefined when there is no query.
+ * Query parameters exactly as sent (an empty value included): each name's first value, the
+ * names in the order first given, and those given more than once; undefined without a query.
  */
 export function readQueryParams(
   url: string,
-): { params: Record<string, string>; repeated: string[] } | undefined {
+): { params: Record<string, string>; names: string[]; repeated: Set<string> } | undefined {
   const start = url.indexOf('?');
   if (start === -1) return undefined;
   // No prototype: a `__proto__` parameter is a parameter like any other.
   const params: Record<string, string> = Object.create(null);
-  const repeated: string[] = [];
+  const names: string[] = [];
+  const repeated = new Set<string>();
   for (const [name, value] of new URLSearchParams(url.slice(start + 1))) {
-    if (!(name in params)) params[name] = value;
-    else if (!repeated.includes(name)) repeated.push(name);
+    if (name in params) repeated.add(name);
+    else {
+      params[name] = value;
+      names.push(name);
+    }
   }
-  return { params, repeated };
+  return { params, names, repeated };
 }
 
 export function sendAdminError(

@@ -96,7 +96,8 @@ export function collectCompiled<S extends z.ZodType>(
   return checked === INVALID ? collectInput(compiled.schema, value, issues, style, at) : checked;
 }
 
-function addIssues(
+/** Adds zod's issues to `issues` in `style` (for a caller that orders some of them itself). */
+export function addIssues(
   found: readonly z.core.$ZodIssue[],
   issues: IssueList,
   style: InputStyle,

@@ -7,7 +7,7 @@ import type { RelayerWaitConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { IssueList } from '../../errors/issues.js';
 import { readQueryParams } from '../../http/json-io.js';
-import { collectInput } from '../../http/validation.js';
+import { addIssues } from '../../http/validation.js';
 import type { TransferRecord } from '../model.js';
 import { RELAYER_QUERY, waitQuerySchema } from './transfer-schemas.js';
 import { jobView } from './transfer-views.js';
@@ -36,13 +36,26 @@ export function parseWaitQuery(
     schema = waitQuerySchema(config.maxTimeoutMs);
     schemas.set(config, schema);
   }
-  // A repeated parameter is refused, and its first value is checked all the same.
-  for (const name of query.repeated)
-    if (Object.hasOwn(schema.shape, name)) issues.push({ path: name, message: 'given more than once' });
-  const wait = collectInput(schema, query.params, issues, RELAYER_QUERY);
-  if (wait?.wait === undefined) return undefined;
-  const timeoutMs = wait.timeoutMs === undefined ? config.defaultTimeoutMs : Number(wait.timeoutMs);
-  return { target: wait.wait, timeoutMs };
+  const parsed = schema.safeParse(query.params);
+  if (!parsed.success || query.repeated.size > 0) {
+    // Unknown and repeated parameters (a repeated one's first value is checked all the same)
+    // come first, in the order the query gives them; then zod's other issues.
+    const found = parsed.success ? [] : parsed.error.issues;
+    const unknown = new Set(found.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : [])));
+    for (const name of query.names)
+      if (unknown.has(name)) issues.push({ path: name, message: RELAYER_QUERY.unknownField });
+      else if (query.repeated.has(name)) issues.push({ path: name, message: 'given more than once' });
+    addIssues(
+      found.filter((issue) => issue.code !== 'unrecognized_keys'),
+      issues,
+      RELAYER_QUERY,
+      undefined,
+    );
+    return undefined;
+  }
+  const { wait, timeoutMs } = parsed.data;
+  if (wait === undefined) return undefined;
+  return { target: wait, timeoutMs: timeoutMs === undefined ? config.defaultTimeoutMs : Number(timeoutMs) };
 }
 
 /** The body of the POST's usual answer, as postTransfers builds it. */
