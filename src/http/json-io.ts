@@ -1,7 +1,7 @@
 /**
- * Reading an admin request (JSON body, query string) and writing its answer. The admin API is
- * REST, so errors are `{ "error": { code, message, issues? } }` with the code's HTTP status,
- * not JSON-RPC error objects.
+ * Reading a REST request (JSON body, query string) for its schema (validation.ts), and writing
+ * an admin answer. The admin API is REST, so errors are `{ "error": { code, message, issues? } }`
+ * with the code's HTTP status, not JSON-RPC error objects.
  */
 import type { GatewayError } from '../errors/gateway-error.js';
 import { issuesOf } from '../errors/issues.js';
