@@ -1,7 +1,7 @@
 /**
- * Reading an admin request (JSON body, query string) and writing its answer. The admin API is
- * REST, so errors are `{ "error": { code, message, issues? } }` with the code's HTTP status,
- * not JSON-RPC error objects.
+ * Reading a REST request (JSON body, query string) for its schema (validation.ts), and writing
+ * an admin answer. The admin API is REST, so errors are `{ "error": { code, message, issues? } }`
+ * with the code's HTTP status, not JSON-RPC error objects.
  */
 import type { GatewayError } from '../errors/gateway-error.js';
 import { issuesOf } from '../errors/issues.js';
@@ -27,6 +27,29 @@ export function readQuery(url: string): Record<string, string> {
   for (const [name, value] of new URLSearchParams(url.slice(start + 1)))
     if (value !== '') query[name] = value;
   return query;
+}
+
+/**
+ * Query parameters exactly as sent (an empty value included): each name's first value, the
+ * names in the order first given, and those given more than once; undefined without a query.
+ */
+export function readQueryParams(
+  url: string,
+): { params: Record<string, string>; names: string[]; repeated: Set<string> } | undefined {
+  const start = url.indexOf('?');
+  if (start === -1) return undefined;
+  // No prototype: a `__proto__` parameter is a parameter like any other.
+  const params: Record<string, string> = Object.create(null);
+  const names: string[] = [];
+  const repeated = new Set<string>();
+  for (const [name, value] of new URLSearchParams(url.slice(start + 1))) {
+    if (name in params) repeated.add(name);
+    else {
+      params[name] = value;
+      names.push(name);
+    }
+  }
+  return { params, names, repeated };
 }
 
 export function sendAdminError(

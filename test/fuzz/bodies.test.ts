@@ -9,7 +9,8 @@ import { ADMIN_ROUTES } from '../../src/admin/routes.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { parseInput } from '../../src/http/validation.js';
 import { parseSendFtBody, parseTransfersBody } from '../../src/relayer/api/transfer-body.js';
-import { MAX_AMOUNT, transferRules } from '../../src/relayer/api/transfer-fields.js';
+import { transferRules } from '../../src/relayer/api/transfer-fields.js';
+import { MAX_AMOUNT } from '../../src/relayer/api/transfer-schemas.js';
 import { checkProperty, FUZZ_TIMEOUT, reportCases } from './fuzz-settings.js';
 import { valueText } from './json-text.js';
 

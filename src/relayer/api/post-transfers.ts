@@ -11,6 +11,7 @@ import type { RelayerWaitConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { IssueList } from '../../errors/issues.js';
 import type { HttpRequest } from '../../http/exchange.js';
+import { collectCompiled } from '../../http/validation.js';
 import type { AcceptResult } from '../model.js';
 import type { IntakeBuffer } from './intake-buffer.js';
 import type { QueueDepth } from './queue-depth.js';
@@ -23,7 +24,8 @@ import {
   parseSendFtBody,
   parseTransfersBody,
 } from './transfer-body.js';
-import { checkIdempotencyKey, type TransferRules } from './transfer-fields.js';
+import type { TransferRules } from './transfer-fields.js';
+import { idempotencyKeyCheck, RELAYER_INPUT } from './transfer-schemas.js';
 import type { TransferWaits } from './transfer-waits.js';
 import { parseWaitQuery, type WaitRequest, waitAnswer } from './wait-answers.js';
 
@@ -130,12 +132,10 @@ function validate(
   const issues = new IssueList();
   const wait = parseWaitQuery(req.url, parts.waitConfig, issues);
   const header = req.headers['idempotency-key'];
-  let headerKey: string | undefined;
-  if (header !== undefined) {
-    const checked = checkIdempotencyKey(header);
-    if (checked.ok) headerKey = checked.value;
-    else issues.push({ path: 'Idempotency-Key', message: checked.message });
-  }
+  const headerKey =
+    header === undefined
+      ? undefined
+      : collectCompiled(idempotencyKeyCheck, header, issues, RELAYER_INPUT, 'Idempotency-Key');
   let parsed: ParsedTransfers | undefined;
   try {
     if (route === 'v1') parsed = parseTransfersBody(body, parts.rules);

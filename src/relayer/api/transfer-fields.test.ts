@@ -1,15 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { canonicalRequest, requestHash } from './request-hash.js';
 import { parseSendFtBody, parseTransfersBody } from './transfer-body.js';
+import type { TransferRules } from './transfer-fields.js';
+import { transferRules } from './transfer-fields.js';
 import {
-  checkAddress,
-  checkAmount,
-  checkIdempotencyKey,
-  checkMemo,
-  checkToken,
+  addressSchema,
+  amountSchema,
+  idempotencyKeySchema,
   MAX_AMOUNT,
-  transferRules,
-} from './transfer-fields.js';
+  memoSchema,
+  tokenSchema,
+} from './transfer-schemas.js';
+
+type Checked = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** A field schema's answer: the value, or its one message (more than one fails the test). */
+function check(schema: z.ZodType, value: unknown): Checked {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  expect(parsed.error.issues).toHaveLength(1);
+  return { ok: false, message: parsed.error.issues[0]!.message };
+}
+
+const checkAddress = (value: unknown) => check(addressSchema, value);
+const checkAmount = (value: unknown) => check(amountSchema, value);
+const checkIdempotencyKey = (value: unknown) => check(idempotencyKeySchema, value);
+const checkToken = (value: unknown, { tokens }: TransferRules) => check(tokenSchema(tokens), value);
+const checkMemo = (value: unknown, { maxMemoBytes }: TransferRules) => check(memoSchema(maxMemoBytes), value);
 
 const USDC = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const rules = transferRules({ tokens: { USDC }, maxTransfersPerRequest: 3, maxMemoBytes: 4 });

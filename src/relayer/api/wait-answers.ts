@@ -5,8 +5,11 @@
  */
 import type { RelayerWaitConfig } from '../../config/schema.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import type { IssueList } from '../../errors/issues.js';
+import { readQueryParams } from '../../http/json-io.js';
+import { addIssues } from '../../http/validation.js';
 import type { TransferRecord } from '../model.js';
-import type { RelayerIssue } from './transfer-body.js';
+import { RELAYER_QUERY, waitQuerySchema } from './transfer-schemas.js';
 import { jobView } from './transfer-views.js';
 import type { WaitOutcome, WaitTarget } from './transfer-waits.js';
 
@@ -15,38 +18,44 @@ export interface WaitRequest {
   readonly timeoutMs: number;
 }
 
-const TARGETS: readonly string[] = ['submitted', 'confirmed'];
-const QUERY_FIELDS = ['wait', 'timeoutMs'];
+type WaitQuerySchema = ReturnType<typeof waitQuerySchema>;
+
+/** The query schema of each wait config, built on first use. */
+const schemas = new WeakMap<RelayerWaitConfig, WaitQuerySchema>();
 
 /** The wait a POST asks for (undefined: none); every problem of the query goes to `issues`. */
 export function parseWaitQuery(
   url: string,
   config: RelayerWaitConfig,
-  issues: { push(issue: RelayerIssue): unknown },
+  issues: IssueList,
 ): WaitRequest | undefined {
-  const start = url.indexOf('?');
-  if (start === -1) return undefined;
-  const query = new URLSearchParams(url.slice(start + 1));
-  for (const name of new Set(query.keys())) {
-    if (!QUERY_FIELDS.includes(name)) issues.push({ path: name, message: 'unknown query parameter' });
-    else if (query.getAll(name).length > 1) issues.push({ path: name, message: 'given more than once' });
+  const query = readQueryParams(url);
+  if (query === undefined) return undefined;
+  let schema = schemas.get(config);
+  if (schema === undefined) {
+    schema = waitQuerySchema(config.maxTimeoutMs);
+    schemas.set(config, schema);
   }
-  const target = query.get('wait');
-  const timeout = query.get('timeoutMs');
-  if (target !== null && !TARGETS.includes(target))
-    issues.push({ path: 'wait', message: `expected submitted or confirmed, got "${target.slice(0, 32)}"` });
-  let timeoutMs = config.defaultTimeoutMs;
-  if (timeout !== null) {
-    timeoutMs = /^[0-9]{1,9}$/.test(timeout) ? Number(timeout) : 0;
-    if (target === null) issues.push({ path: 'timeoutMs', message: 'only with wait' });
-    else if (timeoutMs < 1 || timeoutMs > config.maxTimeoutMs)
-      issues.push({
-        path: 'timeoutMs',
-        message: `expected an integer from 1 to ${config.maxTimeoutMs} (relayer.wait.maxTimeoutMs)`,
-      });
+  const parsed = schema.safeParse(query.params);
+  if (!parsed.success || query.repeated.size > 0) {
+    // Unknown and repeated parameters (a repeated one's first value is checked all the same)
+    // come first, in the order the query gives them; then zod's other issues.
+    const found = parsed.success ? [] : parsed.error.issues;
+    const unknown = new Set(found.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : [])));
+    for (const name of query.names)
+      if (unknown.has(name)) issues.push({ path: name, message: RELAYER_QUERY.unknownField });
+      else if (query.repeated.has(name)) issues.push({ path: name, message: 'given more than once' });
+    addIssues(
+      found.filter((issue) => issue.code !== 'unrecognized_keys'),
+      issues,
+      RELAYER_QUERY,
+      undefined,
+    );
+    return undefined;
   }
-  if (target === null || !TARGETS.includes(target)) return undefined;
-  return { target: target as WaitTarget, timeoutMs };
+  const { wait, timeoutMs } = parsed.data;
+  if (wait === undefined) return undefined;
+  return { target: wait, timeoutMs: timeoutMs === undefined ? config.defaultTimeoutMs : Number(timeoutMs) };
 }
 
 /** The body of the POST's usual answer, as postTransfers builds it. */
