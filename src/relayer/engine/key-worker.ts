@@ -31,17 +31,17 @@ const IDLE_MS = 50;
 const ERROR_BACKOFF_MS = 500;
 
 export class KeyWorker {
-  readonly open = new OpenAttempts();
+  private readonly open = new OpenAttempts();
   /** Batches bound to this key and not yet signed (resumed after a restart, or halves of a bisection). */
-  readonly unsigned: Batch[] = [];
+  private readonly unsigned: Batch[] = [];
   /** Amount of each token promised by this key's open transactions, for the balance check. */
-  readonly pendingSpend = new Map<string, bigint>();
-  readonly batchTotals = new Map<string, { token: string; total: bigint }>();
+  private readonly pendingSpend = new Map<string, bigint>();
+  private readonly batchTotals = new Map<string, { token: string; total: bigint }>();
   /** What the key can pay of each token: its claims are fitted to it. */
   private readonly funds = new KeyFunds();
   /** Pre-flight checks in a row that found the key short: the second one rests it. */
   private shortInARow = 0;
-  nextNonce = 0;
+  private nextNonce = 0;
   private holdUntil = 0;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -99,6 +99,33 @@ export class KeyWorker {
   /** New work may be waiting (the intake stored transfers). */
   poke(): void {
     this.wake?.();
+  }
+
+  /**
+   * The reconciler read the store: its open attempts become the working copy, and its unsigned
+   * batches join the queue (those already queued stay once). Returns the next nonce the store
+   * and this worker know of: the highest of the lease's, the worker's and the open attempts'.
+   */
+  adoptReconciled(open: readonly Attempt[], unsigned: readonly Batch[]): number {
+    this.open.replaceAll(open);
+    const known = new Set(this.unsigned.map((batch) => batch.id));
+    for (const batch of unsigned) if (!known.has(batch.id)) this.unsigned.push(batch);
+    return Math.max(this.lease.nextNonce ?? 0, this.nextNonce, ...open.map((attempt) => attempt.nonce + 1));
+  }
+
+  /** The reconciler settled the next nonce (never below what this worker already signed at). */
+  syncNonce(next: number): void {
+    this.nextNonce = next;
+  }
+
+  /** Open transactions by nonce, in nonce order, each with its newest attempt last. */
+  openGroups(): { nonce: number; attempts: readonly Attempt[]; newest: Attempt }[] {
+    return this.open.groups();
+  }
+
+  /** A stored replacement (fee bump or no-op) now holds its nonce's slot with the others. */
+  trackReplacement(attempt: Attempt): void {
+    this.open.add(attempt);
   }
 
   /** Asleep with an in-flight slot free: a poke now would look for a batch at once. */
@@ -321,7 +348,7 @@ export class KeyWorker {
     );
     if (replacement === undefined)
       throw new LeaseLostError(`recordReplacement refused at nonce ${newest.nonce}`);
-    this.open.add(replacement);
+    this.trackReplacement(replacement);
     stats.reconcilerActions.fee_bump++;
     await this.broadcast(replacement);
   }
@@ -343,13 +370,13 @@ export class KeyWorker {
     if (promised !== undefined) this.funds.spent(promised.token, promised.total);
   }
 
-  promise(batchId: string, token: string, total: bigint): void {
+  private promise(batchId: string, token: string, total: bigint): void {
     if (this.batchTotals.has(batchId)) return;
     this.batchTotals.set(batchId, { token, total });
     this.pendingSpend.set(token, (this.pendingSpend.get(token) ?? 0n) + total);
   }
 
-  noteSettled(settled: SettledTransfers): void {
+  private noteSettled(settled: SettledTransfers): void {
     const now = Date.now();
     this.deps.stats.noteConfirmed(
       settled.confirmed.map((transfer) => transfer.createdAt),
