@@ -136,7 +136,7 @@ export class KeyWorker {
   }
 
   /** Claims and sends batches while in-flight slots are free. True when it sent something. */
-  private async fill(): Promise<boolean> {
+  async fill(): Promise<boolean> {
     const { store, settings } = this.deps;
     let sent = false;
     while (
