@@ -71,6 +71,7 @@ describe('KeyWorker', () => {
     const bad = (await h.transfers(ids))[2];
     expect(bad?.state).toBe('failed');
     expect(bad?.error).toBe(`ERR_RELAYER_TRANSFER_REVERTED: would revert: TransferFailed(${recipient(3)})`);
+    expect(bad?.errorCode).toBe('ERR_RELAYER_TRANSFER_REVERTED');
     expect(worker.deps.stats.failed).toBe(1);
   });
 
@@ -84,6 +85,7 @@ describe('KeyWorker', () => {
     const [record] = await h.transfers(ids);
     expect(record?.state).toBe('failed');
     expect(record?.error).toBe(`ERR_RELAYER_PREFLIGHT: token ${TOKEN} did not answer balanceOf/allowance`);
+    expect(record?.errorCode).toBe('ERR_RELAYER_PREFLIGHT');
   });
 
   it('gives a batch the key cannot pay back to the queue, and rests the key the second time', async () => {

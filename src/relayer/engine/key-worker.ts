@@ -194,7 +194,7 @@ export class KeyWorker {
           await store.failBatch(
             this.lease,
             batch.id,
-            `ERR_RELAYER_PREFLIGHT: ${preflight.reason}`,
+            { code: 'ERR_RELAYER_PREFLIGHT', message: preflight.reason },
             Date.now(),
           ),
         ),
@@ -248,7 +248,12 @@ export class KeyWorker {
     }
     this.noteSettled(
       requireLease(
-        await store.failBatch(this.lease, batch.id, `ERR_RELAYER_TRANSFER_REVERTED: ${reason}`, Date.now()),
+        await store.failBatch(
+          this.lease,
+          batch.id,
+          { code: 'ERR_RELAYER_TRANSFER_REVERTED', message: reason },
+          Date.now(),
+        ),
       ),
     );
   }
@@ -314,9 +319,12 @@ export class KeyWorker {
       this.forget(attempt);
       return;
     }
-    const reason = `ERR_RELAYER_TRANSFER_REVERTED: reverted on chain in ${attempt.hash} (block ${receipt.blockNumber})`;
+    const failure = {
+      code: 'ERR_RELAYER_TRANSFER_REVERTED',
+      message: `reverted on chain in ${attempt.hash} (block ${receipt.blockNumber})`,
+    } as const;
     const settled = requireLease(
-      await store.settleAttempt(this.lease, attempt.id, receipt, reason, Date.now()),
+      await store.settleAttempt(this.lease, attempt.id, receipt, failure, Date.now()),
     );
     if (receipt.status === 'success') this.spent(attempt);
     this.forget(attempt);

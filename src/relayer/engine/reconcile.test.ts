@@ -123,6 +123,7 @@ describe('reconcileKey', () => {
     expect(bad).toMatchObject({
       state: 'failed',
       error: `ERR_RELAYER_TRANSFER_REVERTED: reverted on chain in ${badTx?.hash} (block ${h.chain.head})`,
+      errorCode: 'ERR_RELAYER_TRANSFER_REVERTED',
     });
   });
 
