@@ -15,6 +15,7 @@ import { bumpedFees, type FeeOracle } from './fee-oracle.js';
 import { KeyFunds } from './key-funds.js';
 import { LeaseLostError, requireLease } from './lease-lost.js';
 import { OpenAttempts } from './open-attempts.js';
+import { PromisedSpend } from './promised-spend.js';
 
 export interface KeyWorkerDeps {
   readonly store: RelayerStore;
@@ -35,8 +36,7 @@ export class KeyWorker {
   /** Batches bound to this key and not yet signed (resumed after a restart, or halves of a bisection). */
   private readonly unsigned: Batch[] = [];
   /** Amount of each token promised by this key's open transactions, for the balance check. */
-  private readonly pendingSpend = new Map<string, bigint>();
-  private readonly batchTotals = new Map<string, { token: string; total: bigint }>();
+  private readonly promised = new PromisedSpend();
   /** What the key can pay of each token: its claims are fitted to it. */
   private readonly funds = new KeyFunds();
   /** Pre-flight checks in a row that found the key short: the second one rests it. */
@@ -148,7 +148,7 @@ export class KeyWorker {
         this.unsigned.shift() ??
         (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), {
           fillWaitMs: settings.batchFillMs,
-          funds: this.funds.forClaim(this.pendingSpend, Date.now()),
+          funds: this.funds.forClaim(this.promised.perToken, Date.now()),
         }));
       if (batch === undefined) break;
       await this.send(batch);
@@ -162,7 +162,7 @@ export class KeyWorker {
   private async send(batch: Batch): Promise<void> {
     const { store, chain, stats } = this.deps;
     const total = batch.transfers.reduce((sum, transfer) => sum + transfer.amount, 0n);
-    const promised = this.pendingSpend.get(batch.token) ?? 0n;
+    const promised = this.promised.of(batch.token);
     const [preflight, estimate] = await Promise.all([
       chain.preflight(this.address, batch.token, total + promised),
       chain.estimateBatch(this.address, batch.token, batch.transfers),
@@ -232,7 +232,7 @@ export class KeyWorker {
     if (attempt === undefined) throw new LeaseLostError(`recordAttempt refused at nonce ${nonce}`);
     this.nextNonce = nonce + 1;
     this.open.add(attempt);
-    this.promise(batch.id, batch.token, total);
+    this.promised.promise(batch.id, batch.token, total);
     stats.noteBatch(batch.transfers.length);
     await this.broadcast(attempt);
   }
@@ -364,24 +364,13 @@ export class KeyWorker {
   /** The nonce is settled or dropped: it no longer holds a slot or promises tokens. */
   forget(attempt: Attempt): void {
     this.open.settleNonce(attempt.nonce);
-    if (attempt.batchId === null) return;
-    const promised = this.batchTotals.get(attempt.batchId);
-    if (promised === undefined) return;
-    this.batchTotals.delete(attempt.batchId);
-    const left = (this.pendingSpend.get(promised.token) ?? 0n) - promised.total;
-    this.pendingSpend.set(promised.token, left > 0n ? left : 0n);
+    if (attempt.batchId !== null) this.promised.release(attempt.batchId);
   }
 
   /** A confirmed batch spent its total: less to fit the next claims into until the next read. */
   private spent(attempt: Attempt): void {
-    const promised = attempt.batchId === null ? undefined : this.batchTotals.get(attempt.batchId);
+    const promised = attempt.batchId === null ? undefined : this.promised.batch(attempt.batchId);
     if (promised !== undefined) this.funds.spent(promised.token, promised.total);
-  }
-
-  private promise(batchId: string, token: string, total: bigint): void {
-    if (this.batchTotals.has(batchId)) return;
-    this.batchTotals.set(batchId, { token, total });
-    this.pendingSpend.set(token, (this.pendingSpend.get(token) ?? 0n) + total);
   }
 
   private noteSettled(settled: SettledTransfers): void {
