@@ -9,12 +9,13 @@ import { defineConfig } from 'vitest/config';
 const ACCURACY = ['test/bench/accuracy.test.ts'];
 
 /**
- * Coverage of src/ by the whole suite, with a floor at the level measured when it was set
- * (December 2026, whole suite): it may only rise. On for `npm test` (and so CI); a run of a few
- * files (`npx vitest run <files>`) would miss the floor, so it is off there unless asked for
- * with `--coverage`. Raise the floor when the numbers rise.
+ * Coverage of src/ with a floor so it can only rise: on for `npm test` (and so CI); a run of a
+ * few files (`npx vitest run <files>`) would miss the floor, so it is off there unless asked for
+ * with `--coverage`. Floor: the unit tests plus test/relayer-* measured 61.66 % statements,
+ * 55.05 % branches, 60.92 % functions, 63.49 % lines (December 2026), rounded down; the whole
+ * suite covers more. Raise it when the numbers rise.
  */
-const COVERAGE_FLOOR = { statements: 0, branches: 0, functions: 0, lines: 0 };
+const COVERAGE_FLOOR = { statements: 61, branches: 55, functions: 60, lines: 63 };
 
 export default defineConfig({
   test: {
@@ -26,6 +27,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default'],
     coverage: {
+      // npm names the running script here: `npm test` (and `.ci/run`, which calls it) measures.
       enabled: process.env.npm_lifecycle_event === 'test',
       provider: 'v8',
       include: ['src/**/*.ts'],
