@@ -34,6 +34,8 @@ export default defineConfig({
       exclude: ['src/**/*.test.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
+      // The numbers and the floor check also when some test failed.
+      reportOnFailure: true,
       thresholds: COVERAGE_FLOOR,
     },
     projects: [
