@@ -3,10 +3,12 @@
  * two PostgreSQL pools (as two processes would have) racing to claim transfers (and to claim or
  * fail unfunded ones) and to hand out the same key's nonce.
  */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Batch, KeyLease, NewAttempt } from '../src/relayer/model.js';
 import { SqlRelayerStore } from '../src/relayer/sql-relayer-store.js';
 import { openDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrations.js';
 import { describeRelayerStore, type RelayerStoreHarness } from './conformance/relayer-store.js';
 import { createTestDatabase, type TestDatabase, type TestDialect } from './support/databases.js';
 
@@ -156,7 +158,7 @@ describe('SqlRelayerStore on PostgreSQL from two pools', () => {
       for (let i = 0; i < 8; i++)
         expect(await first.claimBatch(poor, 100, T0 + 1, { funds: none })).toBeUndefined();
       // Past the wait: the rich key claims while the other process fails what is still marked.
-      const reason = 'ERR_RELAYER_INSUFFICIENT_FUNDS: race';
+      const reason = { code: 'ERR_RELAYER_INSUFFICIENT_FUNDS', message: 'race' } as const;
       const plenty = new Map([[TOKEN, { spendable: 10n ** 9n, total: 10n ** 9n }]]);
       const [batches, sweeps] = await Promise.all([
         Promise.all(
@@ -214,5 +216,52 @@ describe('SqlRelayerStore on PostgreSQL from two pools', () => {
       expect(open.map((a) => a.nonce)).toStrictEqual(open.map((_, i) => 10 + i));
       expect((await second.renewKey(synced, 60_000, T0))?.nextNonce).toBe(10 + open.length);
     });
+  });
+});
+
+describe.each(['sqlite', 'postgres'] as const)('migration 0007 on %s', (dialect) => {
+  it('gives transfers failed before it the code their error text starts with', async () => {
+    const testDb = await createTestDatabase(dialect);
+    try {
+      const { db } = testDb.store;
+      // Back to the schema of 0006: no error_code column, 0007 not applied.
+      await sql`alter table relayer_transfers drop column error_code`.execute(db);
+      await sql`delete from kysely_migration where name = '0007-relayer-failure-codes'`.execute(db);
+      const store = new SqlRelayerStore(testDb.store, { webhooks: false });
+      const errors = [
+        'ERR_RELAYER_TRANSFER_REVERTED: reverted on chain in 0xab (block 7)',
+        'ERR_RELAYER_PREFLIGHT: no contract code at token 0x01',
+        "ERR_RELAYER_INSUFFICIENT_FUNDS: no signing key's token balance and allowance covered the amount",
+        'ERR_RELAYER_PREFLIGHTX: not a code of ours',
+        null,
+      ];
+      const [created] = await store.acceptMany(
+        [
+          {
+            projectId: null,
+            idempotencyKey: 'old',
+            requestHash: 'h',
+            transfers: errors.map((_, i) => ({ token: TOKEN, to: `0x${String(i).repeat(40)}`, amount: 1n })),
+          },
+        ],
+        T0,
+      );
+      if (created?.kind !== 'created') throw new Error('not stored');
+      for (const [i, error] of errors.entries())
+        await sql`update relayer_transfers set state = ${error === null ? 'confirmed' : 'failed'}, error = ${error}
+          where id = ${created.ids[i]}`.execute(db);
+
+      expect(await migrateToLatest(testDb.store)).toStrictEqual(['0007-relayer-failure-codes']);
+      const records = await Promise.all(created.ids.map((id) => store.getTransfer(id)));
+      expect(records.map((record) => [record?.error, record?.errorCode])).toStrictEqual([
+        [errors[0], 'ERR_RELAYER_TRANSFER_REVERTED'],
+        [errors[1], 'ERR_RELAYER_PREFLIGHT'],
+        [errors[2], 'ERR_RELAYER_INSUFFICIENT_FUNDS'],
+        [errors[3], null],
+        [null, null],
+      ]);
+    } finally {
+      await testDb.drop();
+    }
   });
 });

@@ -154,6 +154,7 @@ describe('relayer webhooks', () => {
       txHash: goodNow.txHash,
       blockNumber: goodNow.blockNumber,
       error: null,
+      errorCode: null,
       updatedAt: Date.parse(goodNow.updatedAt),
     });
     expect(goodNow.txHash).toMatch(/^0x[0-9a-f]{64}$/);
@@ -171,9 +172,11 @@ describe('relayer webhooks', () => {
       txHash: null,
       blockNumber: null,
       error: zeroNow.error,
+      errorCode: 'ERR_RELAYER_TRANSFER_REVERTED',
       updatedAt: Date.parse(zeroNow.updatedAt),
     });
     expect(zeroNow.error).toMatch(/^ERR_RELAYER_TRANSFER_REVERTED: .*transfer to the zero address/);
+    expect(zeroNow.errorCode).toBe('ERR_RELAYER_TRANSFER_REVERTED');
   }, 60_000);
 
   it('retries a receiver that answers 500 twice with growing delays, then delivers the same bytes', async () => {

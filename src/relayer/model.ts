@@ -8,6 +8,8 @@
  * base units as bigint in code and decimal strings in the database and on the wire.
  */
 
+import type { TransferFailureCode } from './transfer-failure.js';
+
 export type TransferState = 'accepted' | 'batched' | 'signed' | 'submitted' | 'confirmed' | 'failed';
 
 export const TERMINAL_STATES: readonly TransferState[] = ['confirmed', 'failed'];
@@ -31,6 +33,8 @@ export interface TransferRecord {
   readonly state: TransferState;
   /** Why it failed: an error code and message, e.g. `ERR_RELAYER_TRANSFER_REVERTED: …`. */
   readonly error: string | null;
+  /** The code of `error` alone (transfer-failure.ts); null unless failed. */
+  readonly errorCode: TransferFailureCode | null;
   readonly batchId: string | null;
   readonly txHash: string | null;
   readonly blockNumber: number | null;

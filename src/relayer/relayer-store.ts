@@ -23,6 +23,7 @@ import type {
   TransferState,
   WebhookDelivery,
 } from './model.js';
+import type { TransferFailure } from './transfer-failure.js';
 
 /** The transfers a settle touched, for latency metrics. */
 export interface SettledTransfers {
@@ -113,16 +114,16 @@ export interface RelayerStore {
   ): Promise<Batch | undefined>;
   /**
    * Fails the accepted transfers marked unfunded at or before `cutoff` (no key could pay them
-   * since) with `reason`, queuing their webhooks; at most 1,000 a call.
+   * since) with `failure`, queuing their webhooks; at most 1,000 a call.
    */
-  failUnfunded(cutoff: number, now: number, reason: string): Promise<SettledTransfers>;
+  failUnfunded(cutoff: number, now: number, failure: TransferFailure): Promise<SettledTransfers>;
   /** This key's batches still `batched` (no attempt signed yet): after a restart or a bisection. */
   unsignedBatches(lease: KeyLease): Promise<Batch[]>;
-  /** Fails every transfer of an unsigned batch with `reason` (pre-flight said it can never go). */
+  /** Fails every transfer of an unsigned batch with `failure` (pre-flight said it can never go). */
   failBatch(
     lease: KeyLease,
     batchId: string,
-    reason: string,
+    failure: TransferFailure,
     now: number,
   ): Promise<SettledTransfers | undefined>;
   /**
@@ -157,7 +158,7 @@ export interface RelayerStore {
   /**
    * A receipt for `attemptId` arrived. Success: the attempt is `confirmed`, the other attempts
    * at its nonce `replaced`, the batch and its transfers `confirmed` with hash and block.
-   * Reverted: attempt `reverted`, siblings `replaced`; a batch of one fails with `reason`, a
+   * Reverted: attempt `reverted`, siblings `replaced`; a batch of one fails with `failure`, a
    * larger batch is bisected into two new unsigned batches (same key). Terminal transfers get
    * their webhook queued in the same transaction when webhooks are on. Undefined only when the
    * lease is lost; an attempt no longer open settles nothing (empty lists). A no-op that
@@ -167,7 +168,7 @@ export interface RelayerStore {
     lease: KeyLease,
     attemptId: string,
     outcome: AttemptOutcome,
-    reason: string,
+    failure: TransferFailure,
     now: number,
   ): Promise<SettledTransfers | undefined>;
   /**

@@ -20,6 +20,7 @@ import {
 } from './sql-relayer-batches.js';
 import { holdsLease } from './sql-relayer-keys.js';
 import { attemptFromRow, fence, OPEN_ATTEMPT_STATES, relayerId } from './sql-relayer-rows.js';
+import type { TransferFailure } from './transfer-failure.js';
 
 const OPEN = [...OPEN_ATTEMPT_STATES];
 const SIGNED_OR_SUBMITTED = ['signed', 'submitted'];
@@ -185,7 +186,7 @@ export async function settleAttempt(
   lease: KeyLease,
   attemptId: string,
   outcome: AttemptOutcome,
-  reason: string,
+  failure: TransferFailure,
   now: number,
 ): Promise<SettledTransfers | undefined> {
   return writeTransaction(store, async (db) => {
@@ -229,13 +230,7 @@ export async function settleAttempt(
     const halves = await bisect(db, batch, now);
     if (halves !== undefined) return { ...settled, split: halves };
     await setBatchState(db, batchId, 'failed', now);
-    const rows = await finishTransfers(
-      db,
-      options,
-      batchId,
-      { state: 'failed', error: reason, ...mined },
-      now,
-    );
+    const rows = await finishTransfers(db, options, batchId, { state: 'failed', failure, ...mined }, now);
     return { ...settled, failed: rows.map(settledEntry) };
   });
 }

@@ -20,6 +20,7 @@ import {
   relayerId,
 } from './sql-relayer-rows.js';
 import { enqueueWebhooks } from './sql-relayer-webhooks.js';
+import { failureText, type TransferFailure } from './transfer-failure.js';
 
 export interface BatchWriteOptions {
   readonly webhooks: boolean;
@@ -92,14 +93,14 @@ export async function failBatch(
   options: BatchWriteOptions,
   lease: KeyLease,
   batchId: string,
-  reason: string,
+  failure: TransferFailure,
   now: number,
 ): Promise<SettledTransfers | undefined> {
   return writeTransaction(store, async (db) => {
     if ((await fence(db, store, lease)) === undefined) return undefined;
     if ((await unsignedBatch(db, lease, batchId)) === undefined) return undefined;
     await setBatchState(db, batchId, 'failed', now);
-    const failed = await finishTransfers(db, options, batchId, { state: 'failed', error: reason }, now);
+    const failed = await finishTransfers(db, options, batchId, { state: 'failed', failure }, now);
     return { confirmed: [], failed: failed.map(settledEntry), split: [] };
   });
 }
@@ -173,7 +174,7 @@ export async function finishTransfers(
   batchId: string,
   patch: {
     state: 'confirmed' | 'failed';
-    error?: string;
+    failure?: TransferFailure;
     txHash?: string;
     blockNumber?: number;
   },
@@ -183,7 +184,8 @@ export async function finishTransfers(
     .updateTable('relayer_transfers')
     .set({
       state: patch.state,
-      error: patch.error ?? null,
+      error: patch.failure === undefined ? null : failureText(patch.failure),
+      error_code: patch.failure?.code ?? null,
       ...(patch.txHash !== undefined ? { tx_hash: patch.txHash } : {}),
       block_number: patch.blockNumber ?? null,
       updated_at: now,

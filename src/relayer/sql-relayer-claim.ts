@@ -26,6 +26,7 @@ import type { ClaimOptions, SettledTransfers, TokenFunds } from './relayer-store
 import { type BatchWriteOptions, insertBatch, settledEntry } from './sql-relayer-batches.js';
 import { chunks, fence, IDS_PER_QUERY } from './sql-relayer-rows.js';
 import { enqueueWebhooks } from './sql-relayer-webhooks.js';
+import { failureText, type TransferFailure } from './transfer-failure.js';
 
 /** Projects one batch is shared between; beyond them the turn order reaches the rest. */
 export const MAX_PROJECTS = 32;
@@ -264,7 +265,7 @@ export async function failUnfunded(
   options: BatchWriteOptions,
   cutoff: number,
   now: number,
-  reason: string,
+  failure: TransferFailure,
 ): Promise<SettledTransfers> {
   const due = await store.db
     .selectFrom('relayer_transfers')
@@ -277,7 +278,13 @@ export async function failUnfunded(
   const rows = await writeTransaction(store, async (db) => {
     const failed = await db
       .updateTable('relayer_transfers')
-      .set({ state: 'failed', error: reason, unfunded_at: null, updated_at: now })
+      .set({
+        state: 'failed',
+        error: failureText(failure),
+        error_code: failure.code,
+        unfunded_at: null,
+        updated_at: now,
+      })
       .where(
         'id',
         'in',

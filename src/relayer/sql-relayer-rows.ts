@@ -23,6 +23,7 @@ import type {
   TransferRecord,
   TransferState,
 } from './model.js';
+import type { TransferFailureCode } from './transfer-failure.js';
 
 export type RelayerIdKind = 'tr' | 'rq' | 'bt' | 'at' | 'wh';
 
@@ -81,6 +82,7 @@ export function transferFromRow(row: Selectable<RelayerTransfersTable>): Transfe
     memo: row.memo,
     state: row.state as TransferState,
     error: row.error,
+    errorCode: (row.error_code ?? null) as TransferFailureCode | null,
     batchId: row.batch_id,
     txHash: row.tx_hash,
     blockNumber: row.block_number === null ? null : Number(row.block_number),

@@ -27,6 +27,7 @@ import * as claim from './sql-relayer-claim.js';
 import * as intake from './sql-relayer-intake.js';
 import * as keys from './sql-relayer-keys.js';
 import * as webhooks from './sql-relayer-webhooks.js';
+import type { TransferFailure } from './transfer-failure.js';
 
 export interface SqlRelayerStoreOptions {
   /** Queue a webhook delivery for every transfer that becomes confirmed or failed. */
@@ -108,8 +109,8 @@ export class SqlRelayerStore implements RelayerStore {
     return claim.claimBatch(this.store, this.rotation, lease, maxSize, now, options);
   }
 
-  failUnfunded(cutoff: number, now: number, reason: string): Promise<SettledTransfers> {
-    return claim.failUnfunded(this.store, this.options, cutoff, now, reason);
+  failUnfunded(cutoff: number, now: number, failure: TransferFailure): Promise<SettledTransfers> {
+    return claim.failUnfunded(this.store, this.options, cutoff, now, failure);
   }
 
   unsignedBatches(lease: KeyLease): Promise<Batch[]> {
@@ -119,10 +120,10 @@ export class SqlRelayerStore implements RelayerStore {
   failBatch(
     lease: KeyLease,
     batchId: string,
-    reason: string,
+    failure: TransferFailure,
     now: number,
   ): Promise<SettledTransfers | undefined> {
-    return batches.failBatch(this.store, this.options, lease, batchId, reason, now);
+    return batches.failBatch(this.store, this.options, lease, batchId, failure, now);
   }
 
   splitBatch(lease: KeyLease, batchId: string, now: number): Promise<Batch[] | undefined> {
@@ -158,10 +159,10 @@ export class SqlRelayerStore implements RelayerStore {
     lease: KeyLease,
     attemptId: string,
     outcome: AttemptOutcome,
-    reason: string,
+    failure: TransferFailure,
     now: number,
   ): Promise<SettledTransfers | undefined> {
-    return attempts.settleAttempt(this.store, this.options, lease, attemptId, outcome, reason, now);
+    return attempts.settleAttempt(this.store, this.options, lease, attemptId, outcome, failure, now);
   }
 
   dropNonce(lease: KeyLease, nonce: number, now: number): Promise<boolean> {

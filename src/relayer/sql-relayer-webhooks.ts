@@ -25,6 +25,7 @@ export function webhookPayload(row: Selectable<RelayerTransfersTable>): string {
     txHash: row.tx_hash,
     blockNumber: row.block_number === null ? null : Number(row.block_number),
     error: row.error,
+    errorCode: row.error_code ?? null,
     updatedAt: Number(row.updated_at),
   });
 }

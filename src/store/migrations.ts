@@ -301,6 +301,24 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0007-relayer-failure-codes': {
+    async up(db: Kysely<unknown>) {
+      // The code of a failed transfer's `error` on its own (relayer/transfer-failure.ts), so it
+      // is read without parsing text. Every failure stored so far starts `CODE: `: the code is
+      // taken from there (a failure of any other text keeps null). The codes are written out:
+      // a migration must not change when the code base later does.
+      await db.schema.alterTable('relayer_transfers').addColumn('error_code', 'text').execute();
+      for (const code of [
+        'ERR_RELAYER_INSUFFICIENT_FUNDS',
+        'ERR_RELAYER_TRANSFER_REVERTED',
+        'ERR_RELAYER_PREFLIGHT',
+      ]) {
+        const prefix = `${code}:`;
+        await sql`update relayer_transfers set error_code = ${code}
+          where state = 'failed' and substr(error, 1, ${sql.lit(prefix.length)}) = ${prefix}`.execute(db);
+      }
+    },
+  },
 });
 
 const INVALID_SCHEMA_NAME = '3F000';

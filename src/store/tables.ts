@@ -119,6 +119,8 @@ export interface RelayerTransfersTable {
   block_number: number | null;
   created_at: number;
   updated_at: number;
+  /** The code of `error` alone (migration 0007): relayer/transfer-failure.ts. */
+  error_code: ColumnType<string | null, string | null | undefined, string | null>;
   /** When a key found it beyond all it can pay (migration 0006); null once claimed. */
   unfunded_at: ColumnType<number | null, number | null | undefined, number | null>;
 }

@@ -12,6 +12,7 @@ import type {
   TransferState,
 } from '../../src/relayer/model.js';
 import type { RelayerStore } from '../../src/relayer/relayer-store.js';
+import type { TransferFailure } from '../../src/relayer/transfer-failure.js';
 
 export interface RelayerStoreHarness {
   readonly store: RelayerStore;
@@ -22,6 +23,9 @@ export interface RelayerStoreHarness {
 export type OpenRelayerStore = (options: { webhooks: boolean }) => Promise<RelayerStoreHarness>;
 
 const T0 = Date.UTC(2024, 2, 20, 12, 0, 0);
+/** The failure a settle stores should the outcome be a revert of a batch of one. */
+const REVERT: TransferFailure = { code: 'ERR_RELAYER_TRANSFER_REVERTED', message: 'reverted' };
+const UNFUNDED: TransferFailure = { code: 'ERR_RELAYER_INSUFFICIENT_FUNDS', message: 'no key could pay it' };
 const LEASE_MS = 30_000;
 const TOKEN_A = `0x${'a'.repeat(40)}`;
 const TOKEN_B = `0x${'b'.repeat(40)}`;
@@ -130,6 +134,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           memo: 'payout #1',
           state: 'accepted',
           error: null,
+          errorCode: null,
           batchId: null,
           txHash: null,
           blockNumber: null,
@@ -323,17 +328,19 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           await store.recordReplacement(stale, attempt.id, attemptFor(stale, batch, 0, 200n), T0),
         ).toBeUndefined();
         expect(await store.markSubmitted(stale, attempt.id, T0)).toBe(false);
-        expect(await store.settleAttempt(stale, attempt.id, SUCCESS, '', T0)).toBeUndefined();
+        expect(await store.settleAttempt(stale, attempt.id, SUCCESS, REVERT, T0)).toBeUndefined();
         expect(await store.dropNonce(stale, 0, T0)).toBe(false);
         expect(await store.openAttempts(stale)).toStrictEqual([]);
         expect(await store.unsignedBatches(stale)).toStrictEqual([]);
-        expect(await store.failBatch(stale, batch.id, 'x', T0)).toBeUndefined();
+        expect(
+          await store.failBatch(stale, batch.id, { code: 'ERR_RELAYER_PREFLIGHT', message: 'x' }, T0),
+        ).toBeUndefined();
         expect(await store.releaseBatch(stale, batch.id, T0)).toBe(false);
 
         // The new holder sees the attempt and settles it.
         expect((await store.openAttempts(fresh)).map((a) => a.id)).toStrictEqual([attempt.id]);
         expect(await store.markSubmitted(fresh, attempt.id, T0 + 1)).toBe(true);
-        const settled = await store.settleAttempt(fresh, attempt.id, SUCCESS, '', T0 + 2);
+        const settled = await store.settleAttempt(fresh, attempt.id, SUCCESS, REVERT, T0 + 2);
         expect(settled?.confirmed.map((t) => t.id)).toStrictEqual(batch.transfers.map((t) => t.id));
         expect((await store.claimBatch(fresh, 5, T0 + 3))?.transfers).toHaveLength(2);
       });
@@ -404,7 +411,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const failed = await store.failBatch(
           key,
           halves[1]!.id,
-          'ERR_RELAYER_PREFLIGHT: no contract',
+          { code: 'ERR_RELAYER_PREFLIGHT', message: 'no contract' },
           T0 + 2,
         );
         expect(failed?.failed).toStrictEqual(ids.slice(3).map((id) => ({ id, createdAt: T0 })));
@@ -412,6 +419,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(gone).toMatchObject({
           state: 'failed',
           error: 'ERR_RELAYER_PREFLIGHT: no contract',
+          errorCode: 'ERR_RELAYER_PREFLIGHT',
           updatedAt: T0 + 2,
         });
 
@@ -486,18 +494,24 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(await store.claimBatch(key, 10, T0 + 30, { funds })).toBeUndefined();
 
         const reason = 'ERR_RELAYER_INSUFFICIENT_FUNDS: no key could pay it';
-        expect((await store.failUnfunded(T0 + 9, T0 + 40, reason)).failed).toStrictEqual([]);
-        const failed = await store.failUnfunded(T0 + 10, T0 + 41, reason);
+        expect((await store.failUnfunded(T0 + 9, T0 + 40, UNFUNDED)).failed).toStrictEqual([]);
+        const failed = await store.failUnfunded(T0 + 10, T0 + 41, UNFUNDED);
         expect(failed.failed).toStrictEqual([{ id: ids[1], createdAt: T0 }]);
         expect(await store.getTransfer(ids[1]!)).toMatchObject({
           state: 'failed',
           error: reason,
+          errorCode: 'ERR_RELAYER_INSUFFICIENT_FUNDS',
           updatedAt: T0 + 41,
         });
         const [delivery] = await store.claimWebhooks(T0 + 41, 10, 1_000);
         expect(delivery?.transferId).toBe(ids[1]);
-        expect(JSON.parse(delivery!.payload)).toMatchObject({ state: 'failed', error: reason, txHash: null });
-        expect((await store.failUnfunded(T0 + 100, T0 + 101, reason)).failed).toStrictEqual([]);
+        expect(JSON.parse(delivery!.payload)).toMatchObject({
+          state: 'failed',
+          error: reason,
+          errorCode: 'ERR_RELAYER_INSUFFICIENT_FUNDS',
+          txHash: null,
+        });
+        expect((await store.failUnfunded(T0 + 100, T0 + 101, UNFUNDED)).failed).toStrictEqual([]);
       });
 
       it('a key that can pay a marked transfer takes it, and it is no longer failed', async () => {
@@ -515,8 +529,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(batch.transfers.map((t) => t.id)).toStrictEqual(big.ids);
         // Given back (the rich key could not sign it after all): waiting again, not marked.
         expect(await store.releaseBatch(rich, batch.id, T0 + 30)).toBe(true);
-        const reason = 'ERR_RELAYER_INSUFFICIENT_FUNDS: no key could pay it';
-        expect((await store.failUnfunded(T0 + 1_000, T0 + 1_001, reason)).failed).toStrictEqual([]);
+        expect((await store.failUnfunded(T0 + 1_000, T0 + 1_001, UNFUNDED)).failed).toStrictEqual([]);
         expect((await store.getTransfer(big.ids[0]!))?.state).toBe('accepted');
         // A token the key has no figures for is claimed without a limit.
         const other = new Map([[TOKEN_B, { spendable: 0n, total: 0n }]]);
@@ -592,7 +605,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect((await store.openAttempts(key)).map((a) => a.id)).toStrictEqual([original.id, bump.id]);
 
         // The original was mined after all.
-        const settled = (await store.settleAttempt(key, original.id, SUCCESS, '', T0 + 2))!;
+        const settled = (await store.settleAttempt(key, original.id, SUCCESS, REVERT, T0 + 2))!;
         expect(settled.confirmed.map((t) => t.id)).toStrictEqual(ids);
         expect(await store.getTransfer(ids[1]!)).toMatchObject({
           state: 'confirmed',
@@ -603,8 +616,8 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(await store.openAttempts(key)).toStrictEqual([]);
         // Settled once: a second receipt changes nothing; the replaced one cannot settle either.
         const nothing = { confirmed: [], failed: [], split: [] };
-        expect(await store.settleAttempt(key, original.id, SUCCESS, '', T0 + 3)).toStrictEqual(nothing);
-        expect(await store.settleAttempt(key, bump.id, SUCCESS, '', T0 + 3)).toStrictEqual(nothing);
+        expect(await store.settleAttempt(key, original.id, SUCCESS, REVERT, T0 + 3)).toStrictEqual(nothing);
+        expect(await store.settleAttempt(key, bump.id, SUCCESS, REVERT, T0 + 3)).toStrictEqual(nothing);
         expect((await store.getTransfer(ids[0]!))?.txHash).toBe(original.hash);
         expect(
           await store.recordReplacement(key, original.id, attemptFor(key, batch, 0, 300n), T0),
@@ -639,7 +652,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const batch = (await store.claimBatch(key, 3, T0))!;
         const attempt = (await store.recordAttempt(key, attemptFor(key, batch, 0), T0))!;
         const bump = (await store.recordReplacement(key, attempt.id, attemptFor(key, batch, 0, 300n), T0))!;
-        const settled = (await store.settleAttempt(key, bump.id, REVERTED, 'reverted', T0 + 1))!;
+        const settled = (await store.settleAttempt(key, bump.id, REVERTED, REVERT, T0 + 1))!;
         expect(settled.confirmed).toStrictEqual([]);
         expect(settled.failed).toStrictEqual([]);
         expect(settled.split.map((b) => b.transfers.map((t) => t.id))).toStrictEqual([
@@ -660,7 +673,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           key,
           loneAttempt.id,
           REVERTED,
-          'ERR_RELAYER_TRANSFER_REVERTED: transfer amount exceeds balance',
+          { code: 'ERR_RELAYER_TRANSFER_REVERTED', message: 'transfer amount exceeds balance' },
           T0 + 3,
         ))!;
         expect(failed.failed).toStrictEqual([{ id: ids[2], createdAt: T0 }]);
@@ -668,6 +681,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(await store.getTransfer(ids[2]!)).toMatchObject({
           state: 'failed',
           error: 'ERR_RELAYER_TRANSFER_REVERTED: transfer amount exceeds balance',
+          errorCode: 'ERR_RELAYER_TRANSFER_REVERTED',
           txHash: loneAttempt.hash,
           blockNumber: 1235,
         });
@@ -686,7 +700,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(await store.dropNonce(key, 0, T0 + 1)).toBe(true);
         expect(await store.dropNonce(key, 0, T0 + 1)).toBe(true);
         expect(await store.openAttempts(key)).toStrictEqual([]);
-        expect(await store.settleAttempt(key, attempt.id, SUCCESS, '', T0 + 2)).toStrictEqual({
+        expect(await store.settleAttempt(key, attempt.id, SUCCESS, REVERT, T0 + 2)).toStrictEqual({
           confirmed: [],
           failed: [],
           split: [],
@@ -716,7 +730,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           { ...attemptFor(key, batch, 0, 200n), kind: 'noop' },
           T0 + 1,
         ))!;
-        const settled = await store.settleAttempt(key, noop.id, SUCCESS, '', T0 + 2);
+        const settled = await store.settleAttempt(key, noop.id, SUCCESS, REVERT, T0 + 2);
         expect(settled).toStrictEqual({ confirmed: [], failed: [], split: [] });
         expect(await states(ids)).toStrictEqual(['accepted', 'accepted']);
         expect(await store.openAttempts(key)).toStrictEqual([]);
@@ -731,7 +745,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const key = await lease();
         const batch = (await store.claimBatch(key, 1, T0))!;
         const attempt = (await store.recordAttempt(key, attemptFor(key, batch, 0), T0))!;
-        await store.settleAttempt(key, attempt.id, SUCCESS, '', T0 + 5);
+        await store.settleAttempt(key, attempt.id, SUCCESS, REVERT, T0 + 5);
         return { id: id!, hash: attempt.hash };
       }
 
@@ -752,6 +766,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
           txHash: hash,
           blockNumber: 1234,
           error: null,
+          errorCode: null,
           updatedAt: T0 + 5,
         });
 
@@ -773,7 +788,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const ids = await acceptSome(3);
         const key = await lease();
         const batch = (await store.claimBatch(key, 3, T0))!;
-        await store.failBatch(key, batch.id, 'ERR_RELAYER_PREFLIGHT: no code', T0 + 1);
+        await store.failBatch(key, batch.id, { code: 'ERR_RELAYER_PREFLIGHT', message: 'no code' }, T0 + 1);
         const deliveries = await store.claimWebhooks(T0 + 1, 2, 1_000);
         expect(deliveries).toHaveLength(2);
         const rest = await store.claimWebhooks(T0 + 1, 10, 1_000);
@@ -783,6 +798,7 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(JSON.parse(all[0]!.payload)).toMatchObject({
           state: 'failed',
           error: 'ERR_RELAYER_PREFLIGHT: no code',
+          errorCode: 'ERR_RELAYER_PREFLIGHT',
           txHash: null,
           blockNumber: null,
         });

@@ -4,6 +4,7 @@
  * routes (one accepted request = one job).
  */
 import type { TransferRecord, TransferState } from '../model.js';
+import type { TransferFailureCode } from '../transfer-failure.js';
 
 export interface TransferView {
   readonly id: string;
@@ -16,6 +17,8 @@ export interface TransferView {
   readonly txHash: string | null;
   readonly blockNumber: number | null;
   readonly error: string | null;
+  /** The code of `error` alone: branch on it rather than parse `error`. */
+  readonly errorCode: TransferFailureCode | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -32,6 +35,7 @@ export function transferView(record: TransferRecord): TransferView {
     txHash: record.txHash,
     blockNumber: record.blockNumber,
     error: record.error,
+    errorCode: record.errorCode,
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(record.updatedAt).toISOString(),
   };
@@ -65,6 +69,7 @@ function jobTransferView(record: TransferRecord) {
     transactionHash: record.txHash,
     blockNumber: record.blockNumber,
     error: record.error,
+    errorCode: record.errorCode,
   };
 }
 

@@ -39,6 +39,7 @@ function record(id: string, state: TransferState): TransferRecord {
     memo: null,
     state,
     error: state === 'failed' ? 'ERR_RELAYER_TRANSFER_REVERTED: test' : null,
+    errorCode: state === 'failed' ? 'ERR_RELAYER_TRANSFER_REVERTED' : null,
     batchId: null,
     txHash: state === 'accepted' ? null : '0xhash',
     blockNumber: state === 'confirmed' ? 7 : null,

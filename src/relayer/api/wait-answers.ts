@@ -123,5 +123,6 @@ function outcomeOf(record: TransferRecord) {
     txHash: record.txHash,
     blockNumber: record.blockNumber,
     error: record.error,
+    errorCode: record.errorCode,
   };
 }

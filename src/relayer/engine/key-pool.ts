@@ -79,11 +79,14 @@ export class KeyPool {
     const { store, settings, stats, log } = this.options;
     if (this.closed || this.workers.size === 0) return;
     const now = Date.now();
-    const reason =
-      `ERR_RELAYER_INSUFFICIENT_FUNDS: no signing key's token balance and allowance covered the ` +
-      `amount within relayer.unfundedTimeoutMs (${settings.unfundedTimeoutMs} ms)`;
+    const failure = {
+      code: 'ERR_RELAYER_INSUFFICIENT_FUNDS',
+      message:
+        `no signing key's token balance and allowance covered the amount within ` +
+        `relayer.unfundedTimeoutMs (${settings.unfundedTimeoutMs} ms)`,
+    } as const;
     try {
-      const settled = await store.failUnfunded(now - settings.unfundedTimeoutMs, now, reason);
+      const settled = await store.failUnfunded(now - settings.unfundedTimeoutMs, now, failure);
       stats.failed += settled.failed.length;
       if (settled.failed.length > 0)
         log.warn({ transfers: settled.failed.length }, 'relayer transfers failed: no key could pay them');

@@ -15,6 +15,7 @@ import { bumpedFees, type FeeOracle } from './fee-oracle.js';
 import { KeyFunds } from './key-funds.js';
 import { LeaseLostError, requireLease } from './lease-lost.js';
 import { OpenAttempts } from './open-attempts.js';
+import { PromisedSpend } from './promised-spend.js';
 
 export interface KeyWorkerDeps {
   readonly store: RelayerStore;
@@ -31,17 +32,16 @@ const IDLE_MS = 50;
 const ERROR_BACKOFF_MS = 500;
 
 export class KeyWorker {
-  readonly open = new OpenAttempts();
+  private readonly open = new OpenAttempts();
   /** Batches bound to this key and not yet signed (resumed after a restart, or halves of a bisection). */
-  readonly unsigned: Batch[] = [];
+  private readonly unsigned: Batch[] = [];
   /** Amount of each token promised by this key's open transactions, for the balance check. */
-  readonly pendingSpend = new Map<string, bigint>();
-  readonly batchTotals = new Map<string, { token: string; total: bigint }>();
+  private readonly promised = new PromisedSpend();
   /** What the key can pay of each token: its claims are fitted to it. */
   private readonly funds = new KeyFunds();
   /** Pre-flight checks in a row that found the key short: the second one rests it. */
   private shortInARow = 0;
-  nextNonce = 0;
+  private nextNonce = 0;
   private holdUntil = 0;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -101,6 +101,33 @@ export class KeyWorker {
     this.wake?.();
   }
 
+  /**
+   * The reconciler read the store: its open attempts become the working copy, and its unsigned
+   * batches join the queue (those already queued stay once). Returns the next nonce the store
+   * and this worker know of: the highest of the lease's, the worker's and the open attempts'.
+   */
+  adoptReconciled(open: readonly Attempt[], unsigned: readonly Batch[]): number {
+    this.open.replaceAll(open);
+    const known = new Set(this.unsigned.map((batch) => batch.id));
+    for (const batch of unsigned) if (!known.has(batch.id)) this.unsigned.push(batch);
+    return Math.max(this.lease.nextNonce ?? 0, this.nextNonce, ...open.map((attempt) => attempt.nonce + 1));
+  }
+
+  /** The reconciler settled the next nonce (never below what this worker already signed at). */
+  syncNonce(next: number): void {
+    this.nextNonce = next;
+  }
+
+  /** Open transactions by nonce, in nonce order, each with its newest attempt last. */
+  openGroups(): { nonce: number; attempts: readonly Attempt[]; newest: Attempt }[] {
+    return this.open.groups();
+  }
+
+  /** A stored replacement (fee bump or no-op) now holds its nonce's slot with the others. */
+  trackReplacement(attempt: Attempt): void {
+    this.open.add(attempt);
+  }
+
   /** Asleep with an in-flight slot free: a poke now would look for a batch at once. */
   get idle(): boolean {
     return (
@@ -109,7 +136,7 @@ export class KeyWorker {
   }
 
   /** Claims and sends batches while in-flight slots are free. True when it sent something. */
-  private async fill(): Promise<boolean> {
+  async fill(): Promise<boolean> {
     const { store, settings } = this.deps;
     let sent = false;
     while (
@@ -121,7 +148,7 @@ export class KeyWorker {
         this.unsigned.shift() ??
         (await store.claimBatch(this.lease, settings.maxBatchSize, Date.now(), {
           fillWaitMs: settings.batchFillMs,
-          funds: this.funds.forClaim(this.pendingSpend, Date.now()),
+          funds: this.funds.forClaim(this.promised.perToken, Date.now()),
         }));
       if (batch === undefined) break;
       await this.send(batch);
@@ -135,7 +162,7 @@ export class KeyWorker {
   private async send(batch: Batch): Promise<void> {
     const { store, chain, stats } = this.deps;
     const total = batch.transfers.reduce((sum, transfer) => sum + transfer.amount, 0n);
-    const promised = this.pendingSpend.get(batch.token) ?? 0n;
+    const promised = this.promised.of(batch.token);
     const [preflight, estimate] = await Promise.all([
       chain.preflight(this.address, batch.token, total + promised),
       chain.estimateBatch(this.address, batch.token, batch.transfers),
@@ -167,7 +194,7 @@ export class KeyWorker {
           await store.failBatch(
             this.lease,
             batch.id,
-            `ERR_RELAYER_PREFLIGHT: ${preflight.reason}`,
+            { code: 'ERR_RELAYER_PREFLIGHT', message: preflight.reason },
             Date.now(),
           ),
         ),
@@ -205,7 +232,7 @@ export class KeyWorker {
     if (attempt === undefined) throw new LeaseLostError(`recordAttempt refused at nonce ${nonce}`);
     this.nextNonce = nonce + 1;
     this.open.add(attempt);
-    this.promise(batch.id, batch.token, total);
+    this.promised.promise(batch.id, batch.token, total);
     stats.noteBatch(batch.transfers.length);
     await this.broadcast(attempt);
   }
@@ -221,7 +248,12 @@ export class KeyWorker {
     }
     this.noteSettled(
       requireLease(
-        await store.failBatch(this.lease, batch.id, `ERR_RELAYER_TRANSFER_REVERTED: ${reason}`, Date.now()),
+        await store.failBatch(
+          this.lease,
+          batch.id,
+          { code: 'ERR_RELAYER_TRANSFER_REVERTED', message: reason },
+          Date.now(),
+        ),
       ),
     );
   }
@@ -287,9 +319,12 @@ export class KeyWorker {
       this.forget(attempt);
       return;
     }
-    const reason = `ERR_RELAYER_TRANSFER_REVERTED: reverted on chain in ${attempt.hash} (block ${receipt.blockNumber})`;
+    const failure = {
+      code: 'ERR_RELAYER_TRANSFER_REVERTED',
+      message: `reverted on chain in ${attempt.hash} (block ${receipt.blockNumber})`,
+    } as const;
     const settled = requireLease(
-      await store.settleAttempt(this.lease, attempt.id, receipt, reason, Date.now()),
+      await store.settleAttempt(this.lease, attempt.id, receipt, failure, Date.now()),
     );
     if (receipt.status === 'success') this.spent(attempt);
     this.forget(attempt);
@@ -321,7 +356,7 @@ export class KeyWorker {
     );
     if (replacement === undefined)
       throw new LeaseLostError(`recordReplacement refused at nonce ${newest.nonce}`);
-    this.open.add(replacement);
+    this.trackReplacement(replacement);
     stats.reconcilerActions.fee_bump++;
     await this.broadcast(replacement);
   }
@@ -329,27 +364,16 @@ export class KeyWorker {
   /** The nonce is settled or dropped: it no longer holds a slot or promises tokens. */
   forget(attempt: Attempt): void {
     this.open.settleNonce(attempt.nonce);
-    if (attempt.batchId === null) return;
-    const promised = this.batchTotals.get(attempt.batchId);
-    if (promised === undefined) return;
-    this.batchTotals.delete(attempt.batchId);
-    const left = (this.pendingSpend.get(promised.token) ?? 0n) - promised.total;
-    this.pendingSpend.set(promised.token, left > 0n ? left : 0n);
+    if (attempt.batchId !== null) this.promised.release(attempt.batchId);
   }
 
   /** A confirmed batch spent its total: less to fit the next claims into until the next read. */
   private spent(attempt: Attempt): void {
-    const promised = attempt.batchId === null ? undefined : this.batchTotals.get(attempt.batchId);
+    const promised = attempt.batchId === null ? undefined : this.promised.batch(attempt.batchId);
     if (promised !== undefined) this.funds.spent(promised.token, promised.total);
   }
 
-  promise(batchId: string, token: string, total: bigint): void {
-    if (this.batchTotals.has(batchId)) return;
-    this.batchTotals.set(batchId, { token, total });
-    this.pendingSpend.set(token, (this.pendingSpend.get(token) ?? 0n) + total);
-  }
-
-  noteSettled(settled: SettledTransfers): void {
+  private noteSettled(settled: SettledTransfers): void {
     const now = Date.now();
     this.deps.stats.noteConfirmed(
       settled.confirmed.map((transfer) => transfer.createdAt),

@@ -20,15 +20,11 @@ import type { EngineSettings } from './engine-settings.js';
 import type { EngineStats } from './engine-stats.js';
 import type { FeeOracle } from './fee-oracle.js';
 import { LeaseLostError, requireLease } from './lease-lost.js';
-import type { OpenAttempts } from './open-attempts.js';
 
 /** What the reconciler needs of a key worker (key-worker.ts), named here so neither file imports the other. */
 export interface ReconciledKey {
   readonly address: string;
   readonly lease: KeyLease;
-  nextNonce: number;
-  readonly open: OpenAttempts;
-  readonly unsigned: Batch[];
   readonly deps: {
     readonly store: RelayerStore;
     readonly chain: RelayerChain;
@@ -37,6 +33,11 @@ export interface ReconciledKey {
     readonly log: Logger;
     readonly settings: EngineSettings;
   };
+  /** Takes the store's open attempts and unsigned batches; returns the next nonce known. */
+  adoptReconciled(open: readonly Attempt[], unsigned: readonly Batch[]): number;
+  syncNonce(next: number): void;
+  openGroups(): readonly { nonce: number; attempts: readonly Attempt[]; newest: Attempt }[];
+  trackReplacement(attempt: Attempt): void;
   broadcast(attempt: Attempt): Promise<'accepted' | 'nonce-too-low' | 'rejected'>;
   minedState(
     attempts: readonly Attempt[],
@@ -57,21 +58,13 @@ export async function reconcileKey(worker: ReconciledKey): Promise<void> {
     store.openAttempts(worker.lease),
     store.unsignedBatches(worker.lease),
   ]);
-  worker.open.replaceAll(open);
-  const known = new Set(worker.unsigned.map((batch) => batch.id));
-  for (const batch of unsigned) if (!known.has(batch.id)) worker.unsigned.push(batch);
-
-  const stored = Math.max(
-    worker.lease.nextNonce ?? 0,
-    worker.nextNonce,
-    ...open.map((attempt) => attempt.nonce + 1),
-  );
+  const stored = worker.adoptReconciled(open, unsigned);
   if (stored < nonces.pending) {
     requireLease(await store.setNextNonce(worker.lease, nonces.pending));
-    worker.nextNonce = nonces.pending;
+    worker.syncNonce(nonces.pending);
     stats.reconcilerActions.nonce_synced++;
   } else {
-    worker.nextNonce = stored;
+    worker.syncNonce(stored);
   }
 
   if (open.length === 0) return;
@@ -79,7 +72,7 @@ export async function reconcileKey(worker: ReconciledKey): Promise<void> {
   const passed = mapFor(passedSince, worker);
   const refused = mapFor(refusals, worker);
   const now = Date.now();
-  for (const group of worker.open.groups()) {
+  for (const group of worker.openGroups()) {
     const mined = group.attempts.find((attempt) => receipts.has(attempt.hash));
     if (mined !== undefined) {
       const receipt = receipts.get(mined.hash);
@@ -157,7 +150,7 @@ async function fillWithNoop(worker: ReconciledKey, stuck: Attempt): Promise<void
     Date.now(),
   );
   if (noop === undefined) throw new LeaseLostError(`no-op at nonce ${stuck.nonce} refused`);
-  worker.open.add(noop);
+  worker.trackReplacement(noop);
   stats.nonceGaps++;
   stats.reconcilerActions.noop++;
   worker.deps.log.warn(
