@@ -180,12 +180,9 @@ describe('KeyWorker', () => {
     await expect(first.fill()).resolves.toBe(false);
   });
 
-  // KNOWN BUG (reported, not fixed here: no behaviour change in this refactor): a key with no
-  // transaction on chain (pending nonce 0) is never synced (`stored < pending` is false), so the
-  // store's next nonce stays null, recordAttempt refuses nonce 0 and the worker takes that for a
-  // lost lease. EVM keys approve the batch contract first, so it has not shown up; the fix is to
-  // sync when `lease.nextNonce === null` too. Remove `.fails` with that fix.
-  it.fails('sends the first batch of a key that never sent a transaction', async () => {
+  // A key with no transaction on chain (pending nonce 0) had no stored nonce, so its first
+  // attempt was refused as if the lease were lost; reconcile now records the chain's 0.
+  it('sends the first batch of a key that never sent a transaction', async () => {
     h = await engineHarness({ fresh: true });
     await h.accept([recipient(1)]);
     const worker = await h.worker();

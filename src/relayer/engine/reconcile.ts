@@ -59,7 +59,9 @@ export async function reconcileKey(worker: ReconciledKey): Promise<void> {
     store.unsignedBatches(worker.lease),
   ]);
   const stored = worker.adoptReconciled(open, unsigned);
-  if (stored < nonces.pending) {
+  // A key that never sent has no stored nonce yet: record the chain's (0), or its first
+  // attempt would be refused as if the lease were lost.
+  if (stored < nonces.pending || worker.lease.nextNonce === null) {
     requireLease(await store.setNextNonce(worker.lease, nonces.pending));
     worker.syncNonce(nonces.pending);
     stats.reconcilerActions.nonce_synced++;
