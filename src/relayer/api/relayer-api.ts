@@ -23,7 +23,8 @@ import { authenticateCaller, type RelayerCaller } from './relayer-access.js';
 import { relayerApiMetrics } from './relayer-api-metrics.js';
 import { sendRelayerError } from './relayer-io.js';
 import { relayerOpenApiDocument } from './relayer-openapi.js';
-import { RELAYER_ROUTES, type RelayerParts } from './relayer-routes.js';
+import { relayerRequestSchemas } from './relayer-request-schemas.js';
+import { type RelayerParts, relayerRoutes } from './relayer-routes.js';
 import { transferRules } from './transfer-fields.js';
 import { TransferWaits } from './transfer-waits.js';
 
@@ -54,8 +55,6 @@ export interface RelayerApi {
 
 /** The caller of an open route (`/health`, the document): no key was asked for. */
 const NOBODY: RelayerCaller = { projectId: null, access: undefined };
-
-const TABLE = new RouteTable(RELAYER_ROUTES, { headFromGet: true, undecodable: 'raw' });
 
 export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
   const { config, store, tenancy, log } = options;
@@ -107,15 +106,17 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
     };
   }
 
-  // Built now, so a schema the document cannot describe fails the start, not a request.
-  relayerOpenApiDocument();
+  // The table and its document take the schemas the intake validates with (rules, waitConfig).
+  const requests = relayerRequestSchemas(parts.rules, parts.waitConfig);
+  const routes = relayerRoutes(requests);
+  const table = new RouteTable(routes, { headFromGet: true, undecodable: 'raw' });
   const routeParts: RelayerParts = {
     response,
     store,
     intake: parts,
     maxBodyBytes: config.server.maxBodyBytes,
     health,
-    document: relayerOpenApiDocument,
+    document: relayerOpenApiDocument(routes, requests),
   };
 
   return {
@@ -123,7 +124,7 @@ export function createRelayerApi(options: RelayerApiOptions): RelayerApi {
       headers['cache-control'] = 'no-store';
       const method = req.method;
       try {
-        const match = TABLE.match(method, path);
+        const match = table.match(method, path);
         if (match.kind === 'none')
           throw new GatewayError('ERR_ROUTE_NOT_FOUND', `no route for ${method} ${path}`);
         if (match.kind === 'wrong-method') {

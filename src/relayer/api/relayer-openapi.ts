@@ -1,10 +1,14 @@
 /**
  * The OpenAPI 3.1 document of the relayer API, from its route table and zod schemas through
- * the shared builder (http/openapi-document.ts), served at `GET /v1/openapi.json`.
+ * the shared builder (http/openapi-document.ts), served at `GET /v1/openapi.json`. Requests are
+ * described by the schemas the intake validates with, built from the running config, so the
+ * document states this deployment's tokens and limits.
  */
+import { z } from 'zod';
 import { buildOpenApiDocument } from '../../http/openapi-document.js';
-import { RELAYER_ROUTES } from './relayer-routes.js';
-import { relayerErrorSchema, relayerSchemas } from './relayer-schemas.js';
+import { RELAYER_ANSWER_SCHEMAS, relayerErrorSchema } from './relayer-answer-schemas.js';
+import type { RelayerRequestSchemas } from './relayer-request-schemas.js';
+import type { RelayerRoute } from './relayer-routes.js';
 
 const ERROR_RESPONSES = {
   400: [
@@ -50,11 +54,18 @@ const PATH_PARAMETERS: Record<string, string> = {
   txHash: 'A transaction hash: 0x + 64 hex digits, any case.',
 };
 
-let document: Record<string, unknown> | undefined;
-
-/** Built on first use, then kept: the routes never change while the process runs. */
-export function relayerOpenApiDocument(): Record<string, unknown> {
-  document ??= buildOpenApiDocument(RELAYER_ROUTES, {
+/** Built once per API at start (a schema it cannot describe fails the start, not a request). */
+export function relayerOpenApiDocument(
+  routes: readonly RelayerRoute[],
+  requests: RelayerRequestSchemas,
+): Record<string, unknown> {
+  // A registry of this document's own: the request schemas differ with the config.
+  const schemas = z.registry<{ id: string }>();
+  schemas.add(requests.transferInput, { id: 'TransferInput' });
+  schemas.add(requests.transferRequest, { id: 'TransferRequest' });
+  schemas.add(requests.sendFtRequest, { id: 'SendFtRequest' });
+  for (const [id, schema] of Object.entries(RELAYER_ANSWER_SCHEMAS)) schemas.add(schema, { id });
+  return buildOpenApiDocument(routes, {
     info: {
       title: 'Turnpike relayer API',
       version: '1',
@@ -63,7 +74,7 @@ export function relayerOpenApiDocument(): Record<string, unknown> {
         'of the NEAR token service. With tenancy on, every route but `/health` and this document ' +
         'needs an API key (`X-Api-Key` or `Authorization: Bearer`). See docs/relayer.md.',
     },
-    schemas: relayerSchemas,
+    schemas,
     errorSchema: relayerErrorSchema,
     errorResponses: ERROR_RESPONSES,
     successDescriptions: SUCCESS_DESCRIPTIONS,
@@ -78,5 +89,4 @@ export function relayerOpenApiDocument(): Record<string, unknown> {
       },
     },
   });
-  return document;
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN_ROUTES } from '../../admin/routes.js';
 import { RouteTable } from '../../http/route-table.js';
 import { RELAYER_MOUNTS } from './relayer-paths.js';
-import { RELAYER_ROUTES } from './relayer-routes.js';
+import { relayerRequestSchemas } from './relayer-request-schemas.js';
+import { relayerRoutes } from './relayer-routes.js';
+import { transferRules } from './transfer-fields.js';
+
+const rules = transferRules({ tokens: {}, maxTransfersPerRequest: 3, maxMemoBytes: 8 });
+const WAIT = { defaultTimeoutMs: 5_000, maxTimeoutMs: 30_000, pollMs: 100, maxWaiters: 10 };
+const RELAYER_ROUTES = relayerRoutes(relayerRequestSchemas(rules, WAIT));
 
 /** The path of a template with every parameter filled. */
 const filled = (path: string) =>

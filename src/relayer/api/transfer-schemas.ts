@@ -2,11 +2,14 @@
  * Every shape the relayer API takes, once, as zod schemas: the fields of a transfer, the bodies
  * of `POST /v1/transfers` (single, batch) and `POST /send-ft`, the `?wait=` and list queries,
  * the Idempotency-Key and a transaction hash. They validate requests (http/validation.ts, in
- * RELAYER_INPUT's style) and can describe them (OpenAPI); the messages are the API's
+ * RELAYER_INPUT's style) and the same objects describe them in the OpenAPI document
+ * (relayer-request-schemas.ts), with the config's real limits; the messages are the API's
  * (docs/relayer.md). Schemas that depend on the config are built once by a factory.
+ * `.describe()` is for the document only: it changes no check (http/compile-schema.ts reads none).
  */
 import { isAddress } from 'viem';
 import { z } from 'zod';
+import type { RelayerWaitConfig } from '../../config/schema.js';
 import { compileSchema } from '../../http/compile-schema.js';
 import type { InputStyle } from '../../http/validation.js';
 import type { TransferState } from '../model.js';
@@ -45,7 +48,8 @@ export const addressSchema = z
   .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected a 0x-prefixed 20-byte hex address', abort: true })
   // A mixed-case address is a checksum claim, and a wrong one usually means a typo.
   .refine(checksumHolds, { error: 'the address has mixed case but a wrong EIP-55 checksum' })
-  .transform(toLowerCase);
+  .transform(toLowerCase)
+  .describe('0x + 40 hex digits; mixed case must be EIP-55.');
 
 /** A positive integer amount of base units, as a decimal string, at most 2^256-1. */
 export const amountSchema = z
@@ -62,7 +66,8 @@ export const amountSchema = z
       'expected a positive integer decimal string of base units (digits only: no sign, point or exponent)',
     abort: true,
   })
-  .transform(toAmount);
+  .transform(toAmount)
+  .describe('Base units as a decimal string: greater than 0, at most 2^256-1.');
 
 /** 1–128 printable ASCII characters (space to tilde): the Idempotency-Key header or field. */
 export const idempotencyKeySchema = z
@@ -86,7 +91,12 @@ export function tokenSchema(tokens: ReadonlyMap<string, string>) {
       if (address !== undefined) return address;
       ctx.issues.push({ code: 'custom', message: unknown, input: value });
       return z.NEVER;
-    });
+    })
+    .describe(
+      names.length === 0
+        ? 'A token of `relayer.tokens`: none is configured, so every token is refused.'
+        : `A token of \`relayer.tokens\`: ${names.join(', ')}, or one of their addresses (any case).`,
+    );
 }
 
 /** At most `maxBytes` UTF-8 bytes. */
@@ -96,7 +106,8 @@ export function memoSchema(maxBytes: number) {
     .refine((memo) => Buffer.byteLength(memo, 'utf8') <= maxBytes, {
       error: (issue) =>
         `the memo is ${Buffer.byteLength(issue.input as string, 'utf8')} UTF-8 bytes; at most ${maxBytes} are allowed`,
-    });
+    })
+    .describe(`At most ${maxBytes} UTF-8 bytes (\`relayer.maxMemoBytes\`).`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -119,7 +130,9 @@ export type TransferBodySchemas = ReturnType<typeof transferBodySchemas>;
 export function transferBodySchemas(limits: TransferLimits) {
   const token = tokenSchema(limits.tokens);
   const memo = memoSchema(limits.maxMemoBytes).exactOptional();
-  const idempotencyKey = idempotencyKeySchema.exactOptional();
+  const idempotencyKey = idempotencyKeySchema
+    .describe('Or the Idempotency-Key header (both only if equal).')
+    .exactOptional();
   const transfer = z.strictObject(
     { token, to: addressSchema, amount: amountSchema, memo },
     'expected an object',
@@ -142,7 +155,8 @@ export function transferBodySchemas(limits: TransferLimits) {
         ...arraysOnly,
         error: (issue) =>
           `${(issue.input as unknown[]).length} transfers; at most ${max} are allowed per request (relayer.maxTransfersPerRequest)`,
-      });
+      })
+      .describe(`At most ${max} (\`relayer.maxTransfersPerRequest\`).`);
   const body = 'expected a JSON object';
   return {
     single: z.strictObject({ idempotencyKey, token, to: addressSchema, amount: amountSchema, memo }, body),
@@ -165,7 +179,8 @@ const TIMEOUT_DIGITS = /^[0-9]{1,9}$/;
  * `?wait=submitted|confirmed&timeoutMs=` of the POSTs (values as sent, empty ones included).
  * `timeoutMs` is checked whenever it is given, whether or not `wait` is valid.
  */
-export function waitQuerySchema(maxTimeoutMs: number) {
+export function waitQuerySchema(config: Pick<RelayerWaitConfig, 'maxTimeoutMs' | 'defaultTimeoutMs'>) {
+  const { maxTimeoutMs, defaultTimeoutMs } = config;
   const always = () => true;
   return z
     .strictObject({
@@ -173,8 +188,14 @@ export function waitQuerySchema(maxTimeoutMs: number) {
         .enum(WAIT_TARGETS, {
           error: (issue) => `expected submitted or confirmed, got "${String(issue.input).slice(0, 32)}"`,
         })
+        .describe('Answer once every transfer got there.')
         .exactOptional(),
-      timeoutMs: z.string().exactOptional(),
+      timeoutMs: z
+        .string()
+        .describe(
+          `1 to ${maxTimeoutMs} (\`relayer.wait.maxTimeoutMs\`); only with \`wait\`. @default ${defaultTimeoutMs}`,
+        )
+        .exactOptional(),
     })
     .refine((query) => query.timeoutMs === undefined || query.wait !== undefined, {
       path: ['timeoutMs'],
@@ -220,8 +241,9 @@ export const listQuerySchema = z.strictObject({
     .regex(/^[0-9]{1,4}$/, { error: LIMIT_MESSAGE, abort: true })
     .transform(Number)
     .pipe(z.number().min(1, LIMIT_MESSAGE).max(MAX_LIST_LIMIT, LIMIT_MESSAGE))
+    .describe(`1 to ${MAX_LIST_LIMIT}. @default ${DEFAULT_LIST_LIMIT}`)
     .exactOptional(),
-  before: z.string().exactOptional(),
+  before: z.string().describe('A transfer id: the page after it (`nextBefore`).').exactOptional(),
 });
 
 /** `/transfer/tx/{txHash}`. */

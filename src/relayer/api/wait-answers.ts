@@ -18,10 +18,20 @@ export interface WaitRequest {
   readonly timeoutMs: number;
 }
 
-type WaitQuerySchema = ReturnType<typeof waitQuerySchema>;
+export type WaitQuerySchema = ReturnType<typeof waitQuerySchema>;
 
 /** The query schema of each wait config, built on first use. */
 const schemas = new WeakMap<RelayerWaitConfig, WaitQuerySchema>();
+
+/** The schema parseWaitQuery checks with for `config` (the OpenAPI document describes it). */
+export function waitQueryOf(config: RelayerWaitConfig): WaitQuerySchema {
+  let schema = schemas.get(config);
+  if (schema === undefined) {
+    schema = waitQuerySchema(config);
+    schemas.set(config, schema);
+  }
+  return schema;
+}
 
 /** The wait a POST asks for (undefined: none); every problem of the query goes to `issues`. */
 export function parseWaitQuery(
@@ -31,12 +41,7 @@ export function parseWaitQuery(
 ): WaitRequest | undefined {
   const query = readQueryParams(url);
   if (query === undefined) return undefined;
-  let schema = schemas.get(config);
-  if (schema === undefined) {
-    schema = waitQuerySchema(config.maxTimeoutMs);
-    schemas.set(config, schema);
-  }
-  const parsed = schema.safeParse(query.params);
+  const parsed = waitQueryOf(config).safeParse(query.params);
   if (!parsed.success || query.repeated.size > 0) {
     // Unknown and repeated parameters (a repeated one's first value is checked all the same)
     // come first, in the order the query gives them; then zod's other issues.
