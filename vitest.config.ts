@@ -11,11 +11,11 @@ const ACCURACY = ['test/bench/accuracy.test.ts'];
 /**
  * Coverage of src/ with a floor so it can only rise: on for `npm test` (and so CI); a run of a
  * few files (`npx vitest run <files>`) would miss the floor, so it is off there unless asked for
- * with `--coverage`. Floor: the unit tests plus test/relayer-* measured 61.66 % statements,
- * 55.05 % branches, 60.92 % functions, 63.49 % lines (December 2026), rounded down; the whole
- * suite covers more. Raise it when the numbers rise.
+ * with `--coverage`. Floor: the whole suite (`npm test`, fresh clone, 2026-12-07) measured 83.91 %
+ * statements, 78.29 % branches, 84.2 % functions, 85.51 % lines; the floor is a point under each
+ * (paths that depend on timing vary a little between runs). Raise it when the numbers rise.
  */
-const COVERAGE_FLOOR = { statements: 61, branches: 55, functions: 60, lines: 63 };
+const COVERAGE_FLOOR = { statements: 83, branches: 77, functions: 83, lines: 84 };
 
 export default defineConfig({
   test: {
