@@ -13,7 +13,7 @@ import { Network } from '../src/network/network.js';
 import type { BlockPoint, FeedNotification } from '../src/realtime/feed/feed-block.js';
 import type { FeedSubscription } from '../src/realtime/feed/feed-subscription.js';
 import { SubscriptionFeed, type SubscriptionFeedOptions } from '../src/realtime/feed/subscription-feed.js';
-import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
+import { type Fault, type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
 
 const ACCOUNT_0 = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 /** Runtime code: LOG2 with topic0 = calldata[0..32], topic1 = calldata[32..64], no data. */
@@ -406,7 +406,7 @@ describe('subscription feed: failing upstreams', () => {
       if (i === 20) await h.proxies[0]!.pause();
       if (i === 35) await h.proxies[0]!.resume();
       // Then every upstream fails eth_getLogs for ten blocks: the feed retries, later blocks wait.
-      const failing = { kind: 'status', status: 500, methods: ['eth_getLogs'] } as const;
+      const failing: Fault = { kind: 'status', status: 500, methods: ['eth_getLogs'] };
       if (i === 40) for (const proxy of h.proxies) proxy.setFault(failing);
       if (i === 50) for (const proxy of h.proxies) proxy.setFault(null);
       if (i % 3 === 0) await emit(h.node.url, A, T1, `0x${i.toString(16).padStart(64, '0')}`);

@@ -4,7 +4,7 @@
  * references, never JSON. `removed: true` copies of the logs are made once, when the block is
  * orphaned.
  */
-import type { RpcLog } from './log-filter.js';
+import { type LogKey, logKey, type RpcLog } from './log-filter.js';
 
 /** A block named by hash and number (what a subscriber tells to resume). */
 export interface BlockPoint {
@@ -23,6 +23,8 @@ export interface FeedNotification {
 
 export interface FeedLog {
   readonly log: RpcLog;
+  /** What filters match against. */
+  readonly key: LogKey;
   readonly added: FeedNotification;
   /** Made when the block is orphaned. */
   removed: FeedNotification | undefined;
@@ -89,7 +91,7 @@ export function feedBlock(
   for (const log of logs) {
     const added = notification(log, point);
     bytes += added.json.length;
-    feedLogs.push({ log, added, removed: undefined });
+    feedLogs.push({ log, key: logKey(log), added, removed: undefined });
   }
   return {
     hash: point.hash,

@@ -78,13 +78,27 @@ export function parseLogFilter(params: unknown): LogFilter {
   return { addresses, topics: positions };
 }
 
-export function matchesLog(filter: LogFilter, log: RpcLog): boolean {
-  if (filter.addresses !== undefined && !filter.addresses.has(log.address.toLowerCase())) return false;
+/** A log's address and topics, lowercased once per log (not once per subscriber). */
+export interface LogKey {
+  readonly address: string;
+  readonly topics: readonly string[];
+}
+
+export function logKey(log: RpcLog): LogKey {
+  return { address: log.address.toLowerCase(), topics: log.topics.map((topic) => topic.toLowerCase()) };
+}
+
+export function matchesKey(filter: LogFilter, key: LogKey): boolean {
+  if (filter.addresses !== undefined && !filter.addresses.has(key.address)) return false;
   const positions = filter.topics;
-  if (positions.length > log.topics.length) return false;
+  if (positions.length > key.topics.length) return false;
   for (let i = 0; i < positions.length; i++) {
     const allowed = positions[i];
-    if (allowed !== undefined && !allowed.has(log.topics[i]!.toLowerCase())) return false;
+    if (allowed !== undefined && !allowed.has(key.topics[i]!)) return false;
   }
   return true;
+}
+
+export function matchesLog(filter: LogFilter, log: RpcLog): boolean {
+  return matchesKey(filter, logKey(log));
 }

@@ -249,4 +249,34 @@ describe('subscription feed on a fake chain', () => {
     await feed.settled();
     expect(sink.numbers).toEqual([10, 11, 12]);
   });
+
+  it('routes logs by address: each matching subscription gets a log once, removed ones too', async () => {
+    const { node, feed } = await setup();
+    const other = `0x${'bb'.repeat(20)}`;
+    const filters = [{ address: EMITTER }, { address: [other, `0x${'AA'.repeat(20)}`] }, { address: other }];
+    const sinks = filters.map(() => new Sink());
+    const subscriptions = filters.map(
+      (filter, i) => feed.subscribe('logs', filter, sinks[i]!) as FeedSubscription,
+    );
+    for (const subscription of subscriptions) subscription.start();
+    node.mine(1);
+    node.tell(10);
+    await feed.settled();
+    node.reorg(1, 1);
+    node.tell(10);
+    await feed.settled();
+    expect(sinks.map((sink) => sink.removed)).toEqual([
+      [false, true, false, false],
+      [false, true, false, false],
+      [],
+    ]);
+    expect(feed.stats.subscriptions.logs).toBe(3);
+    for (const subscription of subscriptions) expect(feed.unsubscribe(subscription.id)).toBe(true);
+    expect(feed.unsubscribe(subscriptions[0]!.id)).toBe(false);
+    expect(feed.stats.subscriptions.logs).toBe(0);
+    node.mine(1);
+    node.tell(11);
+    await feed.settled();
+    expect(sinks.map((sink) => sink.notes.length)).toEqual([4, 4, 0]);
+  });
 });

@@ -10,10 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { BlockLoader, type FeedRpc } from './block-loader.js';
 import { ChainSync, type ChainSyncStats, type FeedChain } from './chain-sync.js';
-import { type BlockPoint, type FeedBlock, type FeedNotification, removedNotification } from './feed-block.js';
+import {
+  type BlockPoint,
+  type FeedBlock,
+  type FeedLog,
+  type FeedNotification,
+  removedNotification,
+} from './feed-block.js';
 import { FeedHistory, type ResumePlan } from './feed-history.js';
 import { type FeedSink, FeedSubscription, type SubscriptionOwner } from './feed-subscription.js';
-import { type LogFilter, matchesLog, parseLogFilter } from './log-filter.js';
+import { type LogFilter, matchesKey, parseLogFilter } from './log-filter.js';
+import { LogRoutes } from './log-routes.js';
 
 export interface SubscriptionFeedOptions {
   /** Network name, for messages. */
@@ -47,7 +54,7 @@ export class SubscriptionFeed implements SubscriptionOwner {
   private readonly sync: ChainSync;
   private readonly byId = new Map<string, FeedSubscription>();
   private readonly heads = new Set<FeedSubscription>();
-  private readonly logs = new Set<FeedSubscription>();
+  private readonly logs = new LogRoutes();
   private readonly counts = { notifications: 0, removedLogs: 0, refusedSinks: 0 };
   private started = false;
   private closed = false;
@@ -196,8 +203,9 @@ export class SubscriptionFeed implements SubscriptionOwner {
     for (const subscription of this.heads) this.send(subscription, block.head);
     if (this.logs.size === 0) return;
     for (const entry of block.logs) {
-      for (const subscription of this.logs)
-        if (matchesLog(subscription.filter!, entry.log)) this.send(subscription, entry.added);
+      this.sendMatching(this.logs.anyAddress, entry, entry.added);
+      const named = this.logs.forAddress(entry.key.address);
+      if (named !== undefined) this.sendMatching(named, entry, entry.added);
     }
   }
 
@@ -205,24 +213,35 @@ export class SubscriptionFeed implements SubscriptionOwner {
     if (this.logs.size === 0) return;
     for (const block of blocks) {
       for (const entry of block.logs) {
-        let note: FeedNotification | undefined;
-        for (const subscription of this.logs) {
-          if (!matchesLog(subscription.filter!, entry.log)) continue;
-          note ??= removedNotification(entry);
-          if (this.send(subscription, note)) this.counts.removedLogs++;
-        }
+        const named = this.logs.forAddress(entry.key.address);
+        if (this.logs.anyAddress.size === 0 && named === undefined) continue;
+        const note = removedNotification(entry);
+        this.counts.removedLogs += this.sendMatching(this.logs.anyAddress, entry, note);
+        if (named !== undefined) this.counts.removedLogs += this.sendMatching(named, entry, note);
       }
     }
   }
 
+  /** Sends `note` to every subscription of `candidates` whose filter matches `entry`; returns how many took it. */
+  private sendMatching(
+    candidates: ReadonlySet<FeedSubscription>,
+    entry: FeedLog,
+    note: FeedNotification,
+  ): number {
+    let sent = 0;
+    for (const subscription of candidates)
+      if (matchesKey(subscription.filter!, entry.key) && this.send(subscription, note)) sent++;
+    return sent;
+  }
+
   private logsTo(subscription: FeedSubscription, block: FeedBlock): void {
     for (const entry of block.logs)
-      if (matchesLog(subscription.filter!, entry.log)) this.send(subscription, entry.added);
+      if (matchesKey(subscription.filter!, entry.key)) this.send(subscription, entry.added);
   }
 
   private removedTo(subscription: FeedSubscription, block: FeedBlock): void {
     for (const entry of block.logs)
-      if (matchesLog(subscription.filter!, entry.log)) {
+      if (matchesKey(subscription.filter!, entry.key)) {
         if (this.send(subscription, removedNotification(entry))) this.counts.removedLogs++;
       }
   }
