@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type BlockRef, ChainTracker, type ChainTrackerOptions } from './chain-tracker.js';
 import type { ChainTrackerError } from './chain-tracker-error.js';
-import type { BlockHeader, ReorgEvent } from './chain-view.js';
+import type { BlockHeader, ChainAdvance, ReorgEvent } from './chain-view.js';
 
 /** An in-memory chain: `blocks[n]` is the canonical block at height n. */
 class FakeChain {
@@ -427,5 +427,77 @@ describe('ChainTracker: polling', () => {
 
   it('rejects a window not above depth', () => {
     expect(() => setup(1, { depth: 12, window: 12 })).toThrow(RangeError);
+  });
+});
+
+describe('ChainTracker: watchers', () => {
+  it('tells watchers the new window, each extension, and a reorg with the new branch', async () => {
+    const h = setup(20);
+    const seen: ChainAdvance[] = [];
+    const stop = h.tracker.watch((advance) => seen.push(advance));
+    await h.tracker.poll();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ fromNumber: 14, reset: true, orphaned: [], head: h.chain.head });
+    expect(seen[0]!.blocks.map((block) => block.number)).toEqual([14, 15, 16, 17, 18, 19]);
+
+    h.chain.mine(3);
+    await h.tracker.poll();
+    expect(seen[1]).toEqual({
+      network: 'testnet',
+      fromNumber: 20,
+      blocks: h.chain.blocks.slice(20, 23),
+      head: h.chain.head,
+      orphaned: [],
+      reset: false,
+    });
+
+    await h.tracker.poll(); // nothing new: nobody is told
+    expect(seen).toHaveLength(2);
+
+    const orphaned = h.chain.reorg(2, 3);
+    await h.tracker.poll();
+    expect(seen[2]).toEqual({
+      network: 'testnet',
+      fromNumber: 21,
+      blocks: h.chain.blocks.slice(21, 24),
+      head: h.chain.head,
+      orphaned,
+      reset: false,
+    });
+
+    stop();
+    h.chain.mine(1);
+    await h.tracker.poll();
+    expect(seen).toHaveLength(3);
+  });
+
+  it('tells a reorg onto a shorter chain with every orphaned hash above the new head', async () => {
+    const h = setup(20);
+    const seen: ChainAdvance[] = [];
+    h.tracker.watch((advance) => seen.push(advance));
+    await h.tracker.poll();
+    const orphaned = h.chain.reorg(3, 1);
+    await h.tracker.poll();
+    expect(seen[1]).toEqual({
+      network: 'testnet',
+      fromNumber: 17,
+      blocks: [h.chain.head],
+      head: h.chain.head,
+      orphaned,
+      reset: false,
+    });
+  });
+
+  it('reports a watcher that throws and tells the others', async () => {
+    const h = setup(20);
+    const seen: ChainAdvance[] = [];
+    h.tracker.watch(() => {
+      throw new Error('boom');
+    });
+    h.tracker.watch((advance) => seen.push(advance));
+    await h.tracker.poll();
+    expect(seen).toHaveLength(1);
+    expect(h.errors.map((err) => err.kind)).toEqual(['listener-failed']);
+    expect(h.tracker.head).toBe(19);
   });
 });

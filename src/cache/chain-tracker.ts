@@ -8,9 +8,11 @@
  * lies above it; the replaced hashes are the orphans. State changes only once a poll has read
  * everything it needs, so a failed or contradictory poll leaves the view as it was.
  * It is transport-free: `fetchBlock` is whatever the owner uses to read a header.
+ * Watchers (`watch`) are told every step that moved the chain, for the realtime feed; with none,
+ * a step does no extra work.
  */
 import { ChainTrackerError, type ChainTrackerErrorKind } from './chain-tracker-error.js';
-import type { BlockHeader, ChainView, ReorgEvent } from './chain-view.js';
+import type { BlockHeader, ChainAdvance, ChainView, ReorgEvent } from './chain-view.js';
 
 export type BlockRef = 'latest' | 'finalized' | number;
 
@@ -49,6 +51,9 @@ export interface ChainTrackerStats {
   readonly resets: number;
 }
 
+/** Told about every step that moved the canonical chain, after the view switched to it. */
+export type ChainWatcher = (advance: ChainAdvance) => void;
+
 /** Heights fetched in parallel when every one of them is needed (a head that jumped, a new window). */
 const CHUNK = 16;
 
@@ -78,6 +83,7 @@ export class ChainTracker implements ChainView {
     resets: 0,
   };
   private inflight: Promise<void> | undefined;
+  private readonly watchers = new Set<ChainWatcher>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -114,6 +120,14 @@ export class ChainTracker implements ChainView {
   /** Whether `finalized` comes from the node's tag (false after falling back to depth). */
   get usesFinalizedTag(): boolean {
     return this.useTag;
+  }
+
+  /** Calls `watcher` after every step that moves the chain; returns the function that stops it. */
+  watch(watcher: ChainWatcher): () => void {
+    this.watchers.add(watcher);
+    return () => {
+      this.watchers.delete(watcher);
+    };
   }
 
   /** Reads the chain now, then every `pollMs` (an unref'd timer). Resolves after the first read. */
@@ -180,6 +194,7 @@ export class ChainTracker implements ChainView {
     for (const block of fresh) this.blocks.set(block.number, block);
     this.low = fresh.at(-1)!.number;
     this.headNumber = fresh[0]!.number;
+    if (this.watchers.size > 0) this.tell(this.low, fresh.reverse(), fresh.at(-1)!, [], true);
   }
 
   private async follow(latest: BlockHeader): Promise<void> {
@@ -219,6 +234,32 @@ export class ChainTracker implements ChainView {
     const low = this.headNumber - this.window + 1;
     for (; this.low < low; this.low++) this.blocks.delete(this.low);
     if (orphaned.length > 0) this.announce(base + 1, orphaned, walk.fork === undefined);
+    if (this.watchers.size > 0 && (next.length > 0 || orphaned.length > 0))
+      this.tell(base + 1, next, tip, orphaned, false);
+  }
+
+  private tell(
+    fromNumber: number,
+    blocks: readonly BlockHeader[],
+    head: BlockHeader,
+    orphaned: readonly string[],
+    reset: boolean,
+  ): void {
+    const advance: ChainAdvance = {
+      network: this.options.network,
+      fromNumber,
+      blocks,
+      head,
+      orphaned,
+      reset,
+    };
+    for (const watcher of this.watchers) {
+      try {
+        watcher(advance);
+      } catch (err) {
+        this.report('listener-failed', `a chain watcher threw: ${String(err)}`, false, err);
+      }
+    }
   }
 
   /**

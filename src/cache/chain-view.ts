@@ -29,3 +29,19 @@ export interface ReorgEvent {
   /** Hashes that are no longer canonical. */
   readonly orphaned: readonly string[];
 }
+
+/**
+ * How the canonical chain moved in one tracker step: `blocks` (ascending) now sit on top of the
+ * block at `fromNumber - 1`, replacing `orphaned`. `reset` marks a new window (the first read, or
+ * a head that jumped past the window): then `blocks` do not link to what was reported before.
+ */
+export interface ChainAdvance {
+  readonly network: string;
+  readonly fromNumber: number;
+  /** Canonical headers from `fromNumber` up to the new head; empty when a reorg only lowered it. */
+  readonly blocks: readonly BlockHeader[];
+  /** The new head (the last of `blocks`, or the held block the chain fell back to). */
+  readonly head: BlockHeader;
+  readonly orphaned: readonly string[];
+  readonly reset: boolean;
+}

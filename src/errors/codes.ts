@@ -244,6 +244,43 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'A signing key had a nonce no stored transaction could fill; a no-op filled it.',
   },
+  // Realtime: subscriptions (eth_subscribe).
+  ERR_REALTIME_INVALID_SUBSCRIPTION: {
+    rpc: -32602,
+    http: 400,
+    retry: 'none',
+    summary: 'eth_subscribe names an unsupported kind, or its filter is not a valid logs filter.',
+  },
+  ERR_REALTIME_RESUME_OUT_OF_WINDOW: {
+    rpc: -32000,
+    http: 410,
+    retry: 'none',
+    summary: 'The resume point is older than the blocks the gateway keeps for resuming.',
+  },
+  ERR_REALTIME_RESUME_UNKNOWN_BLOCK: {
+    rpc: -32000,
+    http: 404,
+    retry: 'none',
+    summary: 'The resume point names a block this gateway never delivered.',
+  },
+  ERR_REALTIME_SINK_REFUSED: {
+    rpc: -32000,
+    http: 503,
+    retry: 'none',
+    summary: 'The subscription ended: its connection refused a notification.',
+  },
+  ERR_REALTIME_FEED_GAP: {
+    rpc: -32000,
+    http: 503,
+    retry: 'none',
+    summary: 'The subscription ended: the head moved further than the feed can backfill.',
+  },
+  ERR_REALTIME_FEED_CLOSED: {
+    rpc: -32000,
+    http: 503,
+    retry: 'none',
+    summary: 'The subscription ended: the gateway is shutting down.',
+  },
   // Pipeline / failsafe.
   ERR_DEADLINE_EXCEEDED: {
     rpc: -32603,

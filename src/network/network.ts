@@ -1,6 +1,6 @@
 /** One configured network: its upstreams, health, and the forward pipeline for its requests. */
 import type { CacheStore } from '../cache/cache-store.js';
-import { ChainTracker } from '../cache/chain-tracker.js';
+import { ChainTracker, type ChainWatcher } from '../cache/chain-tracker.js';
 import type { BlockHeader, ReorgEvent } from '../cache/chain-view.js';
 import type { FillLock } from '../cache/fill-lock.js';
 import { type CachedResult, NetworkCache } from '../cache/network-cache.js';
@@ -158,6 +158,18 @@ export class Network {
     const plan = cache.plan(request);
     if (plan === undefined) return this.forward(request, rule, timing);
     return cache.serve(request, plan, timing, () => this.forward(request, rule, timing));
+  }
+
+  /**
+   * Watches this network's canonical chain (the realtime feed) and starts the tracker if it was
+   * not running yet. Returns the function that stops watching; undefined without a tracker
+   * (the network's cache is off).
+   */
+  followChain(watcher: ChainWatcher): (() => void) | undefined {
+    if (this.tracker === undefined) return undefined;
+    const stop = this.tracker.watch(watcher);
+    this.trackerFirstRead ??= this.startTracker();
+    return stop;
   }
 
   /**
