@@ -13,7 +13,7 @@ const LAYERS = [
   ['ratelimit', 'upstream'],
   ['tenancy', 'cache'],
   ['network'],
-  ['rpc-endpoint', 'admin', 'relayer'],
+  ['rpc-endpoint', 'admin', 'relayer', 'realtime'],
   ['gateway.ts'],
   ['index.ts'],
   ['cluster', 'dev', 'bench'],
