@@ -2,7 +2,7 @@
  * The WebSocket bounds that protect the gateway, on real sockets against loopback upstream
  * stubs: a client that stops reading is closed with 4008 at `realtime.maxSendBufferBytes` (and
  * the unsent bytes held for it never pass the bound), and the drain answers a request in
- * flight before closing with 1001, and an idle socket is closed with 1000.
+ * flight before closing with 1001; an idle socket is closed with 1000, a silent one cut.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -150,6 +150,34 @@ describe('the idle timeout', () => {
       // Swept every 250 ms: between the timeout and one sweep later (plus scheduling).
       expect(performance.now() - opened).toBeGreaterThanOrEqual(290);
       expect(performance.now() - opened).toBeLessThan(1_500);
+    } finally {
+      await gateway.close(1_000);
+    }
+  });
+});
+
+describe('the heartbeat', () => {
+  it('cuts a socket that does not answer pings, and keeps one that does', async () => {
+    const gateway = createGateway({
+      logging: { level: 'silent' },
+      realtime: { heartbeatMs: 150 },
+      networks: { eth: { health: { checkChainId: false }, upstreams: [{ url: stub.url }] } },
+    });
+    try {
+      const { port } = await gateway.listen(0, '127.0.0.1');
+      const answering = await openSocket(`ws://127.0.0.1:${port}/eth`);
+      const silent = await openSocket(`ws://127.0.0.1:${port}/eth`, { autoPong: false });
+      let pings = 0;
+      silent.on('ping', () => pings++);
+      const opened = performance.now();
+      const { code } = await closed(silent);
+      // Cut without a close frame, at the tick after an unanswered ping.
+      expect(code).toBe(1006);
+      expect(pings).toBeGreaterThanOrEqual(1);
+      expect(performance.now() - opened).toBeLessThan(1_000);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(answering.readyState).toBe(answering.OPEN);
+      answering.close();
     } finally {
       await gateway.close(1_000);
     }

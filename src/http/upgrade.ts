@@ -32,7 +32,9 @@ export function refuseUpgrade(
   }
   head += `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
   socket.end(head + body);
-  // A client that never reads or closes must not hold the socket.
+  // Read (and drop) what the client still sends, so its close is seen; one that never closes
+  // must not hold the socket.
+  socket.resume();
   setTimeout(() => socket.destroy(), REFUSE_LINGER_MS).unref();
 }
 
