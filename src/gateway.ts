@@ -4,17 +4,19 @@
  * feature modules (http/feature-module.ts); each holds its own state and wiring.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AdminModule } from './admin/admin-module.js';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
 import { Drain } from './http/drain.js';
-import { nodeHttpHandler } from './http/http1/node-adapter.js';
+import { nodeHttpHandler, nodeUpgradeHandler } from './http/http1/node-adapter.js';
 import { ModuleHost } from './http/module-host.js';
 import type { ResponseContext } from './http/respond.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import type { GatewayMetrics } from './metrics/registry.js';
 import type { Network } from './network/network.js';
 import type { RateLimiter } from './ratelimit/limiter.js';
+import { RealtimeModule } from './realtime/realtime-module.js';
 import { RelayerModule } from './relayer/relayer-module.js';
 import type { RelayerStore } from './relayer/relayer-store.js';
 import { MetricsModule } from './rpc-endpoint/metrics-module.js';
@@ -72,6 +74,13 @@ export interface Gateway {
    * call `start()` first. `listen()` uses Turnpike's own, faster HTTP/1.1 server instead.
    */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * WebSocket handshakes of that node:http server: `server.on('upgrade', gateway.upgrade)`
+   * (docs/websocket.md). A handshake it does not take is answered 404.
+   */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** The WebSocket module (undefined with `realtime.enabled: false`). */
+  readonly realtime: RealtimeModule | undefined;
   /** Checks upstream chain ids and starts health monitoring (once). */
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -85,7 +94,7 @@ export interface Gateway {
 
 /**
  * Assembles the feature modules (module-host.ts runs them): tenancy, admin, the JSON-RPC
- * endpoint with its networks, the relayer, metrics. Their order is the start order (tenancy
+ * endpoint with its networks, the relayer, realtime (WebSocket), metrics. Their order is the start order (tenancy
  * before the admin API and the relayer's, networks before the relayer's engine); where each
  * closes in the drain is its CLOSE_ORDER.
  */
@@ -122,6 +131,9 @@ export function createGateway(
     share: options.relayerShare,
     onStored: options.onRelayerStored,
   });
+  const realtime = config.realtime.enabled
+    ? new RealtimeModule({ config, log: logger, networks: rpc.networks, tenancy: tenancy.tenancy })
+    : undefined;
   const metrics = new MetricsModule({
     response,
     networks: rpc.networks,
@@ -129,7 +141,8 @@ export function createGateway(
     drain,
     metricsText: options.metricsText,
   });
-  const host = new ModuleHost([tenancy, admin, rpc, relayer, metrics, ...rpc.closers], drain, {
+  const modules = [tenancy, admin, rpc, relayer, ...(realtime === undefined ? [] : [realtime]), metrics];
+  const host = new ModuleHost([...modules, ...rpc.closers], drain, {
     config: config.server,
     log: logger,
     logRequests: config.logging.requests,
@@ -142,6 +155,8 @@ export function createGateway(
     metrics: metrics.metrics,
     logger,
     handler: nodeHttpHandler(host.router.handle, config.server.maxBodyBytes),
+    upgrade: nodeUpgradeHandler(host.upgrade),
+    realtime,
     get inflight() {
       return drain.inflight;
     },

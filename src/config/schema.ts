@@ -6,6 +6,7 @@
 import { z } from 'zod';
 
 import { flag, httpUrl, milliseconds, nonNegativeInt, numeric, positiveInt } from './primitives.js';
+import { realtimeSchema } from './realtime-schema.js';
 import { relayerSchema } from './relayer-schema.js';
 
 export const poolSchema = z.strictObject({
@@ -241,6 +242,7 @@ export const configSchema = z
     tenancy: tenancySchema.prefault({}),
     cache: cacheSchema.prefault({}),
     relayer: relayerSchema.prefault({}),
+    realtime: realtimeSchema.prefault({}),
     networks: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase network name'), networkSchema)
       .refine((networks) => Object.keys(networks).length > 0, 'expected at least one network'),
@@ -292,5 +294,6 @@ export type AccessConfig = z.output<typeof accessSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;
 export type NetworkCacheConfig = z.output<typeof networkCacheSchema>;
 export type RelayerConfig = z.output<typeof relayerSchema>;
+export type RealtimeConfig = z.output<typeof realtimeSchema>;
 export type RelayerWaitConfig = RelayerConfig['wait'];
 export type CacheRuleConfig = z.output<typeof cacheRuleSchema>;

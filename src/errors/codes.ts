@@ -97,6 +97,20 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The gateway does not proxy this method (for example subscriptions over HTTP).',
   },
+  // Realtime: the WebSocket handshake.
+  ERR_REALTIME_CONNECTION_LIMIT: {
+    rpc: -32005,
+    http: 429,
+    retry: 'none',
+    summary:
+      'The API key or client IP holds `realtime.maxConnectionsPerKey` / `maxConnectionsPerIp` sockets.',
+  },
+  ERR_REALTIME_DRAINING: {
+    rpc: -32005,
+    http: 503,
+    retry: 'none',
+    summary: 'The worker is shutting down and takes no new WebSocket connections.',
+  },
   // Tenancy: who may call what, and how much.
   ERR_AUTH_MISSING_KEY: {
     rpc: -32001,

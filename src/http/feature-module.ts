@@ -5,6 +5,7 @@
 import type { Registry } from 'prom-client';
 import type { TurnpikeConfig } from '../config/schema.js';
 import type { HttpRoute, RouteHandler } from './http-router.js';
+import type { UpgradeHandler } from './upgrade.js';
 
 export interface FeatureModule {
   /** For logs and the docs. */
@@ -15,6 +16,8 @@ export interface FeatureModule {
   readonly routes?: readonly HttpRoute[];
   /** Answers every request no route took; exactly one module gives it (JSON-RPC `POST /{network}`). */
   readonly fallback?: RouteHandler;
+  /** Takes WebSocket handshakes (`GET` with `Upgrade: websocket`); at most one module gives it. */
+  readonly upgrade?: UpgradeHandler;
   /** First start phase, module by module in the order given: open stores and APIs. */
   open?(): Promise<void>;
   /** Second phase, after every module is open, in the same order: networks, engines. */
@@ -35,6 +38,7 @@ export interface FeatureModule {
  * covers every request served; the cache tiers, the metrics and the upstream event log last.
  */
 export const CLOSE_ORDER = {
+  realtime: 5,
   relayer: 10,
   networks: 20,
   tenancy: 30,

@@ -10,6 +10,7 @@ import type { Drain } from './drain.js';
 import type { FeatureModule } from './feature-module.js';
 import { type HttpRoute, HttpRouter, type RouteHandler } from './http-router.js';
 import { Http1Server } from './http1/server.js';
+import type { UpgradeHandler } from './upgrade.js';
 
 export interface ModuleHostOptions {
   readonly config: ServerConfig;
@@ -21,6 +22,8 @@ export interface ModuleHostOptions {
 
 export class ModuleHost {
   readonly router: HttpRouter;
+  /** The module that takes WebSocket handshakes; undefined when none does. */
+  readonly upgrade: UpgradeHandler | undefined;
   private started: Promise<void> | undefined;
   private server: Http1Server | undefined;
 
@@ -31,13 +34,19 @@ export class ModuleHost {
   ) {
     const routes: HttpRoute[] = [];
     let fallback: RouteHandler | undefined;
+    let upgrade: UpgradeHandler | undefined;
     for (const module of modules) {
       if (module.routes !== undefined) routes.push(...module.routes);
+      if (module.upgrade !== undefined) {
+        if (upgrade !== undefined) throw new Error(`a second upgrade handler, from ${module.name}`);
+        upgrade = module.upgrade;
+      }
       if (module.fallback === undefined) continue;
       if (fallback !== undefined) throw new Error(`a second fallback route, from ${module.name}`);
       fallback = module.fallback;
     }
     if (fallback === undefined) throw new Error('no module gives the fallback route');
+    this.upgrade = upgrade;
     this.router = new HttpRouter({
       config: options.config,
       drain,
@@ -75,6 +84,7 @@ export class ModuleHost {
         serverTiming: config.serverTiming,
       },
       this.router.handle,
+      this.upgrade,
     );
     this.server = listening;
     const address = await listening.listen(port, host);

@@ -10,7 +10,8 @@
  *
  * Every parsed item runs `runRequest`. A known shape's repeat runs `runKnownShape`: the same
  * admit and meter stages around a cache answer read synchronously (no promise per hit).
- * rpc-endpoint/rpc-route.ts does the HTTP around it: content type, body, parse, batch, answer.
+ * rpc-endpoint/rpc-route.ts does the HTTP around it: content type, body, parse, batch, answer;
+ * realtime/socket-rpc.ts the same for a WebSocket message.
  */
 
 import type { KnownShape } from '../cache/network-cache.js';
@@ -19,7 +20,7 @@ import { plainBody } from '../http/exchange.js';
 import { spliceRawId } from '../rpc/raw-id.js';
 import type { RequestShape } from '../rpc/request-shape.js';
 import { errorResponse } from '../rpc/serialize.js';
-import type { RpcRequest } from '../rpc/types.js';
+import type { RpcItem, RpcRequest } from '../rpc/types.js';
 import { admit } from './admit-stage.js';
 import { knownHit, knownRefusal } from './known-shape-stage.js';
 import { meter } from './meter-stage.js';
@@ -60,6 +61,14 @@ export async function runRequest(call: PipelineCall, request: RpcRequest): Promi
       finalKey: entry.finalKey,
     };
   return entry;
+}
+
+/** A parsed item through the pipeline; an invalid one is answered with its error as it is. */
+export function runItem(call: PipelineCall, item: RpcItem): ItemEntry | Promise<ItemEntry> {
+  if (item.ok) return runRequest(call, item.request);
+  const body = errorResponse(item.id, item.error);
+  const exact = item.rawId === undefined ? body : spliceRawId(body, item.rawId);
+  return { body: exact, status: item.error.httpStatus };
 }
 
 /**

@@ -13,15 +13,13 @@ import { admitBatch } from '../network/admit-stage.js';
 import { authenticate, authenticated } from '../network/auth-stage.js';
 import { learnShape, shapeOf } from '../network/known-shape-stage.js';
 import type { Network } from '../network/network.js';
-import { runKnownShape, runRequest } from '../network/pipeline.js';
+import { runItem, runKnownShape } from '../network/pipeline.js';
 import type { ItemEntry, PipelineCall } from '../network/pipeline-call.js';
 import { failure } from '../network/pipeline-failure.js';
 import { StageTiming } from '../network/stage-timing.js';
 import { parseBody } from '../rpc/parse.js';
-import { spliceRawId } from '../rpc/raw-id.js';
 import type { RequestShape } from '../rpc/request-shape.js';
-import { errorResponse, joinBatch } from '../rpc/serialize.js';
-import type { RpcItem } from '../rpc/types.js';
+import { joinBatch } from '../rpc/serialize.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 
@@ -181,14 +179,6 @@ async function usualPath(
     return;
   }
   answer(request, entries, batch);
-}
-
-/** A parsed item through the pipeline; an invalid one is answered with its error as it is. */
-function runItem(request: RpcRequestContext, item: RpcItem): ItemEntry | Promise<ItemEntry> {
-  if (item.ok) return runRequest(request, item.request);
-  const body = errorResponse(item.id, item.error);
-  const exact = item.rawId === undefined ? body : spliceRawId(body, item.rawId);
-  return { body: exact, status: item.error.httpStatus };
 }
 
 function answerFailure(request: RpcRequestContext, err: unknown): void {

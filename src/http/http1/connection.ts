@@ -11,8 +11,15 @@ import type { Socket } from 'node:net';
 import type { GatewayError } from '../../errors/gateway-error.js';
 import { toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
-import type { ExchangeHandler, ResponseBody, ResponseHeaders, ResponseWriter } from '../exchange.js';
+import type {
+  ExchangeHandler,
+  HttpRequest,
+  ResponseBody,
+  ResponseHeaders,
+  ResponseWriter,
+} from '../exchange.js';
 import { totalOnlyHeader } from '../server-timing.js';
+import { type UpgradeHandler, wantsWebSocket } from '../upgrade.js';
 import type { RequestBudget } from './body-buffer.js';
 import { requestTimeout } from './errors.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
@@ -48,7 +55,11 @@ export interface ConnectionHost {
   readonly serverTiming: boolean;
   /** The worker-wide count of buffered request bytes (`server.maxBufferedRequestBytes`). */
   readonly requestBytes: RequestBudget;
+  /** Set when a module takes WebSocket handshakes. */
+  readonly upgradeHandler?: UpgradeHandler | undefined;
   forget(connection: Http1Connection): void;
+  /** Hands the socket to `upgradeHandler`. */
+  upgrade(request: HttpRequest, socket: Socket, head: Buffer): void;
 }
 
 export class Http1Connection implements RequestBudget {
@@ -206,6 +217,11 @@ export class Http1Connection implements RequestBudget {
         break;
       }
       if (request.reserved !== 0) this.release(request.reserved);
+      // The one branch upgrades cost the hot path, on a field the parser set.
+      if (request.upgrade && this.takesUpgrade(request)) {
+        this.handOver(request);
+        break;
+      }
       const exchange = new Exchange(this, request);
       this.current = exchange;
       try {
@@ -216,6 +232,29 @@ export class Http1Connection implements RequestBudget {
     }
     this.dispatching = false;
     this.resumeIfPossible();
+  }
+
+  private takesUpgrade(request: ParsedRequest): boolean {
+    return this.host.upgradeHandler !== undefined && wantsWebSocket(request.method, request.headers.upgrade);
+  }
+
+  /**
+   * Lets go of the socket (listeners, budget, the server's sweep) and hands it, paused, with
+   * the bytes read past the handshake, to the upgrade handler. Requests never follow a
+   * handshake: the parser stopped at it.
+   */
+  private handOver(request: ParsedRequest): void {
+    const { socket } = this;
+    const rest = this.parser.takeRest();
+    this.parser.discard();
+    this.closed = true;
+    this.readingPaused = false;
+    socket.pause();
+    for (const event of ['data', 'end', 'drain', 'error', 'close'] as const) socket.removeAllListeners(event);
+    this.host.requestBytes.release(this.buffered);
+    this.buffered = -1;
+    this.host.forget(this);
+    this.host.upgrade(request, socket, rest);
   }
 
   private afterLastResponse(): void {

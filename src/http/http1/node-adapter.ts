@@ -3,6 +3,7 @@
  * reads the body with the same limit, then hands over a complete request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GatewayError, toGatewayError } from '../../errors/gateway-error.js';
 import { errorResponse } from '../../rpc/serialize.js';
 import {
@@ -13,6 +14,7 @@ import {
   type ResponseHeaders,
   type ResponseWriter,
 } from '../exchange.js';
+import { refuseUpgrade, type UpgradeHandler, wantsWebSocket } from '../upgrade.js';
 import { BodyBuffer, UNBOUNDED } from './body-buffer.js';
 import { bodyTooLarge } from './errors.js';
 
@@ -49,6 +51,42 @@ export function nodeHttpHandler(
     );
   };
 }
+
+/**
+ * For `server.on('upgrade', gateway.upgrade)`: hands a node:http upgrade to the module that
+ * takes WebSocket handshakes; anything else (no such module, another protocol) is refused.
+ */
+export function nodeUpgradeHandler(
+  handler: UpgradeHandler | undefined,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    const headers = req.headers as RequestHeaders;
+    const method = req.method ?? 'GET';
+    if (handler === undefined || !wantsWebSocket(method, headers.upgrade)) {
+      socket.on('error', () => socket.destroy());
+      const error = new GatewayError('ERR_ROUTE_NOT_FOUND', 'this gateway takes no such upgrade');
+      refuseUpgrade(socket, error.httpStatus, errorResponse(null, error));
+      return;
+    }
+    const now = performance.now();
+    socket.pause();
+    handler(
+      {
+        method,
+        url: req.url ?? '/',
+        headers,
+        body: EMPTY_BODY,
+        remoteAddress: req.socket.remoteAddress,
+        receivedAt: now,
+        completeAt: now,
+      },
+      socket,
+      head,
+    );
+  };
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
 
 /** Writes a whole response through node:http's ServerResponse. */
 class NodeWriter implements ResponseWriter {

@@ -36,6 +36,8 @@ export class ParsedRequest implements HttpRequest {
   readonly minorVersion: number;
   readonly headers: Record<string, string>;
   readonly keepAlive: boolean;
+  /** Carries an `Upgrade` header: the parser stops after it (http/upgrade.ts). */
+  readonly upgrade: boolean;
 
   constructor(
     head: RequestHead,
@@ -51,6 +53,7 @@ export class ParsedRequest implements HttpRequest {
     this.minorVersion = head.minorVersion;
     this.headers = head.headers;
     this.keepAlive = head.keepAlive;
+    this.upgrade = head.headers.upgrade !== undefined;
   }
 }
 
@@ -112,8 +115,25 @@ export class RequestParser {
         pos = next;
       }
       pos = this.readBody(buf, pos);
-      if (this.bodyComplete()) out.push(this.finish(now));
+      if (!this.bodyComplete()) continue;
+      const request = this.finish(now);
+      out.push(request);
+      // What follows an upgrade request may be another protocol's bytes: keep them unparsed.
+      if (request.upgrade) {
+        if (pos < buf.length) this.hold(buf.subarray(pos));
+        return;
+      }
     }
+  }
+
+  /** The bytes held past an upgrade request, released from the budget: the new protocol's. */
+  takeRest(): Buffer {
+    const rest = this.pending;
+    if (rest === undefined) return EMPTY;
+    this.pending = undefined;
+    this.holding = false;
+    this.budget.release(rest.length);
+    return rest;
   }
 
   /** Drops what is buffered and releases it (the connection failed or closes). */

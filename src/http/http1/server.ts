@@ -5,8 +5,9 @@
  * socket's bytes and answered with one write. Timeouts are enforced by one sweep a second,
  * not a timer per request.
  */
-import net, { type AddressInfo } from 'node:net';
-import type { ExchangeHandler } from '../exchange.js';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import type { ExchangeHandler, HttpRequest } from '../exchange.js';
+import type { UpgradeHandler } from '../upgrade.js';
 import type { RequestBudget } from './body-buffer.js';
 import { type ConnectionHost, type ConnectionLimits, Http1Connection } from './connection.js';
 
@@ -27,6 +28,8 @@ const SWEEP_INTERVAL_MS = 1_000;
 
 export interface Http1ServerStats {
   readonly connections: number;
+  /** Sockets handed to the upgrade handler and still open. */
+  readonly upgraded: number;
   /** Request bytes held now (see `maxBufferedRequestBytes`). */
   readonly bufferedRequestBytes: number;
   /** The most `bufferedRequestBytes` has been since the server started. */
@@ -64,12 +67,15 @@ export class Http1Server implements ConnectionHost {
   readonly requestBytes: RequestBytes;
   private readonly server: net.Server;
   private readonly connections = new Set<Http1Connection>();
+  /** Sockets handed to the upgrade handler: still this server's to cut at the end of a drain. */
+  private readonly upgraded = new Set<Socket>();
   private readonly sweeper: NodeJS.Timeout;
   private closed: Promise<void> | undefined;
 
   constructor(
     options: Http1ServerOptions,
     readonly handler: ExchangeHandler,
+    readonly upgradeHandler?: UpgradeHandler,
   ) {
     this.limits = options;
     this.serverTiming = options.serverTiming ?? false;
@@ -102,6 +108,7 @@ export class Http1Server implements ConnectionHost {
     for (const connection of this.connections) bufferedResponseBytes += connection.socket.writableLength;
     return {
       connections: this.connections.size,
+      upgraded: this.upgraded.size,
       bufferedRequestBytes: this.requestBytes.held,
       peakBufferedRequestBytes: this.requestBytes.peak,
       bufferedResponseBytes,
@@ -110,6 +117,19 @@ export class Http1Server implements ConnectionHost {
 
   forget(connection: Http1Connection): void {
     this.connections.delete(connection);
+  }
+
+  /** Hands a connection's socket to the upgrade handler (the connection has let go of it). */
+  upgrade(request: HttpRequest, socket: Socket, head: Buffer): void {
+    const upgradeHandler = this.upgradeHandler!;
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    try {
+      upgradeHandler(request, socket, head);
+    } catch {
+      socket.destroy();
+    }
   }
 
   /**
@@ -132,6 +152,7 @@ export class Http1Server implements ConnectionHost {
   /** Cuts every connection, busy or not (the end of a shutdown grace period). */
   destroyAll(): void {
     for (const connection of this.connections) connection.socket.destroy();
+    for (const socket of this.upgraded) socket.destroy();
   }
 
   private sweep(): void {

@@ -1,0 +1,49 @@
+/** Realtime metrics, read from RealtimeStats at scrape time (the socket path bumps integers only). */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { MetricsCollector } from '../metrics/collector.js';
+import { METRIC } from '../metrics/names.js';
+import type { RealtimeStats } from './realtime-stats.js';
+
+export function realtimeMetrics(stats: RealtimeStats): MetricsCollector {
+  return (registry: Registry) => {
+    new Gauge({
+      name: METRIC.realtimeConnections,
+      help: 'WebSocket connections open now.',
+      registers: [registry],
+      aggregator: 'sum',
+      collect() {
+        this.set(stats.connections);
+      },
+    });
+    new Counter({
+      name: METRIC.realtimeMessages,
+      help: 'WebSocket messages: JSON-RPC messages received (in) and answers sent (out).',
+      labelNames: ['direction'],
+      registers: [registry],
+      collect(this: Counter<'direction'>) {
+        this.reset();
+        this.labels('in').inc(stats.messagesIn);
+        this.labels('out').inc(stats.messagesOut);
+      },
+    });
+    new Counter({
+      name: METRIC.realtimeSlowConsumers,
+      help: 'WebSocket connections closed (4008) because their send buffer passed realtime.maxSendBufferBytes.',
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset();
+        this.inc(stats.slowConsumersClosed);
+      },
+    });
+    new Counter({
+      name: METRIC.realtimeRefusedUpgrades,
+      help: 'WebSocket handshakes refused before the upgrade, by error code.',
+      labelNames: ['code'],
+      registers: [registry],
+      collect(this: Counter<'code'>) {
+        this.reset();
+        for (const [code, count] of stats.refused) this.labels(code).inc(count);
+      },
+    });
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * One WebSocket connection: each message runs through the request pipeline (socket-rpc.ts)
+ * with a fresh Access from the auth stage, as an HTTP request would. Bounded: at most
+ * `maxInflightPerConnection` requests at once (past it the socket is not read), and at most
+ * `maxSendBufferBytes` of unsent answers (past it the socket is closed with 4008 and nothing
+ * more is sent). Logs a summary when it closes.
+ */
+import { type RawData, WebSocket } from 'ws';
+import type { RealtimeConfig } from '../config/schema.js';
+import { plainBody, type RequestHeaders, type ResponseBody } from '../http/exchange.js';
+import type { Logger } from '../logging/logger.js';
+import { authenticate, authenticated } from '../network/auth-stage.js';
+import type { Network } from '../network/network.js';
+import type { PipelineCall } from '../network/pipeline-call.js';
+import { failure } from '../network/pipeline-failure.js';
+import { StageTiming } from '../network/stage-timing.js';
+import { errorResponse } from '../rpc/serialize.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
+import type { RealtimeStats } from './realtime-stats.js';
+import { answerMessage } from './socket-rpc.js';
+
+/** Close codes Turnpike sends (docs/websocket.md). 1001 drain, 1009 too big come from RFC 6455. */
+export const CLOSE_CODE = {
+  idle: 1000,
+  goingAway: 1001,
+  keyRevoked: 4001,
+  slowConsumer: 4008,
+} as const;
+
+/** How long a socket we closed may take to finish the close handshake before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+/** Who is on the socket, as checked at the handshake. */
+export interface SessionIdentity {
+  readonly network: Network;
+  /** The handshake's path (it may carry the key) and headers, for re-authentication. */
+  readonly path: string;
+  readonly headers: RequestHeaders;
+  readonly ip: string | undefined;
+  /** The API key's id; undefined for keyless access. */
+  readonly keyId: string | undefined;
+}
+
+/** What a session needs from the realtime module. */
+export interface SessionOwner {
+  readonly config: RealtimeConfig;
+  readonly maxBatchSize: number;
+  readonly stats: RealtimeStats;
+  readonly log: Logger;
+  readonly tenancy: () => Tenancy | undefined;
+  closed(session: SocketSession): void;
+}
+
+export class SocketSession {
+  private inflight = 0;
+  private messages = 0;
+  private answers = 0;
+  private bytesIn = 0;
+  private bytesOut = 0;
+  private readonly openedAt = performance.now();
+  private lastMessageAt = this.openedAt;
+  /** Answered the last ping. */
+  private alive = true;
+  private readingPaused = false;
+  /** Messages read past `maxInflightPerConnection`, started as earlier ones settle. */
+  private readonly waiting: Buffer[] = [];
+  private draining = false;
+  /** When we started closing (0 = open): nothing is sent or read after it. */
+  private closingAt = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly identity: SessionIdentity,
+    private readonly owner: SessionOwner,
+  ) {
+    ws.on('message', (data: RawData) => this.onMessage(bytesOf(data)));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    // ws emits the error (e.g. a message past maxPayload: close 1009), then 'close'.
+    ws.on('error', () => undefined);
+    ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason));
+  }
+
+  /** Answers what is in flight, then closes with 1001; messages after this are not read. */
+  drain(): void {
+    this.draining = true;
+    this.waiting.length = 0;
+    if (this.inflight === 0) this.close(CLOSE_CODE.goingAway, 'server shutting down');
+  }
+
+  /** Sends a close frame; the socket is cut if the handshake does not finish within CLOSE_GRACE_MS. */
+  close(code: number, reason: string): void {
+    if (this.closingAt !== 0) return;
+    this.closingAt = performance.now();
+    this.waiting.length = 0;
+    // The client's close frame has to be read.
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.ws.resume();
+    }
+    this.ws.close(code, reason);
+  }
+
+  /** Called by the module's sweep: idle timeout, and sockets that do not finish closing. */
+  sweep(now: number): void {
+    if (this.closingAt !== 0) {
+      if (now - this.closingAt > CLOSE_GRACE_MS) this.ws.terminate();
+    } else if (now - this.lastMessageAt > this.owner.config.idleTimeoutMs) {
+      this.close(CLOSE_CODE.idle, 'idle timeout');
+    }
+  }
+
+  /** Called every `heartbeatMs`: a socket that did not answer the previous ping is cut. */
+  heartbeat(): void {
+    if (this.closingAt !== 0) return;
+    if (!this.alive) {
+      this.ws.terminate();
+      return;
+    }
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  private onMessage(data: Buffer): void {
+    if (this.closingAt !== 0 || this.draining) return;
+    this.lastMessageAt = performance.now();
+    this.messages++;
+    this.bytesIn += data.length;
+    this.owner.stats.messagesIn++;
+    if (this.inflight < this.owner.config.maxInflightPerConnection) {
+      this.start(data);
+      return;
+    }
+    // One read can hold many messages: those past the bound wait here, in order, and the
+    // socket is not read until they are under way (so this holds at most one read's worth).
+    this.waiting.push(data);
+    if (!this.readingPaused) {
+      this.readingPaused = true;
+      this.ws.pause();
+    }
+  }
+
+  private start(data: Buffer): void {
+    this.inflight++;
+    void this.handle(data);
+  }
+
+  private async handle(data: Buffer): Promise<void> {
+    const { identity, owner } = this;
+    const call: PipelineCall = {
+      network: identity.network,
+      timing: new StageTiming(),
+      access: undefined,
+      log: owner.log,
+      requestId: undefined,
+    };
+    try {
+      const tenancy = owner.tenancy();
+      if (tenancy !== undefined) {
+        const started = performance.now();
+        const pending = authenticate(call, tenancy, identity.path, identity.headers, identity.ip, started);
+        if (pending !== undefined) authenticated(call, await pending, started);
+      }
+      const body = await answerMessage(call, data, owner.maxBatchSize);
+      if (body !== undefined) this.send(body);
+    } catch (err) {
+      const error = failure(call, err);
+      if (error.code === 'ERR_AUTH_INVALID_KEY') this.close(CLOSE_CODE.keyRevoked, 'API key revoked');
+      else this.send(errorResponse(null, error));
+    } finally {
+      this.settled();
+    }
+  }
+
+  private settled(): void {
+    this.inflight--;
+    const next = this.closingAt === 0 && !this.draining ? this.waiting.shift() : undefined;
+    if (next !== undefined) this.start(next);
+    else if (this.readingPaused && this.closingAt === 0) {
+      this.readingPaused = false;
+      this.ws.resume();
+    }
+    if (this.draining && this.inflight === 0) this.close(CLOSE_CODE.goingAway, 'server shutting down');
+  }
+
+  /** Sends an answer unless it would take the unsent bytes past the bound (then: close 4008). */
+  private send(body: ResponseBody): void {
+    const { ws, owner } = this;
+    if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return;
+    const plain = plainBody(body);
+    const length = typeof plain === 'string' ? Buffer.byteLength(plain) : plain.length;
+    const buffered = ws.bufferedAmount;
+    // An empty buffer takes any one answer, so a reading client is never closed for a big one.
+    if (buffered !== 0 && buffered + length > owner.config.maxSendBufferBytes) {
+      owner.stats.slowConsumersClosed++;
+      this.close(CLOSE_CODE.slowConsumer, 'send buffer full');
+      return;
+    }
+    ws.send(plain, { binary: false });
+    this.answers++;
+    this.bytesOut += length;
+    owner.stats.messagesOut++;
+    const after = ws.bufferedAmount;
+    if (after > owner.stats.peakSendBufferBytes) owner.stats.peakSendBufferBytes = after;
+  }
+
+  private onClose(code: number, reason: Buffer): void {
+    const { identity } = this;
+    this.owner.closed(this);
+    this.owner.log.info(
+      {
+        network: identity.network.name,
+        keyId: identity.keyId,
+        ip: identity.ip,
+        code,
+        reason: reason.toString(),
+        messages: this.messages,
+        answers: this.answers,
+        bytesIn: this.bytesIn,
+        bytesOut: this.bytesOut,
+        durationMs: Math.round(performance.now() - this.openedAt),
+      },
+      'websocket closed',
+    );
+  }
+}
+
+/** A message's bytes (`ws` gives a Buffer with the default binaryType). */
+function bytesOf(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
