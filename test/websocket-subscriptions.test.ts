@@ -153,6 +153,8 @@ describe('eth_subscribe over WebSocket', () => {
 
   it('sends the id first; eth_unsubscribe answers true and stops notifications', async () => {
     const socket = await Recorder.open();
+    const stats = gateway.realtime!.stats;
+    const sentBefore = stats.notifications;
     const answer = await socket.send(1, 'eth_subscribe', ['newHeads']);
     const id = answer.result as string;
     expect(id).toMatch(/^0x[0-9a-f]{32}$/);
@@ -161,6 +163,8 @@ describe('eth_subscribe over WebSocket', () => {
     // The answer came before any notification.
     expect(socket.messages[0].id).toBe(1);
     expect(socket.notes(id)[0].params.result).toHaveProperty('parentHash');
+    expect(stats.subscriptions()).toEqual({ newHeads: 1, logs: 0 });
+    expect(stats.notifications - sentBefore).toBe(socket.notes(id).length);
     expect((await socket.send(2, 'eth_unsubscribe', [id])).result).toBe(true);
     const count = socket.notes(id).length;
     await mine(3);

@@ -72,6 +72,16 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     this.tenancy = options.tenancy;
     this.networks = options.networks;
     this.trustedProxies = new Set(options.config.server.trustedProxies);
+    this.stats.subscriptions = () => {
+      let newHeads = 0;
+      let logs = 0;
+      for (const feed of this.feeds.values()) {
+        const held = feed.stats.subscriptions;
+        newHeads += held.newHeads;
+        logs += held.logs;
+      }
+      return { newHeads, logs };
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,

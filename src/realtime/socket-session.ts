@@ -60,6 +60,7 @@ export class SocketSession implements SubscriptionHost {
   private inflight = 0;
   private messages = 0;
   private answers = 0;
+  private notifications = 0;
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly openedAt = performance.now();
@@ -98,7 +99,7 @@ export class SocketSession implements SubscriptionHost {
 
   /** One notification (socket-subscriptions.ts); false once it cannot be sent. */
   sendText(text: string): boolean {
-    return this.send(text);
+    return this.send(text, true);
   }
 
   /** Answers what is in flight, then closes with 1001; messages after this are not read. */
@@ -210,7 +211,7 @@ export class SocketSession implements SubscriptionHost {
    * Sends an answer unless it would take the unsent bytes past the bound (then: close 4008).
    * False when nothing was sent.
    */
-  private send(body: ResponseBody): boolean {
+  private send(body: ResponseBody, notification = false): boolean {
     const { ws, owner } = this;
     if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return false;
     const plain = plainBody(body);
@@ -223,9 +224,14 @@ export class SocketSession implements SubscriptionHost {
       return false;
     }
     ws.send(plain, { binary: false });
-    this.answers++;
     this.bytesOut += length;
-    owner.stats.messagesOut++;
+    if (notification) {
+      this.notifications++;
+      owner.stats.notifications++;
+    } else {
+      this.answers++;
+      owner.stats.messagesOut++;
+    }
     const after = ws.bufferedAmount;
     if (after > owner.stats.peakSendBufferBytes) owner.stats.peakSendBufferBytes = after;
     return true;
@@ -244,6 +250,7 @@ export class SocketSession implements SubscriptionHost {
         reason: reason.toString(),
         messages: this.messages,
         answers: this.answers,
+        notifications: this.notifications,
         bytesIn: this.bytesIn,
         bytesOut: this.bytesOut,
         durationMs: Math.round(performance.now() - this.openedAt),
