@@ -4,16 +4,18 @@
  * parse, a batch's credits as a whole, each item through `runItem`. Only the framing differs
  * from rpc-endpoint/rpc-route.ts: no content type, no content coding, no HTTP headers.
  */
+import type { GatewayError } from '../errors/gateway-error.js';
 import { plainBody, type ResponseBody } from '../http/exchange.js';
-import { admitBatch } from '../network/admit-stage.js';
+import { admit, admitBatch } from '../network/admit-stage.js';
 import { learnShape, shapeOf } from '../network/known-shape-stage.js';
+import { meter } from '../network/meter-stage.js';
 import { runItem, runKnownShape } from '../network/pipeline.js';
 import type { ItemEntry, PipelineCall } from '../network/pipeline-call.js';
 import { failure } from '../network/pipeline-failure.js';
 import { parseBody } from '../rpc/parse.js';
 import { errorResponse, joinBatch } from '../rpc/serialize.js';
-import type { RpcItem } from '../rpc/types.js';
-import type { SocketSubscriptions } from './socket-subscriptions.js';
+import type { RpcItem, RpcRequest } from '../rpc/types.js';
+import { answerError, type SocketSubscriptions } from './socket-subscriptions.js';
 
 /**
  * The answer to one message, or undefined when it held only notifications. Subscriptions it
@@ -59,7 +61,28 @@ function runSocketItem(
 ): ItemEntry | Promise<ItemEntry> {
   if (!item.ok) return runItem(call, item);
   const { request } = item;
-  if (request.method === 'eth_subscribe') return subscriptions.subscribe(request, call);
-  if (request.method === 'eth_unsubscribe') return subscriptions.unsubscribe(request);
-  return runItem(call, item);
+  if (request.method !== 'eth_subscribe' && request.method !== 'eth_unsubscribe') return runItem(call, item);
+  const started = performance.now();
+  const refusal = admit(call.access, request.method);
+  if (refusal instanceof Promise)
+    return refusal.then((settled) => subscriptionEntry(call, request, subscriptions, settled, started));
+  return subscriptionEntry(call, request, subscriptions, refusal, started);
+}
+
+/** Admitted and metered like any request (plan, credits, rate limit), then answered by the socket. */
+function subscriptionEntry(
+  call: PipelineCall,
+  request: RpcRequest,
+  subscriptions: SocketSubscriptions,
+  refusal: GatewayError | undefined,
+  started: number,
+): ItemEntry {
+  const entry =
+    refusal !== undefined
+      ? answerError(request, refusal)
+      : request.method === 'eth_subscribe'
+        ? subscriptions.subscribe(request, call)
+        : subscriptions.unsubscribe(request);
+  meter(call, request.method, entry.outcome, entry.body, started);
+  return entry;
 }

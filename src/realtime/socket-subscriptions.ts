@@ -22,7 +22,12 @@ export interface SubscriptionHost {
   readonly maxSubscriptions: number;
 }
 
-const NO_ENTRY: ItemEntry = { body: undefined, status: 204 };
+/** An answer, with the outcome the meter records (`ok` or the error code). */
+export interface SubscriptionEntry extends ItemEntry {
+  readonly outcome: string;
+}
+
+const NO_ENTRY: SubscriptionEntry = { body: undefined, status: 204, outcome: 'ok' };
 
 /** Writes one subscription's notifications onto the socket. */
 class SocketSink implements FeedSink {
@@ -59,7 +64,7 @@ export class SocketSubscriptions {
   }
 
   /** Answers `eth_subscribe` for `message` (the subscription is held until `startHeld(message)`). */
-  subscribe(request: RpcRequest, message: object): ItemEntry {
+  subscribe(request: RpcRequest, message: object): SubscriptionEntry {
     // A notification could never learn its id; a closing socket sends nothing more.
     if (request.id === undefined || this.closed) return NO_ENTRY;
     const subscription = this.open(request.params);
@@ -70,7 +75,7 @@ export class SocketSubscriptions {
   }
 
   /** Answers `eth_unsubscribe`: true when the id was one of this socket's subscriptions. */
-  unsubscribe(request: RpcRequest): ItemEntry {
+  unsubscribe(request: RpcRequest): SubscriptionEntry {
     const id = Array.isArray(request.params) ? request.params[0] : undefined;
     const subscription = typeof id === 'string' ? this.live.get(id) : undefined;
     if (subscription !== undefined) {
@@ -161,15 +166,22 @@ function resumePoint(options: unknown): BlockPoint | undefined | GatewayError {
   return { number: height, hash };
 }
 
-function answer(request: RpcRequest, result: unknown): ItemEntry {
+function answer(request: RpcRequest, result: unknown): SubscriptionEntry {
   const body = resultResponse(request.id ?? null, result);
-  return { body: request.rawId === undefined ? body : spliceRawId(body, request.rawId), status: 200 };
+  return {
+    body: request.rawId === undefined ? body : spliceRawId(body, request.rawId),
+    status: 200,
+    outcome: 'ok',
+  };
 }
 
-function answerError(request: RpcRequest, error: GatewayError): ItemEntry {
-  const body = errorResponse(request.id ?? null, error);
+/** The error answer to a subscription request (a notification gets none). */
+export function answerError(request: RpcRequest, error: GatewayError): SubscriptionEntry {
+  if (request.id === undefined) return { ...NO_ENTRY, outcome: error.code };
+  const body = errorResponse(request.id, error);
   return {
     body: request.rawId === undefined ? body : spliceRawId(body, request.rawId),
     status: error.httpStatus,
+    outcome: error.code,
   };
 }
