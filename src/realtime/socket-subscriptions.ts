@@ -94,7 +94,8 @@ export class SocketSubscriptions {
       if (entry.message === message) entry.subscription.start();
       else held[kept++] = entry;
     }
-    held.length = kept;
+    // A start can close the socket (its replay passed the send bound): close() emptied the list.
+    held.length = this.closed ? 0 : kept;
   }
 
   /** The socket closed: every subscription ends quietly. */
