@@ -1,7 +1,8 @@
 /**
  * WebSocket with tenancy on (keys in a real SQLite file, a real anvil): the key is checked at
  * the handshake (401 with the HTTP path's codes), in the path or a header; the per-key
- * connection limit refuses with 429; a revoked key's socket is closed with 4001 within 1 s.
+ * connection limit refuses with 429; a revoked key's socket is closed with 4001 within 1 s;
+ * eth_subscribe is admitted by the key's plan.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
@@ -50,6 +51,30 @@ const refusal = (opening: Promise<unknown>) =>
   );
 
 describe('WebSocket with API keys', () => {
+  it('admits eth_subscribe through the key’s plan like any method', async () => {
+    const plan = await store.createPlan({ name: 'no-subscriptions', deniedMethods: ['eth_subscribe'] });
+    const denied = await store.createProject({ name: 'ws-denied', planId: plan.id });
+    const { secret } = await store.createKey({ projectId: denied.id });
+    const ws = await openSocket(`${base}/anvil/${secret}`);
+    const refused = JSON.parse(
+      await request(ws, '{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}'),
+    );
+    expect(refused.error.data.code).toBe('ERR_METHOD_NOT_ALLOWED');
+    expect(await request(ws, '{"jsonrpc":"2.0","id":2,"method":"eth_chainId"}')).toBe(
+      '{"jsonrpc":"2.0","id":2,"result":"0x7a69"}',
+    );
+    const { secret: open } = await store.createKey({ projectId: project.id });
+    const allowed = await openSocket(`${base}/anvil/${open}`);
+    const answer = JSON.parse(
+      await request(allowed, '{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}'),
+    );
+    expect(answer.result).toMatch(/^0x[0-9a-f]{32}$/);
+    for (const socket of [ws, allowed]) {
+      socket.close();
+      await closed(socket);
+    }
+  });
+
   it('refuses a missing or unknown key with 401 and the HTTP codes, before upgrading', async () => {
     const missing = await refusal(openSocket(`${base}/anvil`));
     expect(missing?.status).toBe(401);

@@ -1,6 +1,6 @@
 /**
  * JSON-RPC over WebSocket on the gateway's HTTP port, in front of a real anvil, over real
- * sockets: viem's webSocket transport, batches with ids as sent, subscriptions refused for now,
+ * sockets: viem's webSocket transport, batches with ids as sent, subscriptions answered,
  * the message size bound, the per-IP limit, embedding on node:http, and plain HTTP unchanged.
  */
 import http from 'node:http';
@@ -87,21 +87,20 @@ describe('JSON-RPC over WebSocket', () => {
     await allClosed();
   });
 
-  it('refuses eth_subscribe and eth_unsubscribe with a JSON-RPC error until subscriptions are wired', async () => {
+  it('answers eth_subscribe and eth_unsubscribe itself, with ids as sent (test/websocket-subscriptions.test.ts)', async () => {
     const ws = await openSocket(wsUrl);
-    for (const [id, method] of [
-      ['"s1"', 'eth_subscribe'],
-      ['9', 'eth_unsubscribe'],
-    ] as const) {
-      const text = await request(
-        ws,
-        `{"jsonrpc":"2.0","id":${id},"method":"${method}","params":["newHeads"]}`,
-      );
-      expect(text).toContain(`"id":${id}`);
-      const answer = JSON.parse(text) as { error: { code: number; data: { code: string } } };
-      expect(answer.error.code).toBe(-32601);
-      expect(answer.error.data.code).toBe('ERR_METHOD_NOT_SUPPORTED');
-    }
+    const text = await request(
+      ws,
+      '{"jsonrpc":"2.0","id":"s1","method":"eth_subscribe","params":["newHeads"]}',
+    );
+    expect(text).toContain('"id":"s1"');
+    const id = (JSON.parse(text) as { result: string }).result;
+    expect(id).toMatch(/^0x[0-9a-f]{32}$/);
+    const unsubscribed = await request(
+      ws,
+      `{"jsonrpc":"2.0","id":9,"method":"eth_unsubscribe","params":["${id}"]}`,
+    );
+    expect(JSON.parse(unsubscribed)).toEqual({ jsonrpc: '2.0', id: 9, result: true });
     ws.close();
     await allClosed();
   });

@@ -13,6 +13,8 @@ export const realtimeSchema = z.strictObject({
   maxMessageBytes: positiveInt.default(1024 * 1024),
   /** Requests of one socket worked on at once; past it the socket is not read until one answers. */
   maxInflightPerConnection: positiveInt.default(64),
+  /** Subscriptions one socket may hold at once (`eth_subscribe` past it: ERR_REALTIME_SUBSCRIPTION_LIMIT). */
+  maxSubscriptionsPerConnection: positiveInt.default(100),
   /** Answer bytes a socket may have unsent; past it the socket is closed with 4008. */
   maxSendBufferBytes: positiveInt.default(4 * 1024 * 1024),
   /** How often a ping is sent; a socket that has not answered the previous one is cut. */

@@ -265,6 +265,18 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'eth_subscribe names an unsupported kind, or its filter is not a valid logs filter.',
   },
+  ERR_REALTIME_SUBSCRIPTION_LIMIT: {
+    rpc: -32005,
+    http: 429,
+    retry: 'none',
+    summary: 'eth_subscribe on a socket that holds realtime.maxSubscriptionsPerConnection already.',
+  },
+  ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE: {
+    rpc: -32601,
+    http: 501,
+    retry: 'none',
+    summary: 'eth_subscribe on a network without a chain tracker (its cache is off).',
+  },
   ERR_REALTIME_RESUME_OUT_OF_WINDOW: {
     rpc: -32000,
     http: 410,

@@ -39,6 +39,8 @@ export const METRIC = {
   realtimeMessages: 'turnpike_realtime_messages_total',
   realtimeSlowConsumers: 'turnpike_realtime_slow_consumers_closed_total',
   realtimeRefusedUpgrades: 'turnpike_realtime_refused_upgrades_total',
+  realtimeSubscriptions: 'turnpike_realtime_subscriptions',
+  realtimeNotifications: 'turnpike_realtime_notifications_total',
   relayerAccepted: 'turnpike_relayer_accepted_transfers_total',
   relayerAcceptDuration: 'turnpike_relayer_accept_duration_seconds',
   relayerIntakeCommits: 'turnpike_relayer_intake_commits_total',

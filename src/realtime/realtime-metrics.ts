@@ -26,6 +26,27 @@ export function realtimeMetrics(stats: RealtimeStats): MetricsCollector {
         this.labels('out').inc(stats.messagesOut);
       },
     });
+    new Gauge({
+      name: METRIC.realtimeSubscriptions,
+      help: 'eth_subscribe subscriptions held now, by kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+      aggregator: 'sum',
+      collect(this: Gauge<'kind'>) {
+        const held = stats.subscriptions();
+        this.labels('newHeads').set(held.newHeads);
+        this.labels('logs').set(held.logs);
+      },
+    });
+    new Counter({
+      name: METRIC.realtimeNotifications,
+      help: 'eth_subscription notifications sent to WebSocket clients.',
+      registers: [registry],
+      collect(this: Counter) {
+        this.reset();
+        this.inc(stats.notifications);
+      },
+    });
     new Counter({
       name: METRIC.realtimeSlowConsumers,
       help: 'WebSocket connections closed (4008) because their send buffer passed realtime.maxSendBufferBytes.',

@@ -4,7 +4,8 @@
  * the key and the connection limits before upgrading, and runs every message through the same
  * pipeline as HTTP (socket-session.ts). `ws` (noServer) speaks the protocol. One sweep timer
  * enforces idle timeouts and closes a revoked key's sockets; one heartbeat timer pings.
- * Subscriptions (`eth_subscribe`) come later: until then the method table refuses them.
+ * `eth_subscribe` is served from one subscription feed per network (feed/), created on the
+ * first subscription and closed with the module.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -21,6 +22,7 @@ import type { Network } from '../network/network.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
+import { SubscriptionFeed } from './feed/subscription-feed.js';
 import { realtimeMetrics } from './realtime-metrics.js';
 import { RealtimeStats } from './realtime-stats.js';
 import { CLOSE_CODE, type SessionIdentity, type SessionOwner, SocketSession } from './socket-session.js';
@@ -55,6 +57,8 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   private readonly sessions = new Set<SocketSession>();
   private readonly byKey = new Map<string, Set<SocketSession>>();
   private readonly byIp = new Map<string, number>();
+  /** One subscription feed per network, made on its first subscription. */
+  private readonly feeds = new Map<string, SubscriptionFeed>();
   /** Keys whose lookup (a cache miss) is under way in the sweep. */
   private readonly checking = new Set<string>();
   private draining = false;
@@ -68,6 +72,16 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     this.tenancy = options.tenancy;
     this.networks = options.networks;
     this.trustedProxies = new Set(options.config.server.trustedProxies);
+    this.stats.subscriptions = () => {
+      let newHeads = 0;
+      let logs = 0;
+      for (const feed of this.feeds.values()) {
+        const held = feed.stats.subscriptions;
+        newHeads += held.newHeads;
+        logs += held.logs;
+      }
+      return { newHeads, logs };
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -130,6 +144,43 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     clearInterval(this.heartbeat);
     for (const session of this.sessions) session.ws.terminate();
     this.wss.close();
+    const feeds = [...this.feeds.values()];
+    this.feeds.clear();
+    await Promise.all(feeds.map((feed) => feed.close()));
+  }
+
+  /** The network's subscription feed (made on first use), or why it has none. */
+  feedFor(network: Network): SubscriptionFeed | GatewayError {
+    const known = this.feeds.get(network.name);
+    if (known !== undefined) return known;
+    const tracker = network.tracker;
+    if (tracker === undefined)
+      return new GatewayError(
+        'ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE',
+        `network "${network.name}" serves no subscriptions: its cache (and so its chain tracker) is off`,
+      );
+    if (this.draining)
+      return new GatewayError(
+        'ERR_REALTIME_FEED_CLOSED',
+        `the subscription feed of ${network.name} is closed`,
+      );
+    const { log } = this;
+    const feed = new SubscriptionFeed({
+      network: network.name,
+      chain: {
+        follow: (watcher) => network.followChain(watcher) ?? noop,
+        hashAt: (number) => tracker.hashAt(number),
+      },
+      rpc: (method, params) => network.call(method, params),
+      onError: (err) => log.warn({ network: network.name, err }, 'subscription feed read failed (retried)'),
+    });
+    this.feeds.set(network.name, feed);
+    return feed;
+  }
+
+  /** The network's feed if one was made (tests, diagnostics). */
+  feedOf(name: string): SubscriptionFeed | undefined {
+    return this.feeds.get(name);
   }
 
   /** Sockets open now, for tests and diagnostics. */
@@ -252,6 +303,8 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       session.close(CLOSE_CODE.keyRevoked, 'API key revoked');
   }
 }
+
+function noop(): void {}
 
 function drainingError(): GatewayError {
   return new GatewayError('ERR_REALTIME_DRAINING', 'the server is shutting down');

@@ -9,6 +9,13 @@ export class RealtimeStats {
   messagesIn = 0;
   /** Answers sent to clients. */
   messagesOut = 0;
+  /** `eth_subscription` notifications sent to clients. */
+  notifications = 0;
+  /** Subscriptions held now, by kind (read from the feeds at scrape time). */
+  subscriptions: () => { readonly newHeads: number; readonly logs: number } = () => ({
+    newHeads: 0,
+    logs: 0,
+  });
   /** Sockets closed with 4008 because their send buffer passed `maxSendBufferBytes`. */
   slowConsumersClosed = 0;
   /** The most unsent answer bytes any socket has held (the bound the slow-consumer close keeps). */

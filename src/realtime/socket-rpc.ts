@@ -4,26 +4,28 @@
  * parse, a batch's credits as a whole, each item through `runItem`. Only the framing differs
  * from rpc-endpoint/rpc-route.ts: no content type, no content coding, no HTTP headers.
  */
-import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayError } from '../errors/gateway-error.js';
 import { plainBody, type ResponseBody } from '../http/exchange.js';
-import { admitBatch } from '../network/admit-stage.js';
+import { admit, admitBatch } from '../network/admit-stage.js';
 import { learnShape, shapeOf } from '../network/known-shape-stage.js';
+import { meter } from '../network/meter-stage.js';
 import { runItem, runKnownShape } from '../network/pipeline.js';
 import type { ItemEntry, PipelineCall } from '../network/pipeline-call.js';
 import { failure } from '../network/pipeline-failure.js';
 import { parseBody } from '../rpc/parse.js';
-import { spliceRawId } from '../rpc/raw-id.js';
 import { errorResponse, joinBatch } from '../rpc/serialize.js';
-import type { RpcItem } from '../rpc/types.js';
+import type { RpcItem, RpcRequest } from '../rpc/types.js';
+import { answerError, type SocketSubscriptions } from './socket-subscriptions.js';
 
-/** Answered here until the subscription feed is wired (docs/websocket.md). */
-const SUBSCRIPTION_METHODS = new Set(['eth_subscribe', 'eth_unsubscribe']);
-
-/** The answer to one message, or undefined when it held only notifications. */
+/**
+ * The answer to one message, or undefined when it held only notifications. Subscriptions it
+ * opened are held: the caller starts them (`subscriptions.startHeld(call)`) once the answer is sent.
+ */
 export async function answerMessage(
   call: PipelineCall,
   body: Buffer,
   maxBatchSize: number,
+  subscriptions: SocketSubscriptions,
 ): Promise<ResponseBody | undefined> {
   try {
     const parsedAt = performance.now();
@@ -33,12 +35,12 @@ export async function answerMessage(
     const parsed = parseBody(body, { maxBatchSize });
     call.timing.parseMs = performance.now() - parsedAt;
     if (parsed.kind === 'single') {
-      const entry = await runSocketItem(call, parsed.item);
+      const entry = await runSocketItem(call, parsed.item, subscriptions);
       if (parsed.item.ok) learnShape(call.network, body, shape, entry, parsed.item.request.method);
       return entry.body;
     }
     admitBatch(call.access, parsed.items);
-    const entries = await Promise.all(parsed.items.map((item) => runSocketItem(call, item)));
+    const entries = await Promise.all(parsed.items.map((item) => runSocketItem(call, item, subscriptions)));
     const bodies: Buffer[] = [];
     for (const entry of entries) {
       if (entry.body === undefined) continue;
@@ -51,18 +53,36 @@ export async function answerMessage(
   }
 }
 
-/** An item through the pipeline, except subscriptions: refused with their own message for now. */
-function runSocketItem(call: PipelineCall, item: RpcItem): ItemEntry | Promise<ItemEntry> {
-  if (!item.ok || !SUBSCRIPTION_METHODS.has(item.request.method)) return runItem(call, item);
+/** An item through the pipeline, except subscriptions: the socket's own (socket-subscriptions.ts). */
+function runSocketItem(
+  call: PipelineCall,
+  item: RpcItem,
+  subscriptions: SocketSubscriptions,
+): ItemEntry | Promise<ItemEntry> {
+  if (!item.ok) return runItem(call, item);
   const { request } = item;
-  const error = new GatewayError(
-    'ERR_METHOD_NOT_SUPPORTED',
-    `${request.method} is not available yet: this gateway does not serve subscriptions`,
-  );
-  if (request.id === undefined) return { body: undefined, status: 204 };
-  const body = errorResponse(request.id, error);
-  return {
-    body: request.rawId === undefined ? body : spliceRawId(body, request.rawId),
-    status: error.httpStatus,
-  };
+  if (request.method !== 'eth_subscribe' && request.method !== 'eth_unsubscribe') return runItem(call, item);
+  const started = performance.now();
+  const refusal = admit(call.access, request.method);
+  if (refusal instanceof Promise)
+    return refusal.then((settled) => subscriptionEntry(call, request, subscriptions, settled, started));
+  return subscriptionEntry(call, request, subscriptions, refusal, started);
+}
+
+/** Admitted and metered like any request (plan, credits, rate limit), then answered by the socket. */
+function subscriptionEntry(
+  call: PipelineCall,
+  request: RpcRequest,
+  subscriptions: SocketSubscriptions,
+  refusal: GatewayError | undefined,
+  started: number,
+): ItemEntry {
+  const entry =
+    refusal !== undefined
+      ? answerError(request, refusal)
+      : request.method === 'eth_subscribe'
+        ? subscriptions.subscribe(request, call)
+        : subscriptions.unsubscribe(request);
+  meter(call, request.method, entry.outcome, entry.body, started);
+  return entry;
 }

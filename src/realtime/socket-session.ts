@@ -7,6 +7,7 @@
  */
 import { type RawData, WebSocket } from 'ws';
 import type { RealtimeConfig } from '../config/schema.js';
+import type { GatewayError } from '../errors/gateway-error.js';
 import { plainBody, type RequestHeaders, type ResponseBody } from '../http/exchange.js';
 import type { Logger } from '../logging/logger.js';
 import { authenticate, authenticated } from '../network/auth-stage.js';
@@ -16,8 +17,10 @@ import { failure } from '../network/pipeline-failure.js';
 import { StageTiming } from '../network/stage-timing.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
+import type { SubscriptionFeed } from './feed/subscription-feed.js';
 import type { RealtimeStats } from './realtime-stats.js';
 import { answerMessage } from './socket-rpc.js';
+import { SocketSubscriptions, type SubscriptionHost } from './socket-subscriptions.js';
 
 /** Close codes Turnpike sends (docs/websocket.md). 1001 drain, 1009 too big come from RFC 6455. */
 export const CLOSE_CODE = {
@@ -48,13 +51,16 @@ export interface SessionOwner {
   readonly stats: RealtimeStats;
   readonly log: Logger;
   readonly tenancy: () => Tenancy | undefined;
+  /** The network's subscription feed, created on first use, or why there is none. */
+  feedFor(network: Network): SubscriptionFeed | GatewayError;
   closed(session: SocketSession): void;
 }
 
-export class SocketSession {
+export class SocketSession implements SubscriptionHost {
   private inflight = 0;
   private messages = 0;
   private answers = 0;
+  private notifications = 0;
   private bytesIn = 0;
   private bytesOut = 0;
   private readonly openedAt = performance.now();
@@ -67,6 +73,7 @@ export class SocketSession {
   private draining = false;
   /** When we started closing (0 = open): nothing is sent or read after it. */
   private closingAt = 0;
+  readonly subscriptions = new SocketSubscriptions(this);
 
   constructor(
     readonly ws: WebSocket,
@@ -82,6 +89,19 @@ export class SocketSession {
     ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason));
   }
 
+  get maxSubscriptions(): number {
+    return this.owner.config.maxSubscriptionsPerConnection;
+  }
+
+  feed(): SubscriptionFeed | GatewayError {
+    return this.owner.feedFor(this.identity.network);
+  }
+
+  /** One notification (socket-subscriptions.ts); false once it cannot be sent. */
+  sendText(text: string): boolean {
+    return this.send(text, true);
+  }
+
   /** Answers what is in flight, then closes with 1001; messages after this are not read. */
   drain(): void {
     this.draining = true;
@@ -94,6 +114,7 @@ export class SocketSession {
     if (this.closingAt !== 0) return;
     this.closingAt = performance.now();
     this.waiting.length = 0;
+    this.subscriptions.close();
     // The client's close frame has to be read.
     if (this.readingPaused) {
       this.readingPaused = false;
@@ -102,11 +123,11 @@ export class SocketSession {
     this.ws.close(code, reason);
   }
 
-  /** Called by the module's sweep: idle timeout, and sockets that do not finish closing. */
+  /** Called by the module's sweep: idle timeout (not while it holds subscriptions), and sockets that do not finish closing. */
   sweep(now: number): void {
     if (this.closingAt !== 0) {
       if (now - this.closingAt > CLOSE_GRACE_MS) this.ws.terminate();
-    } else if (now - this.lastMessageAt > this.owner.config.idleTimeoutMs) {
+    } else if (this.subscriptions.size === 0 && now - this.lastMessageAt > this.owner.config.idleTimeoutMs) {
       this.close(CLOSE_CODE.idle, 'idle timeout');
     }
   }
@@ -162,8 +183,10 @@ export class SocketSession {
         const pending = authenticate(call, tenancy, identity.path, identity.headers, identity.ip, started);
         if (pending !== undefined) authenticated(call, await pending, started);
       }
-      const body = await answerMessage(call, data, owner.maxBatchSize);
+      const body = await answerMessage(call, data, owner.maxBatchSize, this.subscriptions);
       if (body !== undefined) this.send(body);
+      // After the answer that carries their ids (if the socket is closing, they were closed).
+      this.subscriptions.startHeld(call);
     } catch (err) {
       const error = failure(call, err);
       if (error.code === 'ERR_AUTH_INVALID_KEY') this.close(CLOSE_CODE.keyRevoked, 'API key revoked');
@@ -184,10 +207,13 @@ export class SocketSession {
     if (this.draining && this.inflight === 0) this.close(CLOSE_CODE.goingAway, 'server shutting down');
   }
 
-  /** Sends an answer unless it would take the unsent bytes past the bound (then: close 4008). */
-  private send(body: ResponseBody): void {
+  /**
+   * Sends an answer unless it would take the unsent bytes past the bound (then: close 4008).
+   * False when nothing was sent.
+   */
+  private send(body: ResponseBody, notification = false): boolean {
     const { ws, owner } = this;
-    if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return;
+    if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return false;
     const plain = plainBody(body);
     const length = typeof plain === 'string' ? Buffer.byteLength(plain) : plain.length;
     const buffered = ws.bufferedAmount;
@@ -195,18 +221,25 @@ export class SocketSession {
     if (buffered !== 0 && buffered + length > owner.config.maxSendBufferBytes) {
       owner.stats.slowConsumersClosed++;
       this.close(CLOSE_CODE.slowConsumer, 'send buffer full');
-      return;
+      return false;
     }
     ws.send(plain, { binary: false });
-    this.answers++;
     this.bytesOut += length;
-    owner.stats.messagesOut++;
+    if (notification) {
+      this.notifications++;
+      owner.stats.notifications++;
+    } else {
+      this.answers++;
+      owner.stats.messagesOut++;
+    }
     const after = ws.bufferedAmount;
     if (after > owner.stats.peakSendBufferBytes) owner.stats.peakSendBufferBytes = after;
+    return true;
   }
 
   private onClose(code: number, reason: Buffer): void {
     const { identity } = this;
+    this.subscriptions.close();
     this.owner.closed(this);
     this.owner.log.info(
       {
@@ -217,6 +250,7 @@ export class SocketSession {
         reason: reason.toString(),
         messages: this.messages,
         answers: this.answers,
+        notifications: this.notifications,
         bytesIn: this.bytesIn,
         bytesOut: this.bytesOut,
         durationMs: Math.round(performance.now() - this.openedAt),
