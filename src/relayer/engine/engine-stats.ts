@@ -2,6 +2,8 @@
  * Plain counters the engine bumps; relayer/relayer-engine-metrics.ts reads them at scrape time, so
  * the engine's loops never touch prom-client.
  */
+import type { SettledTransfers } from '../relayer-store.js';
+
 export type ReconcilerAction =
   | 'resubmitted'
   | 'confirmed'
@@ -39,6 +41,15 @@ export class EngineStats {
     // Bounded between scrapes: a long gap keeps only the newest samples.
     if (this.confirmationSeconds.length > 100_000) this.confirmationSeconds = [];
     for (const at of createdAt) this.confirmationSeconds.push((now - at) / 1000);
+  }
+
+  /** Transfers a settle or a failure moved to a terminal state. */
+  noteSettled(settled: SettledTransfers, now = Date.now()): void {
+    this.noteConfirmed(
+      settled.confirmed.map((transfer) => transfer.createdAt),
+      now,
+    );
+    this.failed += settled.failed.length;
   }
 
   noteBatch(size: number): void {

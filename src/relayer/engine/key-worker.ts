@@ -8,7 +8,7 @@
 import type { Logger } from '../../logging/logger.js';
 import { deepEnough, type ReceiptInfo, type RelayerChain } from '../chains/chain.js';
 import type { Attempt, Batch, KeyLease } from '../model.js';
-import type { RelayerStore, SettledTransfers } from '../relayer-store.js';
+import type { RelayerStore } from '../relayer-store.js';
 import type { EngineSettings } from './engine-settings.js';
 import type { EngineStats } from './engine-stats.js';
 import { bumpedFees, type FeeOracle } from './fee-oracle.js';
@@ -189,7 +189,7 @@ export class KeyWorker {
           );
         return;
       }
-      this.noteSettled(
+      this.deps.stats.noteSettled(
         requireLease(
           await store.failBatch(
             this.lease,
@@ -246,7 +246,7 @@ export class KeyWorker {
       stats.bisections++;
       return;
     }
-    this.noteSettled(
+    this.deps.stats.noteSettled(
       requireLease(
         await store.failBatch(
           this.lease,
@@ -328,7 +328,7 @@ export class KeyWorker {
     );
     if (receipt.status === 'success') this.spent(attempt);
     this.forget(attempt);
-    this.noteSettled(settled);
+    this.deps.stats.noteSettled(settled);
     if (settled.split.length > 0) {
       this.unsigned.unshift(...settled.split);
       this.deps.stats.bisections++;
@@ -371,15 +371,6 @@ export class KeyWorker {
   private spent(attempt: Attempt): void {
     const promised = attempt.batchId === null ? undefined : this.promised.batch(attempt.batchId);
     if (promised !== undefined) this.funds.spent(promised.token, promised.total);
-  }
-
-  private noteSettled(settled: SettledTransfers): void {
-    const now = Date.now();
-    this.deps.stats.noteConfirmed(
-      settled.confirmed.map((transfer) => transfer.createdAt),
-      now,
-    );
-    this.deps.stats.failed += settled.failed.length;
   }
 
   private sleep(ms: number): Promise<void> {
