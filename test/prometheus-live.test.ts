@@ -1,12 +1,14 @@
 /**
  * A real Prometheus (Debian's package) scrapes a live gateway every second while it serves load:
- * tenancy on (a prepaid project, a throttled key, bad keys), the relayer on anvil sending
- * transfers, a second upstream that is slow at times and down for a few seconds (breaker,
- * retries, hedges) and a cache that hits. Then every metric any Grafana panel or rule reads must
- * be in Prometheus, every rule must parse, and every panel's expression must return data: no
- * panel is broken by a renamed or missing metric.
+ * tenancy on (a prepaid project, a throttled key, bad keys), WebSocket calls and refused
+ * handshakes, the relayer on anvil sending transfers and webhooks, a second upstream that is slow
+ * at times and down for a few seconds (breaker, retries, hedges) and a cache that hits. Then every
+ * metric any Grafana panel or rule reads must be in Prometheus, every rule must parse, and every
+ * panel's expression must return data: no panel is broken by a renamed or missing metric.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { type Fault, type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
@@ -20,6 +22,7 @@ import {
   substituteVariables,
 } from './support/promql-sources.js';
 import { type RelayerFixture, randomAddress, startRelayerFixture } from './support/relayer-fixture.js';
+import { openSocket } from './support/ws-client.js';
 
 const adminToken = randomBytes(16).toString('hex');
 const OPENING_CREDITS = 10_000_000;
@@ -37,6 +40,7 @@ const referenced = [
 
 let relayer: RelayerFixture;
 let flaky: FaultProxy;
+let webhooks: Server;
 let gateway: Gateway;
 let prometheus: PrometheusServer;
 let base: string;
@@ -108,6 +112,15 @@ function startLoad(): Promise<unknown> {
       (i) => call(i % 2 ? `/anvil/${throttledKey}` : '/anvil/tp_unknownkey0000', rpcBody('eth_chainId', [])),
       100,
     ),
+    // WebSocket: calls on a socket with the key, and handshakes without one (refused upgrades).
+    loop(async (i) => {
+      const ws = await openSocket(`${base.replace('http', 'ws')}/anvil${i % 2 ? `/${prepaidKey}` : ''}`);
+      await new Promise((resolve) => {
+        ws.once('message', resolve);
+        ws.send(JSON.stringify(rpcBody('eth_chainId', [])));
+      });
+      ws.close();
+    }, 200),
     loop(
       (i) =>
         call(
@@ -122,10 +135,20 @@ function startLoad(): Promise<unknown> {
 }
 
 beforeAll(async () => {
+  // A webhook receiver that takes every other delivery (delivered, and failed then retried).
+  let deliveries = 0;
+  webhooks = createServer((req, res) => {
+    req.resume();
+    res.statusCode = deliveries++ % 2 ? 500 : 200;
+    res.end();
+  });
+  await new Promise<void>((resolve) => webhooks.listen(0, '127.0.0.1', resolve));
+  const webhookUrl = `http://127.0.0.1:${(webhooks.address() as AddressInfo).port}/hook`;
   relayer = await startRelayerFixture({
     dialect: 'sqlite',
     keys: 2,
     gateway: false,
+    relayer: { webhook: { url: webhookUrl, secret: randomBytes(16).toString('hex'), retryBaseMs: 200 } },
     extra: { tenancy: { enabled: true, adminToken, usageFlushMs: 200, balanceRefreshMs: 200 } },
   });
   // The second upstream is slow for half of the block reads (hedges); once the load runs it also
@@ -169,6 +192,7 @@ afterAll(async () => {
   await prometheus?.stop();
   await gateway?.close(1_000);
   await flaky?.close();
+  await new Promise((resolve) => webhooks?.close(resolve));
   await relayer?.close();
 });
 
@@ -197,6 +221,7 @@ it('every metric the dashboards and rules read is scraped, every rule parses, ev
     }
     await sleep(1_000);
   }
+  if (missing.length > 0) empty = await emptyPanels();
 
   const targets = await prometheus.targets();
   expect(
