@@ -107,6 +107,7 @@ function startLoad(): Promise<unknown> {
     outage(),
     rpc(0),
     rpc(2),
+    loop(() => call(`/lonely/${prepaidKey}`, rpcBody('eth_getBalance', RPC_MIX[0]![1])), 20),
     // 429s from a plan allowing one request every two seconds; 401s from a key nobody issued.
     loop(
       (i) => call(i % 2 ? `/anvil/${throttledKey}` : '/anvil/tp_unknownkey0000', rpcBody('eth_chainId', [])),
@@ -165,6 +166,12 @@ beforeAll(async () => {
         ],
         cache: { finality: 'depth', depth: 2, headPollMs: 500 },
         failsafe: { hedge: { enabled: true, minDelayMs: 20 }, breaker: { openMs: 2_000 } },
+      },
+      // A network with the flaky node alone: during the outage every call fails on it, so its
+      // breaker opens for sure (then half-opens and closes), and the network has no upstream.
+      lonely: {
+        upstreams: [{ id: 'flaky-alone', url: flaky.url }],
+        failsafe: { breaker: { openMs: 2_000 } },
       },
     },
   });
