@@ -206,11 +206,19 @@ describe('plans', () => {
     const projectId = projects.prepaid!.id;
     await expect.poll(() => usageOf(projectId)).toBe(6);
     expect((await store.getProject(projectId))?.credits).toBe(0);
+    // The one prepaid project has a credits-left series (the others have no prepaid limit).
+    const creditsLeft = async () =>
+      (await (await fetch(`${base}/metrics`)).text())
+        .split('\n')
+        .filter((line) => line.startsWith('turnpike_project_credits_left{'));
+    await expect.poll(creditsLeft).toEqual([`turnpike_project_credits_left{project="${projectId}"} 0`]);
     // A top-up (from the admin API or CLI of any instance) is honoured within the poll interval.
     await store.topUpCredits(projectId, 10, 'test');
     await expect
       .poll(async () => (await rpc(`${base}/anvil/${secrets.prepaid}`, 'eth_chainId')).status)
       .toBe(200);
+    // 10 topped up, one eth_chainId (5 compute units) spent.
+    await expect.poll(creditsLeft).toEqual([`turnpike_project_credits_left{project="${projectId}"} 5`]);
   });
 });
 

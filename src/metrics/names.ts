@@ -24,6 +24,7 @@ export const METRIC = {
   usageFlushes: 'turnpike_usage_flushes_total',
   usagePendingSeries: 'turnpike_usage_pending_series',
   keyCacheEntries: 'turnpike_key_cache_entries',
+  projectCreditsLeft: 'turnpike_project_credits_left',
   cacheRequests: 'turnpike_cache_requests_total',
   cacheStored: 'turnpike_cache_stored_total',
   cacheEntries: 'turnpike_cache_entries',

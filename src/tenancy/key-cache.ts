@@ -79,6 +79,19 @@ export class KeyCache {
     return loading;
   }
 
+  /**
+   * Credits left per prepaid project with a cached key, as this process can tell (bounded by
+   * the key cache, so a metric label per project stays bounded too).
+   */
+  creditsLeftByProject(): Map<string, number> {
+    const left = new Map<string, number>();
+    for (const entry of this.entries.values()) {
+      const credits = entry.account.creditsLeft();
+      if (credits !== undefined) left.set(entry.account.projectId, credits);
+    }
+    return left;
+  }
+
   /** Re-reads every cached key after a change; forgets the unknown-key memory. */
   async refreshGrants(): Promise<void> {
     this.unknown.clear();

@@ -67,4 +67,18 @@ function registerTenancyMetrics(registry: Registry, read: () => Tenancy | undefi
       this.set(read()?.parts.keys?.size ?? 0);
     },
   });
+  new Gauge({
+    name: METRIC.projectCreditsLeft,
+    help: 'Prepaid compute units left per project with a cached key (usage served here subtracted).',
+    labelNames: ['project'],
+    registers: [registry],
+    // Each worker subtracts only what it served since the last balance read: the lowest is closest.
+    aggregator: 'min',
+    collect(this: Gauge<'project'>) {
+      const keys = read()?.parts.keys;
+      if (keys === undefined) return;
+      this.reset();
+      for (const [project, left] of keys.creditsLeftByProject()) this.labels(project).set(left);
+    },
+  });
 }
