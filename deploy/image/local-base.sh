@@ -17,12 +17,21 @@ debootstrap --variant=minbase --include=ca-certificates bookworm "$work/root" ht
 install -D -m 0755 "$node_bin" "$work/root/usr/local/bin/node"
 mkdir -p "$work/root/usr/local/lib/node_modules"
 cp -a "$(readlink -f "$npm_dir")" "$work/root/usr/local/lib/node_modules/npm"
+# Node's headers, as in the official image: node-gyp builds native addons against them (the
+# download from nodejs.org it would otherwise try is unreachable here).
+mkdir -p "$work/root/usr/local/include"
+cp -a "$(dirname "$node_bin")/../include/node" "$work/root/usr/local/include/node"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$work/root/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$work/root/usr/local/bin/npx"
+# This machine reaches the npm registry through a TLS-intercepting proxy: its CA bundle goes into
+# the stand-in (and only there), so `npm ci` in the build stage can verify the registry.
+install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$work/root/usr/local/share/ca-certificates/build-host.crt"
 # As the official image: no apt lists, no docs.
 rm -rf "$work/root/var/lib/apt/lists/"* "$work/root/usr/share/doc/"* "$work/root/usr/share/man/"*
 tar -C "$work/root" -cf "$work/root.tar" .
 podman import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/build-host.crt' \
+  --change 'ENV npm_config_nodedir=/usr/local' \
   --change 'CMD ["node"]' "$work/root.tar" "$tag" >/dev/null
 rm -rf "$work"
 echo "$tag"
