@@ -13,7 +13,7 @@ podman build --format docker --network=host --build-arg NODE_IMAGE=localhost/nod
 size=$(podman image inspect localhost/turnpike:check --format '{{.Size}}')
 base=$(podman image inspect localhost/node:20-bookworm-slim --format '{{.Size}}')
 echo "image: $((size / 1000000)) MB (base $((base / 1000000)) MB, Turnpike's layers $(((size - base) / 1000000)) MB)"
-podman image inspect localhost/turnpike:check --format '{{.Config.User}} {{json .Config.Labels}}'
+podman image inspect localhost/turnpike:check --format 'user {{.Config.User}}; healthcheck {{json .HealthCheck.Test}}; labels {{json .Config.Labels}}'
 
 # An upstream for the container: anvil from the image itself, on the host network.
 port=$((20000 + RANDOM % 10000)); anvil_port=$((port + 1))
@@ -21,7 +21,9 @@ cleanup() { podman rm -f tp-check tp-anvil >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 podman run -d --name tp-anvil --network=host --entrypoint node localhost/turnpike:check \
   /app/node_modules/@foundry-rs/anvil/bin.mjs --port "$anvil_port" >/dev/null
-podman run -d --name tp-check --network=host --read-only --tmpfs /tmp \
+# --no-healthcheck: podman would schedule the image's HEALTHCHECK with systemd timers (there is
+# no systemd here); the script runs the same check itself below.
+podman run -d --name tp-check --network=host --no-healthcheck --read-only --tmpfs /tmp \
   -e UPSTREAM_URL="http://127.0.0.1:$anvil_port" -e CHAIN_ID=31337 -e TURNPIKE_WORKERS=2 \
   -e TURNPIKE_HEALTHCHECK_URL="http://127.0.0.1:$port/readyz" \
   localhost/turnpike:check start --config /etc/turnpike/turnpike.yaml --port "$port" >/dev/null
