@@ -1,0 +1,197 @@
+/**
+ * The dashboard over plain HTTP, on a real gateway in front of real anvil: sign-in (a wrong
+ * token refused, the right one gives an HttpOnly SameSite=Strict cookie), the API refused
+ * without it, the Content-Security-Policy, the static files with their types and caching, and
+ * the live stream: history first, then snapshots whose request rate follows real traffic.
+ */
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
+import { createGateway, type Gateway } from '../src/gateway.js';
+
+const token = randomBytes(16).toString('hex');
+let anvil: AnvilNode;
+let gateway: Gateway;
+let base: string;
+
+beforeAll(async () => {
+  anvil = await startAnvil();
+  gateway = createGateway({
+    logging: { level: 'silent' },
+    tenancy: { adminToken: token },
+    networks: { anvil: { upstreams: [{ id: 'a', url: anvil.url }] } },
+  });
+  base = (await gateway.listen(0, '127.0.0.1')).url;
+});
+
+afterAll(async () => {
+  await gateway?.close(1_000);
+  await anvil?.stop();
+});
+
+const form = (value: string) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({ token: value }).toString(),
+  redirect: 'manual' as const,
+});
+
+async function signIn(): Promise<string> {
+  const res = await fetch(`${base}/dashboard/sign-in`, form(token));
+  expect(res.status).toBe(303);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0]!;
+}
+
+/** Reads server-sent events until `enough` says so (or the bound passes). */
+function readEvents(
+  cookie: string,
+  enough: (events: { event: string; data: string }[]) => boolean,
+  boundMs = 15_000,
+): Promise<{ event: string; data: string }[]> {
+  return new Promise((resolve, reject) => {
+    const events: { event: string; data: string }[] = [];
+    let buffer = '';
+    const req = request(`${base}/dashboard/api/stream`, { headers: { cookie } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end = buffer.indexOf('\n\n');
+        while (end !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) events.push({ event, data });
+          end = buffer.indexOf('\n\n');
+        }
+        if (enough(events)) {
+          clearTimeout(timer);
+          req.destroy();
+          resolve(events);
+        }
+      });
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(
+        new Error(`no enough events within ${boundMs} ms: ${JSON.stringify(events.map((e) => e.event))}`),
+      );
+    }, boundMs);
+    req.on('error', () => undefined);
+    req.end();
+  });
+}
+
+describe('dashboard', () => {
+  it('shows the sign-in form with a Content-Security-Policy that allows only this origin', async () => {
+    const res = await fetch(`${base}/dashboard`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).toContain('action="/dashboard/sign-in"');
+    expect(html).not.toContain('<script');
+  });
+
+  it('refuses a wrong token with the form and an error, and a body that is not a form', async () => {
+    const wrong = await fetch(`${base}/dashboard/sign-in`, form('not-the-token-at-all'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(await wrong.text()).toContain('That is not the admin token.');
+    const json = await fetch(`${base}/dashboard/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { error: { data: { code: string } } }).error.data.code).toBe(
+      'ERR_DASHBOARD_INVALID',
+    );
+  });
+
+  it('signs in with an HttpOnly SameSite=Strict cookie and serves the page; sign-out clears it', async () => {
+    const res = await fetch(`${base}/dashboard/sign-in`, form(token));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard');
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(
+      /^turnpike_dashboard=\d+\.[\w-]+; Path=\/dashboard; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+    );
+    const cookie = setCookie.split(';')[0]!;
+    const page = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).text();
+    expect(page).toContain('id="upstreams"');
+    expect(page).toMatch(/<script src="\/dashboard\/assets\/uplot\.[0-9a-f]{12}\.js">/);
+    const out = await fetch(`${base}/dashboard/sign-out`, {
+      method: 'POST',
+      headers: { cookie },
+      redirect: 'manual',
+    });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toMatch(/^turnpike_dashboard=; Path=\/dashboard; Max-Age=0;/);
+  });
+
+  it('refuses the API without a session, or with a forged or expired one', async () => {
+    for (const cookie of [undefined, 'turnpike_dashboard=99999999999999.forged', 'turnpike_dashboard=1.x']) {
+      for (const path of ['/dashboard/api/stream', '/dashboard/api/snapshot']) {
+        const res = await fetch(`${base}${path}`, cookie === undefined ? {} : { headers: { cookie } });
+        expect(res.status).toBe(401);
+        expect(((await res.json()) as { error: { data: { code: string } } }).error.data.code).toBe(
+          'ERR_DASHBOARD_UNAUTHORIZED',
+        );
+      }
+    }
+  });
+
+  it('serves its static files with their content types, immutable under hashed names', async () => {
+    const cookie = await signIn();
+    const page = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).text();
+    const paths = [...page.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(paths).toHaveLength(4);
+    for (const path of paths) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(
+        path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+      );
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect((await fetch(`${base}/dashboard/assets/uplot.000000000000.js`)).status).toBe(404);
+  });
+
+  it('streams the history, then snapshots whose request rate follows the traffic', async () => {
+    const cookie = await signIn();
+    let sending = true;
+    const load = (async () => {
+      while (sending)
+        await fetch(`${base}/anvil`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }),
+        });
+    })();
+    try {
+      const events = await readEvents(cookie, (seen) =>
+        seen.some((e) => e.event === 'snapshot' && JSON.parse(e.data).byMethod.eth_blockNumber > 0),
+      );
+      expect(events[0]!.event).toBe('history');
+      expect(Array.isArray(JSON.parse(events[0]!.data).points)).toBe(true);
+      const busy = events.map((e) => JSON.parse(e.data)).find((s) => s.byMethod?.eth_blockNumber > 0);
+      expect(busy.rps).toBeGreaterThan(0);
+      expect(busy.upstreams).toMatchObject([{ network: 'anvil', id: 'a', healthy: true, breaker: 'closed' }]);
+      expect(busy.workers[0].rssBytes).toBeGreaterThan(0);
+    } finally {
+      sending = false;
+      await load;
+    }
+  });
+});
