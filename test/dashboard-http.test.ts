@@ -5,10 +5,10 @@
  * the live stream: history first, then snapshots whose request rate follows real traffic.
  */
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { readEvents, signIn } from './support/dashboard-client.js';
 
 const token = randomBytes(16).toString('hex');
 let anvil: AnvilNode;
@@ -37,53 +37,10 @@ const form = (value: string) => ({
   redirect: 'manual' as const,
 });
 
-async function signIn(): Promise<string> {
-  const res = await fetch(`${base}/dashboard/sign-in`, form(token));
-  expect(res.status).toBe(303);
-  const cookie = res.headers.get('set-cookie') ?? '';
-  return cookie.split(';')[0]!;
-}
-
-/** Reads server-sent events until `enough` says so (or the bound passes). */
-function readEvents(
-  cookie: string,
-  enough: (events: { event: string; data: string }[]) => boolean,
-  boundMs = 15_000,
-): Promise<{ event: string; data: string }[]> {
-  return new Promise((resolve, reject) => {
-    const events: { event: string; data: string }[] = [];
-    let buffer = '';
-    const req = request(`${base}/dashboard/api/stream`, { headers: { cookie } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end = buffer.indexOf('\n\n');
-        while (end !== -1) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event !== undefined && data !== undefined) events.push({ event, data });
-          end = buffer.indexOf('\n\n');
-        }
-        if (enough(events)) {
-          clearTimeout(timer);
-          req.destroy();
-          resolve(events);
-        }
-      });
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(
-        new Error(`no enough events within ${boundMs} ms: ${JSON.stringify(events.map((e) => e.event))}`),
-      );
-    }, boundMs);
-    req.on('error', () => undefined);
-    req.end();
-  });
+async function signedIn(): Promise<string> {
+  const { status, cookie } = await signIn(base, token);
+  expect(status).toBe(303);
+  return cookie;
 }
 
 describe('dashboard', () => {
@@ -151,7 +108,7 @@ describe('dashboard', () => {
   });
 
   it('serves its static files with their content types, immutable under hashed names', async () => {
-    const cookie = await signIn();
+    const cookie = await signedIn();
     const page = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).text();
     const paths = [...page.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     expect(paths).toHaveLength(4);
@@ -169,7 +126,7 @@ describe('dashboard', () => {
   });
 
   it('streams the history, then snapshots whose request rate follows the traffic', async () => {
-    const cookie = await signIn();
+    const cookie = await signedIn();
     let sending = true;
     const load = (async () => {
       while (sending)
@@ -180,9 +137,10 @@ describe('dashboard', () => {
         });
     })();
     try {
-      const events = await readEvents(cookie, (seen) =>
+      const { events, headers } = await readEvents(base, cookie, (seen) =>
         seen.some((e) => e.event === 'snapshot' && JSON.parse(e.data).byMethod.eth_blockNumber > 0),
       );
+      expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
       expect(events[0]!.event).toBe('history');
       expect(Array.isArray(JSON.parse(events[0]!.data).points)).toBe(true);
       const busy = events.map((e) => JSON.parse(e.data)).find((s) => s.byMethod?.eth_blockNumber > 0);
