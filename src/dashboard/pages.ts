@@ -16,7 +16,7 @@ function head(title: string, assets: DashboardAssets, withCharts: boolean): stri
   const styles = withCharts
     ? `<link rel="stylesheet" href="${assets.chartStyle.path}"><link rel="stylesheet" href="${assets.style.path}">`
     : `<link rel="stylesheet" href="${assets.style.path}">`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${styles}</head>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="icon" href="data:,">${styles}</head>`;
 }
 
 export function signInPage(assets: DashboardAssets, error?: string): string {
