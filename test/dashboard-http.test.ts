@@ -5,7 +5,9 @@
  * the live stream: history first, then snapshots whose request rate follows real traffic.
  */
 import { randomBytes } from 'node:crypto';
+import { type ClientRequest, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_STREAMS } from '../src/dashboard/dashboard-module.js';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { readEvents, signIn } from './support/dashboard-client.js';
@@ -123,6 +125,63 @@ describe('dashboard', () => {
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
     }
     expect((await fetch(`${base}/dashboard/assets/uplot.000000000000.js`)).status).toBe(404);
+  });
+
+  it('sends a first load (page and its four files) of under 100 KB gzip, and says how much', async () => {
+    const cookie = await signedIn();
+    const gzip = { 'accept-encoding': 'gzip' };
+    const page = await fetch(`${base}/dashboard`, { headers: { cookie, ...gzip } });
+    const html = await page.text();
+    const sizes: Record<string, { wire: number; plain: number }> = {
+      '/dashboard': { wire: Number(page.headers.get('content-length')), plain: Buffer.byteLength(html) },
+    };
+    for (const [, path] of html.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)) {
+      const res = await fetch(`${base}${path}`, { headers: gzip });
+      expect(res.headers.get('content-encoding')).toBe('gzip');
+      sizes[path!] = {
+        wire: Number(res.headers.get('content-length')),
+        plain: (await res.arrayBuffer()).byteLength,
+      };
+    }
+    const wire = Object.values(sizes).reduce((sum, size) => sum + size.wire, 0);
+    const plain = Object.values(sizes).reduce((sum, size) => sum + size.plain, 0);
+    // The figure docs/dashboard.md quotes.
+    console.log(`dashboard first load: ${wire} bytes gzip (${plain} uncompressed)`, sizes);
+    expect(Object.keys(sizes)).toHaveLength(5);
+    expect(wire).toBeGreaterThan(0);
+    expect(wire).toBeLessThan(100_000);
+  });
+
+  it('serves at most MAX_STREAMS streams per process, refuses the next with 503, and frees closed ones', async () => {
+    const cookie = await signedIn();
+    const open: ClientRequest[] = [];
+    const openOne = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${base}/dashboard/api/stream`, { headers: { cookie } }, (res) => {
+          resolve(res.statusCode ?? 0);
+          if (res.statusCode !== 200) res.resume();
+        });
+        req.on('error', reject);
+        req.end();
+        open.push(req);
+      });
+    try {
+      for (let i = 0; i < MAX_STREAMS; i++) expect(await openOne()).toBe(200);
+      expect(gateway.dashboard.streamCount).toBe(MAX_STREAMS);
+      const refused = await fetch(`${base}/dashboard/api/stream`, { headers: { cookie } });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(((await refused.json()) as { error: { data: { code: string } } }).error.data.code).toBe(
+        'ERR_DASHBOARD_BUSY',
+      );
+      open.pop()!.destroy();
+      // The server sees the close; then one more fits (bounded wait).
+      for (let i = 0; i < 100 && gateway.dashboard.streamCount === MAX_STREAMS; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await openOne()).toBe(200);
+    } finally {
+      for (const req of open) req.destroy();
+    }
   });
 
   it('streams the history, then snapshots whose request rate follows the traffic', async () => {

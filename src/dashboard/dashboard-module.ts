@@ -107,7 +107,12 @@ export class DashboardModule implements FeatureModule {
     return this.enabled?.streams.size ?? 0;
   }
 
-  private handle(req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders, path: string): undefined {
+  private handle(
+    req: HttpRequest,
+    res: ResponseWriter,
+    headers: ResponseHeaders,
+    path: string,
+  ): Promise<void> | undefined {
     const { response } = this.options;
     const enabled = this.enabled;
     if (enabled === undefined) {
@@ -121,7 +126,8 @@ export class DashboardModule implements FeatureModule {
     headers['x-content-type-options'] = 'nosniff';
     const asset = enabled.assets.all.find((candidate) => candidate.path === path);
     if (asset !== undefined) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return this.wrongMethod(req, res, headers, 'GET');
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return this.wrongMethod(req, res, headers, 'GET, HEAD');
       headers['content-type'] = asset.contentType;
       headers['cache-control'] = 'public, max-age=31536000, immutable';
       send(response, req, res, 200, asset.body, headers);
@@ -135,7 +141,8 @@ export class DashboardModule implements FeatureModule {
     switch (path) {
       case '/dashboard':
       case '/dashboard/':
-        if (req.method !== 'GET' && req.method !== 'HEAD') return this.wrongMethod(req, res, headers, 'GET');
+        if (req.method !== 'GET' && req.method !== 'HEAD')
+          return this.wrongMethod(req, res, headers, 'GET, HEAD');
         return this.html(
           req,
           res,
@@ -153,18 +160,22 @@ export class DashboardModule implements FeatureModule {
         res.end(303, headers);
         return undefined;
       case '/dashboard/api/stream':
-      case '/dashboard/api/snapshot':
-        if (req.method !== 'GET' && req.method !== 'HEAD') return this.wrongMethod(req, res, headers, 'GET');
+      case '/dashboard/api/snapshot': {
+        // The stream is GET only: a HEAD would get a head and then a body that never ends.
+        const allow = path === '/dashboard/api/stream' ? 'GET' : 'GET, HEAD';
+        if (!allow.split(', ').includes(req.method)) return this.wrongMethod(req, res, headers, allow);
         if (!signedIn) {
           const error = new GatewayError('ERR_DASHBOARD_UNAUTHORIZED', 'sign in at /dashboard first');
           sendError(response, req, res, error, null, headers);
           return undefined;
         }
         if (path === '/dashboard/api/stream') return this.stream(enabled, req, res, headers);
-        void enabled.feed
-          .history()
-          .then(({ latest }) => send(response, req, res, 200, JSON.stringify(latest ?? null), headers));
-        return undefined;
+        // A rejection (the primary did not answer) is answered by the router.
+        return enabled.feed.history().then(({ latest }) => {
+          headers['content-type'] = 'application/json';
+          send(response, req, res, 200, JSON.stringify(latest ?? null), headers);
+        });
+      }
       default:
         sendError(
           response,
