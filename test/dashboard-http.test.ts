@@ -5,7 +5,8 @@
  * the live stream: history first, then snapshots whose request rate follows real traffic.
  */
 import { randomBytes } from 'node:crypto';
-import { type ClientRequest, request } from 'node:http';
+import { type ClientRequest, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_STREAMS } from '../src/dashboard/dashboard-module.js';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
@@ -209,6 +210,23 @@ describe('dashboard', () => {
     } finally {
       sending = false;
       await load;
+    }
+  });
+
+  it('streams through a node:http server the gateway is mounted on, too', async () => {
+    const cookie = await signedIn();
+    const server = createServer(gateway.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const mounted = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const { events, headers } = await readEvents(mounted, cookie, (seen) =>
+        seen.some((e) => e.event === 'snapshot'),
+      );
+      expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(events[0]!.event).toBe('history');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
