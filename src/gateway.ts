@@ -102,7 +102,8 @@ export interface Gateway {
 
 /**
  * Assembles the feature modules (module-host.ts runs them): tenancy, admin, the JSON-RPC
- * endpoint with its networks, the relayer, realtime (WebSocket), metrics. Their order is the start order (tenancy
+ * endpoint with its networks, the relayer, realtime (WebSocket), metrics, the dashboard (it reads
+ * the metrics registry). Their order is the start order (tenancy
  * before the admin API and the relayer's, networks before the relayer's engine); where each
  * closes in the drain is its CLOSE_ORDER.
  */
