@@ -14,6 +14,7 @@ const LAYERS = [
   ['tenancy', 'cache'],
   ['network'],
   ['rpc-endpoint', 'admin', 'relayer', 'realtime'],
+  ['dashboard'],
   ['gateway.ts'],
   ['index.ts'],
   ['cluster', 'dev', 'bench'],

@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import { AdminModule } from './admin/admin-module.js';
 import { resolveConfig } from './config/load.js';
 import type { TurnpikeConfig, TurnpikeConfigInput } from './config/schema.js';
+import { DashboardModule } from './dashboard/dashboard-module.js';
+import type { SnapshotFeed } from './dashboard/sampler.js';
 import { Drain } from './http/drain.js';
 import { nodeHttpHandler, nodeUpgradeHandler } from './http/http1/node-adapter.js';
 import { ModuleHost } from './http/module-host.js';
@@ -60,6 +62,10 @@ export interface GatewayOptions {
   relayerShare?: { readonly index: number; readonly count: number };
   /** Called after each intake commit that stored transfers (the cluster wakes the engine worker). */
   onRelayerStored?: () => void;
+  /** The dashboard's snapshots from the cluster primary; default: sampled in this process. */
+  dashboardFeed?: SnapshotFeed;
+  /** Signs dashboard session cookies (the same in every cluster worker); default: random per process. */
+  dashboardSecret?: Buffer;
 }
 
 export interface Gateway {
@@ -81,6 +87,8 @@ export interface Gateway {
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** The WebSocket module (undefined with `realtime.enabled: false`). */
   readonly realtime: RealtimeModule | undefined;
+  /** The dashboard module (off, answering 404, without an admin token). */
+  readonly dashboard: DashboardModule;
   /** Checks upstream chain ids and starts health monitoring (once). */
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
@@ -94,7 +102,8 @@ export interface Gateway {
 
 /**
  * Assembles the feature modules (module-host.ts runs them): tenancy, admin, the JSON-RPC
- * endpoint with its networks, the relayer, realtime (WebSocket), metrics. Their order is the start order (tenancy
+ * endpoint with its networks, the relayer, realtime (WebSocket), metrics, the dashboard (it reads
+ * the metrics registry). Their order is the start order (tenancy
  * before the admin API and the relayer's, networks before the relayer's engine); where each
  * closes in the drain is its CLOSE_ORDER.
  */
@@ -141,7 +150,23 @@ export function createGateway(
     drain,
     metricsText: options.metricsText,
   });
-  const modules = [tenancy, admin, rpc, relayer, ...(realtime === undefined ? [] : [realtime]), metrics];
+  const dashboard = new DashboardModule({
+    config,
+    response,
+    registry: metrics.metrics.registry,
+    workerLabel: options.workerLabel ?? '0',
+    feed: options.dashboardFeed,
+    secret: options.dashboardSecret,
+  });
+  const modules = [
+    tenancy,
+    admin,
+    rpc,
+    relayer,
+    ...(realtime === undefined ? [] : [realtime]),
+    metrics,
+    dashboard,
+  ];
   const host = new ModuleHost([...modules, ...rpc.closers], drain, {
     config: config.server,
     log: logger,
@@ -157,6 +182,7 @@ export function createGateway(
     handler: nodeHttpHandler(host.router.handle, config.server.maxBodyBytes),
     upgrade: nodeUpgradeHandler(host.upgrade),
     realtime,
+    dashboard,
     get inflight() {
       return drain.inflight;
     },

@@ -59,6 +59,9 @@ const REQUIRED = [
   'dist/index.js',
   'dist/index.d.ts',
   'dist/cli/main.js',
+  // The dashboard's static files (package.json's build copies them; dashboard/assets.ts reads them).
+  'dist/dashboard/assets/dashboard.js',
+  'dist/dashboard/assets/dashboard.css',
   'contracts/TurnpikeBatchTransfer.sol',
   'contracts/TurnpikeDemoToken.sol',
   'examples/path-gateways.yaml',

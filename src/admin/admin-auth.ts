@@ -27,12 +27,17 @@ export function resolveAdminToken(
 
 /** A check of an `Authorization` header value against the token. */
 export function bearerTokenCheck(token: string): (authorization: string | undefined) => boolean {
-  const expected = sha256(token);
+  const matches = tokenCheck(token);
   return (authorization) => {
     const presented = authorization === undefined ? undefined : bearerCredentials(authorization);
-    if (presented === undefined) return false;
-    return timingSafeEqual(sha256(presented), expected);
+    return presented !== undefined && matches(presented);
   };
+}
+
+/** A check of a presented token (the dashboard's sign-in form) in the same constant time. */
+export function tokenCheck(token: string): (presented: string) => boolean {
+  const expected = sha256(token);
+  return (presented) => timingSafeEqual(sha256(presented), expected);
 }
 
 /**

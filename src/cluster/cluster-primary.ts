@@ -5,12 +5,15 @@
  * exiting 0.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AggregatorRegistry } from 'prom-client';
+import { resolveAdminToken } from '../admin/admin-auth.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { LeaseAuthority } from '../ratelimit/lease-authority.js';
 import {
+  DASHBOARD_SECRET_ENV,
   isMessage,
   type LeaseRequestMessage,
   type MetricsJson,
@@ -23,6 +26,7 @@ import {
   WORKER_ROLE_ENV,
   type WorkerMessage,
 } from './cluster-messages.js';
+import { DashboardPrimary } from './dashboard-primary.js';
 
 export interface ClusterOptions {
   config: TurnpikeConfig;
@@ -62,18 +66,29 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   let leases: LeaseAuthority | undefined;
   // Upstreams a worker reported down and nobody up since: a new worker is told at once.
   const downReports = new Map<string, ProbeReportMessage>();
+  // The dashboard (on with an admin token): one sampler for the cluster, sessions any worker accepts.
+  const dashboardSecret = randomBytes(32).toString('hex');
+  const dashboard =
+    resolveAdminToken(config) === undefined
+      ? undefined
+      : new DashboardPrimary(() =>
+          [...slots].filter(([, index]) => readyWorkers.has(index)).map(([worker]) => worker),
+        );
+  dashboard?.start();
 
   const fork = (index: number) => {
     const startedAt = Date.now();
     const worker = cluster.fork({
       [WORKER_CONFIG_ENV]: serialized,
       [WORKER_INDEX_ENV]: String(index),
+      [DASHBOARD_SECRET_ENV]: dashboardSecret,
       ...(index === engineSlot && { [WORKER_ROLE_ENV]: RELAYER_ENGINE_ROLE }),
     });
     slots.set(worker, index);
     worker.on('message', (message: unknown) => onWorkerMessage(worker, index, message));
     worker.once('exit', (code, signal) => {
       slots.delete(worker);
+      dashboard?.forget(worker);
       readyWorkers.delete(index);
       if (stopping) return;
       if (!announced && options.onFailed !== undefined) {
@@ -96,6 +111,7 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   };
 
   const onWorkerMessage = (worker: Worker, index: number, message: unknown) => {
+    if (dashboard?.onMessage(worker, message)) return;
     if (isMessage<LeaseRequestMessage>(message, 'turnpike:lease:request')) {
       leases ??= new LeaseAuthority();
       const grant = leases.grant(message.key, message.rule, message.want, message.min);
@@ -163,6 +179,7 @@ export function startCluster(options: ClusterOptions): ClusterHandle {
   return {
     shutdown: async () => {
       stopping = true;
+      dashboard?.stop();
       const exits = [...slots.keys()].map(
         (worker) =>
           new Promise<void>((resolve) => {

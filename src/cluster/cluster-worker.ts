@@ -12,6 +12,7 @@ import type { LeaseGrant } from '../ratelimit/lease-authority.js';
 import { LeasedRateLimiter } from '../ratelimit/leased-limiter.js';
 import { needsTenancy } from '../tenancy/open-tenancy.js';
 import {
+  DASHBOARD_SECRET_ENV,
   isMessage,
   ownsEngineWorker,
   type PrimaryMessage,
@@ -22,6 +23,7 @@ import {
   WORKER_ROLE_ENV,
   type WorkerMessage,
 } from './cluster-messages.js';
+import { ClusterFeed } from './dashboard-worker.js';
 
 const send = (message: WorkerMessage) => process.send?.(message);
 const pending = new Map<number, (text: { contentType: string; body: string }) => void>();
@@ -56,7 +58,11 @@ const rateLimiter =
           }),
       })
     : undefined;
+const dashboardFeed = new ClusterFeed(send, workerLabel);
+const dashboardSecret = process.env[DASHBOARD_SECRET_ENV];
 const gateway = createGateway(config, {
+  dashboardFeed,
+  ...(dashboardSecret !== undefined && { dashboardSecret: Buffer.from(dashboardSecret, 'hex') }),
   ...(rateLimiter !== undefined && { rateLimiter }),
   // The primary has migrated the database before forking.
   migrate: false,
@@ -109,11 +115,15 @@ async function shutdown(): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   await gateway.close();
+  dashboardFeed.close();
   process.exit(0);
 }
 
 process.on('message', (message: unknown) => {
-  if (isMessage<Extract<PrimaryMessage, { type: 'turnpike:lease:grant' }>>(message, 'turnpike:lease:grant')) {
+  if (isDashboardMessage(message)) dashboardFeed.onMessage(message, gateway.metrics.registry);
+  else if (
+    isMessage<Extract<PrimaryMessage, { type: 'turnpike:lease:grant' }>>(message, 'turnpike:lease:grant')
+  ) {
     pendingGrants.get(message.requestId)?.(message.grant);
     pendingGrants.delete(message.requestId);
   } else if (isMessage<ProbeReportMessage>(message, 'turnpike:probe-report')) {
@@ -142,6 +152,13 @@ process.on('message', (message: unknown) => {
     pending.delete(message.requestId);
   }
 });
+function isDashboardMessage(
+  message: unknown,
+): message is Extract<PrimaryMessage, { type: `turnpike:dashboard:${string}` }> {
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && type.startsWith('turnpike:dashboard:');
+}
+
 // The primary coordinates shutdown; a terminal's Ctrl-C reaches the whole group, so ignore it here.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void shutdown());

@@ -173,6 +173,24 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The admin API needs `Authorization: Bearer <admin token>`.',
   },
+  ERR_DASHBOARD_UNAUTHORIZED: {
+    rpc: -32001,
+    http: 401,
+    retry: 'none',
+    summary: 'The dashboard API needs a session: sign in at /dashboard with the admin token.',
+  },
+  ERR_DASHBOARD_INVALID: {
+    rpc: -32602,
+    http: 400,
+    retry: 'none',
+    summary: 'The dashboard sign-in form was not sent as a form with a token field.',
+  },
+  ERR_DASHBOARD_BUSY: {
+    rpc: -32005,
+    http: 503,
+    retry: 'none',
+    summary: 'This worker already serves its maximum of live dashboard streams.',
+  },
   ERR_ADMIN_INVALID: {
     rpc: -32602,
     http: 400,

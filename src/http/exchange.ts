@@ -56,6 +56,25 @@ export interface ResponseWriter {
    * request open (the relayer's `?wait=`). A writer without it cannot tell.
    */
   onClientGone?(listener: () => void): () => void;
+  /**
+   * Answers with a body that has no end (server-sent events): writes the head and returns the
+   * stream to write to; the connection closes when the stream ends. Instead of `end`, not after
+   * it. Undefined from a writer that cannot stream.
+   */
+  stream?(status: number, headers: ResponseHeaders): ResponseStream | undefined;
+}
+
+/** A response written piece by piece (http/http1/socket-stream.ts, node-adapter.ts). */
+export interface ResponseStream {
+  /** Queues text for the client; nothing happens after the stream closed. */
+  write(text: string): void;
+  /** Bytes written but not yet taken by the kernel: a client that does not read shows here. */
+  readonly pendingBytes: number;
+  readonly closed: boolean;
+  /** Ends the response (and the connection). */
+  end(): void;
+  /** Called once when the stream closes, from either side. */
+  onClose(listener: () => void): void;
 }
 
 /** Handles one complete request; it must call `writer.end` exactly once, even on failure. */

@@ -11,7 +11,13 @@ import type { Logger } from '../logging/logger.js';
 import { redactTarget } from '../logging/redact.js';
 import { corsHeaders } from './cors.js';
 import type { Drain } from './drain.js';
-import type { HttpRequest, ResponseBody, ResponseHeaders, ResponseWriter } from './exchange.js';
+import type {
+  HttpRequest,
+  ResponseBody,
+  ResponseHeaders,
+  ResponseStream,
+  ResponseWriter,
+} from './exchange.js';
 import { requestId } from './request-id.js';
 import { type ResponseContext, sendError } from './respond.js';
 import { type Route, RouteTable } from './route-table.js';
@@ -113,6 +119,15 @@ class TrackedWriter implements ResponseWriter {
 
   onClientGone(listener: () => void): () => void {
     return this.writer.onClientGone?.(listener) ?? noop;
+  }
+
+  /** A stream counts as answered once its head is out: the drain ends streams through their module. */
+  stream(status: number, headers: ResponseHeaders): ResponseStream | undefined {
+    if (this.done || this.writer.stream === undefined) return undefined;
+    this.done = true;
+    this.options.drain.requestDone();
+    if (this.options.logRequests) logRequest(this.options.log, this.req, status, headers);
+    return this.writer.stream(status, headers);
   }
 }
 

@@ -3,7 +3,7 @@
  * Rebuild once per run, and only when a source file is newer than the build output.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,7 +31,19 @@ export function distIsStale(): boolean {
 }
 
 export default async function setup(): Promise<void> {
-  if (!distIsStale()) return;
+  try {
+    if (!distIsStale()) return;
+    await compile();
+  } finally {
+    // Static files tsc does not emit (package.json's build copies them the same way).
+    if (existsSync(OUTPUT))
+      cpSync(join(ROOT, 'src', 'dashboard', 'assets'), join(ROOT, 'dist', 'dashboard', 'assets'), {
+        recursive: true,
+      });
+  }
+}
+
+async function compile(): Promise<void> {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   try {
     await promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT });

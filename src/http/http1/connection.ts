@@ -16,6 +16,7 @@ import type {
   HttpRequest,
   ResponseBody,
   ResponseHeaders,
+  ResponseStream,
   ResponseWriter,
 } from '../exchange.js';
 import { totalOnlyHeader } from '../server-timing.js';
@@ -24,6 +25,7 @@ import type { RequestBudget } from './body-buffer.js';
 import { requestTimeout } from './errors.js';
 import { type ParsedRequest, type ParserLimits, RequestParser } from './request-parser.js';
 import { responseBody, serializeHead, writeResponse } from './response-bytes.js';
+import { SocketStream } from './socket-stream.js';
 import { holdUntilBatchEnd } from './write-batch.js';
 
 const NO_BYTES = Buffer.alloc(0);
@@ -244,8 +246,14 @@ export class Http1Connection implements RequestBudget {
    * handshake: the parser stopped at it.
    */
   private handOver(request: ParsedRequest): void {
-    const { socket } = this;
     const rest = this.parser.takeRest();
+    this.letGo();
+    this.host.upgrade(request, this.socket, rest);
+  }
+
+  /** Stops serving HTTP on the socket: listeners, budget and the server's sweep let go of it. */
+  private letGo(): void {
+    const { socket } = this;
     this.parser.discard();
     this.closed = true;
     this.readingPaused = false;
@@ -254,7 +262,17 @@ export class Http1Connection implements RequestBudget {
     this.host.requestBytes.release(this.buffered);
     this.buffered = -1;
     this.host.forget(this);
-    this.host.upgrade(request, socket, rest);
+  }
+
+  /**
+   * Answers the current exchange with a stream that has no end (ResponseWriter.stream); requests
+   * pipelined behind it are dropped, as the stream ends the connection.
+   */
+  streamOut(status: number, headers: ResponseHeaders): SocketStream | undefined {
+    this.current = undefined;
+    if (this.closed) return undefined;
+    this.letGo();
+    return new SocketStream(this.socket, status, headers, this.host.date);
   }
 
   private afterLastResponse(): void {
@@ -396,5 +414,11 @@ class Exchange implements ResponseWriter {
 
   onClientGone(listener: () => void): () => void {
     return this.connection.onClientGone(listener);
+  }
+
+  stream(status: number, headers: ResponseHeaders): ResponseStream | undefined {
+    if (this.done) return undefined;
+    this.done = true;
+    return this.connection.streamOut(status, headers);
   }
 }

@@ -12,6 +12,7 @@ import {
   type RequestHeaders,
   type ResponseBody,
   type ResponseHeaders,
+  type ResponseStream,
   type ResponseWriter,
 } from '../exchange.js';
 import { refuseUpgrade, type UpgradeHandler, wantsWebSocket } from '../upgrade.js';
@@ -109,6 +110,18 @@ class NodeWriter implements ResponseWriter {
     res.end(body);
   }
 
+  stream(status: number, headers: ResponseHeaders): ResponseStream | undefined {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) return undefined;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined && name !== 'content-length') res.setHeader(name, value);
+    }
+    res.writeHead(status);
+    res.flushHeaders();
+    return new NodeStream(res);
+  }
+
   /** 'close' before the response was sent: the connection went away. */
   onClientGone(listener: () => void): () => void {
     const res = this.res;
@@ -167,4 +180,41 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       fail(new GatewayError('ERR_REQUEST_TIMEOUT', 'request body was not received', { cause: err })),
     );
   });
+}
+
+/** ResponseStream over node:http's ServerResponse (chunked, or close-delimited for HTTP/1.0). */
+class NodeStream implements ResponseStream {
+  private listeners: (() => void)[] = [];
+  closed = false;
+
+  constructor(private readonly res: ServerResponse) {
+    res.once('close', () => this.closeNow());
+  }
+
+  get pendingBytes(): number {
+    return this.res.writableLength;
+  }
+
+  write(text: string): void {
+    if (!this.closed) this.res.write(text);
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.res.end();
+    this.closeNow();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) queueMicrotask(listener);
+    else this.listeners.push(listener);
+  }
+
+  private closeNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
+  }
 }

@@ -1,0 +1,58 @@
+/**
+ * The dashboard's two HTML pages: the sign-in form and the dashboard itself. No inline script
+ * or style (the Content-Security-Policy allows only files from this origin); the page's script
+ * fills in everything it shows from the event stream.
+ */
+import type { DashboardAssets } from './assets.js';
+
+/** Only this origin, for everything; no frames, no base tag, forms post only here. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function head(title: string, assets: DashboardAssets, withCharts: boolean): string {
+  const styles = withCharts
+    ? `<link rel="stylesheet" href="${assets.chartStyle.path}"><link rel="stylesheet" href="${assets.style.path}">`
+    : `<link rel="stylesheet" href="${assets.style.path}">`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="icon" href="data:,">${styles}</head>`;
+}
+
+export function signInPage(assets: DashboardAssets, error?: string): string {
+  const message =
+    error === undefined ? '' : `<p class="error" role="alert" id="sign-in-error">${escapeHtml(error)}</p>`;
+  return `${head('Turnpike · sign in', assets, false)}<body class="sign-in"><main><h1>Turnpike</h1>
+<form method="post" action="/dashboard/sign-in"><label for="token">Admin token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<button type="submit">Sign in</button></form>${message}</main></body></html>`;
+}
+
+export function dashboardPage(assets: DashboardAssets): string {
+  return `${head('Turnpike · dashboard', assets, true)}<body><header><h1>Turnpike</h1>
+<span id="status" class="status">connecting…</span>
+<form method="post" action="/dashboard/sign-out"><button type="submit" id="sign-out">Sign out</button></form></header>
+<main>
+<section class="tiles">
+<div class="tile"><span class="label">requests/s</span><span class="value" id="rps">–</span></div>
+<div class="tile"><span class="label">p50 ms</span><span class="value" id="p50">–</span></div>
+<div class="tile"><span class="label">p99 ms</span><span class="value" id="p99">–</span></div>
+<div class="tile"><span class="label">errors/s</span><span class="value" id="errors">–</span></div>
+<div class="tile"><span class="label">cache hit ratio</span><span class="value" id="cache-hit">–</span></div>
+</section>
+<section class="charts"><div class="chart"><h2>Traffic, requests/s (last hour)</h2><div id="chart-traffic"></div></div>
+<div class="chart"><h2>Latency, ms</h2><div id="chart-latency"></div></div></section>
+<section><h2>Upstreams</h2><table id="upstreams"><thead><tr><th>network</th><th>upstream</th><th>health</th><th>breaker</th><th>head</th><th>lag</th><th>in flight</th><th>share</th><th>latency ms</th><th>error rate</th></tr></thead><tbody></tbody></table></section>
+<section class="split">
+<div><h2>By network, requests/s</h2><table id="by-network"><tbody></tbody></table></div>
+<div><h2>By method, requests/s</h2><table id="by-method"><tbody></tbody></table></div>
+<div><h2>By status, requests/s</h2><table id="by-status"><tbody></tbody></table></div>
+</section>
+<section class="split">
+<div><h2>Cache</h2><table id="cache"><tbody></tbody></table></div>
+<div><h2>Relayer</h2><table id="relayer"><tbody></tbody></table></div>
+<div><h2>Processes</h2><table id="workers"><thead><tr><th>worker</th><th>event loop</th><th>delay p99 ms</th><th>heap MB</th><th>RSS MB</th></tr></thead><tbody></tbody></table></div>
+</section>
+</main>
+<script src="${assets.chartScript.path}"></script><script src="${assets.script.path}"></script></body></html>`;
+}
