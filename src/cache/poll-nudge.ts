@@ -54,7 +54,7 @@ export class PollNudge {
     if (!this.target.running || (hint !== undefined && this.knows(hint))) return false;
     const held = this.queued?.hint;
     // The highest hint wins: it is the one a follow-up poll checks for.
-    const keep = held !== undefined && hint !== undefined && held.number > hint.number ? held : hint;
+    const keep = hint === undefined || (held !== undefined && held.number > hint.number) ? held : hint;
     this.queued = { hint: keep, tries: 0 };
     this.kick();
     return true;
