@@ -263,7 +263,8 @@ export const ERROR_CODES = {
     rpc: -32602,
     http: 400,
     retry: 'none',
-    summary: 'eth_subscribe names an unsupported kind or parameters, or its filter is not a valid logs filter.',
+    summary:
+      'eth_subscribe names an unsupported kind or parameters, or its filter is not a valid logs filter.',
   },
   ERR_REALTIME_SUBSCRIPTION_LIMIT: {
     rpc: -32005,
