@@ -21,6 +21,12 @@ import { FeedHistory, type ResumePlan } from './feed-history.js';
 import { type FeedSink, FeedSubscription, type SubscriptionOwner } from './feed-subscription.js';
 import { type LogFilter, matchesKey, parseLogFilter } from './log-filter.js';
 import { LogRoutes } from './log-routes.js';
+import {
+  type PendingFeedSource,
+  type PendingSourceFactory,
+  pendingNotification,
+  pendingRefusal,
+} from './pending-kind.js';
 
 export interface SubscriptionFeedOptions {
   /** Network name, for messages. */
@@ -42,13 +48,7 @@ export interface SubscriptionFeedOptions {
    * Makes the source of `newPendingTransactions` (pending-source.ts), started while pending
    * subscribers exist; undefined when no upstream of the network has a WebSocket endpoint.
    */
-  pendingSource?: ((onHash: (hash: string) => void) => PendingFeedSource) | undefined;
-}
-
-/** Where pending transaction hashes come from (an upstream's WebSocket subscription). */
-export interface PendingFeedSource {
-  start(): void;
-  stop(): void;
+  pendingSource?: PendingSourceFactory | undefined;
 }
 
 export interface SubscriptionFeedStats extends ChainSyncStats {
@@ -232,39 +232,19 @@ export class SubscriptionFeed implements SubscriptionOwner {
     };
   }
 
-  /** `newPendingTransactions` (geth: hashes only): best effort, live only, no resume. */
-  private subscribePending(
-    params: unknown,
-    sink: FeedSink,
-    resumeFrom: BlockPoint | undefined,
-  ): FeedSubscription | GatewayError {
-    if (params === true)
-      return new GatewayError(
-        'ERR_REALTIME_INVALID_SUBSCRIPTION',
-        'newPendingTransactions with full transactions (true) is not served: hashes only',
-      );
-    if ((params !== undefined && params !== null && params !== false) || resumeFrom !== undefined)
-      return new GatewayError(
-        'ERR_REALTIME_INVALID_SUBSCRIPTION',
-        'newPendingTransactions takes no parameters (and cannot resume)',
-      );
+  /** `newPendingTransactions` (pending-kind.ts): live only, no resume. */
+  private subscribePending(params: unknown, sink: FeedSink, resumeFrom: BlockPoint | undefined) {
     const make = this.options.pendingSource;
-    if (make === undefined)
-      return new GatewayError(
-        'ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE',
-        `network "${this.options.network}" serves no newPendingTransactions: none of its upstreams has a wsUrl`,
-      );
-    this.pendingSource ??= make((hash) => this.publishPending(hash));
+    const refusal = pendingRefusal(this.options.network, params, resumeFrom, make);
+    if (refusal !== undefined || make === undefined) return refusal!;
+    this.pendingSource ??= make((hash) => {
+      const note = pendingNotification(hash);
+      for (const subscription of this.pending) this.send(subscription, note);
+    });
     const id = `0x${randomBytes(16).toString('hex')}`;
     const subscription = new FeedSubscription(id, 'newPendingTransactions', undefined, sink, undefined, this);
     this.byId.set(id, subscription);
     return subscription;
-  }
-
-  private publishPending(hash: string): void {
-    // The hash was checked to be 0x and 64 hex digits: its JSON needs no escaping.
-    const note: FeedNotification = { result: hash as unknown as Record<string, unknown>, json: `"${hash}"` };
-    for (const subscription of this.pending) this.send(subscription, note);
   }
 
   private publish(block: FeedBlock): void {
