@@ -61,7 +61,8 @@ describe('subscription feed: newHeads', () => {
   it('refuses unknown kinds and parameters with ERR_REALTIME_INVALID_SUBSCRIPTION', async () => {
     const h = await setup();
     for (const [kind, params] of [
-      ['newPendingTransactions', undefined],
+      ['newPendingHeads', undefined],
+      ['newPendingTransactions', true],
       ['newHeads', { a: 1 }],
       ['logs', { fromBlock: '0x1' }],
     ] as const) {
@@ -69,6 +70,9 @@ describe('subscription feed: newHeads', () => {
       expect(result).toBeInstanceOf(GatewayError);
       expect((result as GatewayError).code).toBe('ERR_REALTIME_INVALID_SUBSCRIPTION');
     }
+    // A feed without a pending source (no upstream wsUrl) says so.
+    const pending = h.feed.subscribe('newPendingTransactions', undefined, new Collector());
+    expect((pending as GatewayError).code).toBe('ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE');
   });
 
   it('ends only the subscription whose sink refuses or throws', async () => {

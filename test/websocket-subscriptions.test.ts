@@ -1,8 +1,8 @@
 /**
  * eth_subscribe / eth_unsubscribe over the gateway's WebSocket, fed by the subscription feed, in
  * front of a real anvil over real sockets: viem watchBlocks and watchEvent, the id before the
- * first notification, unsubscribe, the per-connection limit, cleanup on close, resume, and a
- * network without a chain tracker.
+ * first notification, unsubscribe, the per-connection limit, cleanup on close, resume, a
+ * network whose cache is off, and newPendingTransactions without an upstream WebSocket.
  */
 import { createPublicClient, type Log as ViemLog, webSocket } from 'viem';
 import { anvil as anvilChain } from 'viem/chains';
@@ -204,7 +204,8 @@ describe('eth_subscribe over WebSocket', () => {
   it('answers invalid subscriptions with ERR_REALTIME_INVALID_SUBSCRIPTION on an open socket', async () => {
     const socket = await Recorder.open();
     for (const [i, params] of [
-      ['newPendingTransactions'],
+      ['newPendingTransactions', true],
+      ['newPendingTransactions', null, { resumeFrom: { number: '0x1', hash: `0x${'1'.repeat(64)}` } }],
       ['newHeads', { a: 1 }],
       ['logs', { fromBlock: '0x1' }],
       ['newHeads', null, { resumeFrom: { number: 5, hash: '0x' } }],
@@ -250,12 +251,41 @@ describe('eth_subscribe over WebSocket', () => {
     await closed(again.ws);
   });
 
-  it('answers ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE on a network whose cache is off', async () => {
-    const ws = await openSocket(wsUrl.replace('/anvil', '/uncached'));
+  it('serves newHeads on a network whose cache is off (it has a chain tracker all the same)', async () => {
+    const socket = await Recorder.open(wsUrl.replace('/anvil', '/uncached'));
+    const id = (await socket.send(1, 'eth_subscribe', ['newHeads'])).result as string;
+    expect(id).toMatch(/^0x[0-9a-f]{32}$/);
+    await waitFor(
+      'the feed of the cache-off network',
+      () => gateway.realtime!.feedOf('uncached') !== undefined,
+    );
+    await waitFor(
+      'the feed has a first block',
+      () => gateway.realtime!.feedOf('uncached')!.tip !== undefined,
+    );
+    const from = gateway.realtime!.feedOf('uncached')!.tip!.number;
+    await mine(3);
+    await waitFor('three heads after the first', () =>
+      socket.notes(id).some((note) => Number.parseInt(note.params.result.number, 16) >= from + 3),
+    );
+    const numbers = socket.notes(id).map((note) => Number.parseInt(note.params.result.number, 16));
+    expect(numbers.filter((n) => n > from)).toEqual([from + 1, from + 2, from + 3]);
+    // The cache stays off: eth_blockNumber is not answered from the tracker there.
+    expect(gateway.networks.get('uncached')?.cache).toBeUndefined();
+    socket.ws.close();
+    await closed(socket.ws);
+  });
+
+  it('answers ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE to newPendingTransactions without an upstream wsUrl', async () => {
+    const ws = await openSocket(wsUrl);
     const answer = JSON.parse(
-      await request(ws, '{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}'),
+      await request(
+        ws,
+        '{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newPendingTransactions"]}',
+      ),
     );
     expect(answer.error.data.code).toBe('ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE');
+    expect(answer.error.message).toMatch(/wsUrl/);
     ws.close();
     await closed(ws);
   });

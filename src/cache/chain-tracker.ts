@@ -13,6 +13,7 @@
  */
 import { ChainTrackerError, type ChainTrackerErrorKind } from './chain-tracker-error.js';
 import type { BlockHeader, ChainAdvance, ChainView, ReorgEvent } from './chain-view.js';
+import { type HeadHint, PollNudge } from './poll-nudge.js';
 
 export type BlockRef = 'latest' | 'finalized' | number;
 
@@ -34,6 +35,10 @@ export interface ChainTrackerOptions {
   onError?: (err: ChainTrackerError) => void;
   /** Clock for `lastHeadAt`. @default Date.now */
   now?: () => number;
+  /** Least time between two polls asked for by `nudge`. @default 100 */
+  nudgeSpacingMs?: number;
+  /** Told when the number of watchers goes from 0 to 1 (true) and back to 0 (false). */
+  onWatched?: (watched: boolean) => void;
 }
 
 export interface ChainTrackerStats {
@@ -49,6 +54,8 @@ export interface ChainTrackerStats {
   readonly finalityViolations: number;
   /** Head jumps larger than the window, answered by starting a new window. */
   readonly resets: number;
+  /** Polls run early because `nudge` said the chain moved. */
+  readonly nudgedPolls: number;
 }
 
 /** Told about every step that moved the canonical chain, after the view switched to it. */
@@ -84,8 +91,9 @@ export class ChainTracker implements ChainView {
   };
   private inflight: Promise<void> | undefined;
   private readonly watchers = new Set<ChainWatcher>();
-  private running = false;
+  private active = false;
   private timer: NodeJS.Timeout | undefined;
+  private readonly nudger: PollNudge;
 
   constructor(private readonly options: ChainTrackerOptions) {
     this.window = options.window ?? Math.max(256, options.depth + 64);
@@ -93,6 +101,7 @@ export class ChainTracker implements ChainView {
       throw new RangeError(`chain tracker window (${this.window}) must be an integer above depth`);
     this.useTag = options.finality === 'tag';
     this.now = options.now ?? Date.now;
+    this.nudger = new PollNudge(this, options.nudgeSpacingMs ?? 100);
   }
 
   get head(): number {
@@ -114,7 +123,31 @@ export class ChainTracker implements ChainView {
   }
 
   get stats(): ChainTrackerStats {
-    return { ...this.counts };
+    return { ...this.counts, nudgedPolls: this.nudger.polls };
+  }
+
+  /** Started and not stopped. */
+  get running(): boolean {
+    return this.active;
+  }
+
+  /** A poll is in flight. */
+  get polling(): boolean {
+    return this.inflight !== undefined;
+  }
+
+  /** Watchers now (the realtime feed follows the chain while it has any). */
+  get watched(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * The chain moved (an upstream said so): poll soon rather than at the next tick. Coalesced with
+   * the poll in flight, spaced, and ignored for a block already held (poll-nudge.ts). The hint
+   * is not trusted: the poll reads the chain as always. False when ignored.
+   */
+  nudge(hint?: HeadHint): boolean {
+    return this.nudger.nudge(hint);
   }
 
   /** Whether `finalized` comes from the node's tag (false after falling back to depth). */
@@ -125,15 +158,16 @@ export class ChainTracker implements ChainView {
   /** Calls `watcher` after every step that moves the chain; returns the function that stops it. */
   watch(watcher: ChainWatcher): () => void {
     this.watchers.add(watcher);
+    if (this.watchers.size === 1) this.toldWatched(true);
     return () => {
-      this.watchers.delete(watcher);
+      if (this.watchers.delete(watcher) && this.watchers.size === 0) this.toldWatched(false);
     };
   }
 
   /** Reads the chain now, then every `pollMs` (an unref'd timer). Resolves after the first read. */
   start(): Promise<void> {
-    if (this.running) return this.inflight ?? Promise.resolve();
-    this.running = true;
+    if (this.active) return this.inflight ?? Promise.resolve();
+    this.active = true;
     const first = this.poll();
     void first.then(() => this.schedule());
     return first;
@@ -141,7 +175,8 @@ export class ChainTracker implements ChainView {
 
   /** Stops polling; resolves once a poll in flight has finished. */
   stop(): Promise<void> {
-    this.running = false;
+    this.active = false;
+    this.nudger.stop();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     return this.inflight ?? Promise.resolve();
@@ -155,8 +190,16 @@ export class ChainTracker implements ChainView {
     return this.inflight;
   }
 
+  private toldWatched(watched: boolean): void {
+    try {
+      this.options.onWatched?.(watched);
+    } catch (err) {
+      this.report('listener-failed', `onWatched threw: ${String(err)}`, false, err);
+    }
+  }
+
   private schedule(): void {
-    if (!this.running || this.timer !== undefined) return;
+    if (!this.active || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.poll().then(() => this.schedule());

@@ -15,6 +15,26 @@ describe('parseConfigText', () => {
     expect(result.config.server.compression.enabled).toBe(false);
   });
 
+  it('takes a ws(s) wsUrl on an upstream and refuses anything else, with the path', () => {
+    const ok = parseConfigText(
+      'networks: { eth: { upstreams: [ { url: "http://127.0.0.1:8545", wsUrl: "wss://node.example/v2/k" } ] } }',
+      {},
+    );
+    if (!ok.ok) throw new Error(formatIssues(ok.issues));
+    expect(ok.config.networks.eth?.upstreams[0]?.wsUrl).toBe('wss://node.example/v2/k');
+    for (const bad of ['http://127.0.0.1:8545', 'ws://', 'ws:/x', '']) {
+      const result = parseConfigText(
+        `networks: { eth: { upstreams: [ { url: "http://127.0.0.1:8545", wsUrl: "${bad}" } ] } }`,
+        {},
+      );
+      expect(result.ok, bad).toBe(false);
+      if (!result.ok)
+        expect(formatIssues(result.issues)).toContain(
+          'networks.eth.upstreams[0].wsUrl: expected a ws(s) URL',
+        );
+    }
+  });
+
   it('still rejects non-numeric text for numeric options, with the path', () => {
     const result = parseConfigText(`server: { port: "\${PORT}" }\n${NETWORK}`, { PORT: 'eighty' });
     expect(result.ok).toBe(false);

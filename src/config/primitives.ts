@@ -7,6 +7,10 @@ export const httpUrl = z
     message: 'expected an http(s) URL',
   });
 
+export const wsUrl = z.string().refine((value) => /^wss?:\/\/[^\s/]+/i.test(value) && URL.canParse(value), {
+  message: 'expected a ws(s) URL',
+});
+
 /**
  * `${ENV}` interpolation yields strings, so `port: ${PORT}` arrives as "8080". Numbers and
  * booleans accept their plain string spelling; anything else still fails with its path.

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 
-import { flag, httpUrl, milliseconds, nonNegativeInt, numeric, positiveInt } from './primitives.js';
+import { flag, httpUrl, milliseconds, nonNegativeInt, numeric, positiveInt, wsUrl } from './primitives.js';
 import { realtimeSchema } from './realtime-schema.js';
 import { relayerSchema } from './relayer-schema.js';
 
@@ -24,6 +24,8 @@ export const upstreamSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, "_", "." or "-"')
     .optional(),
   url: httpUrl,
+  /** The same node's WebSocket endpoint: its new heads nudge the chain tracker; pending transactions. */
+  wsUrl: wsUrl.optional(),
   weight: numeric(z.number().positive()).default(1),
   tier: z.enum(['primary', 'fallback']).default('primary'),
   headers: z.record(z.string(), z.string()).default({}),

@@ -281,7 +281,8 @@ export const ERROR_CODES = {
     rpc: -32602,
     http: 400,
     retry: 'none',
-    summary: 'eth_subscribe names an unsupported kind, or its filter is not a valid logs filter.',
+    summary:
+      'eth_subscribe names an unsupported kind or parameters, or its filter is not a valid logs filter.',
   },
   ERR_REALTIME_SUBSCRIPTION_LIMIT: {
     rpc: -32005,
@@ -293,7 +294,7 @@ export const ERROR_CODES = {
     rpc: -32601,
     http: 501,
     retry: 'none',
-    summary: 'eth_subscribe on a network without a chain tracker (its cache is off).',
+    summary: 'newPendingTransactions on a network none of whose upstreams has a wsUrl.',
   },
   ERR_REALTIME_RESUME_OUT_OF_WINDOW: {
     rpc: -32000,

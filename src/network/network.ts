@@ -22,14 +22,18 @@ import {
 } from '../upstream/health.js';
 import { Upstream } from '../upstream/upstream.js';
 import { type ForwardContext, forward } from './forward.js';
+import { HeadWatcher } from './head-watcher.js';
 
 /** What a network needs to cache its answers (shared tiers, built by the gateway). */
 export interface NetworkCacheDeps {
-  readonly store: CacheStore;
+  /** Undefined when the gateway has no cache tiers (no network caches). */
+  readonly store?: CacheStore | undefined;
   readonly fillLock?: FillLock;
   /** Told about every reorg after the orphaned entries were dropped (metrics, logs). */
   readonly onReorg?: (event: ReorgEvent, invalidated: number) => void;
   readonly onTrackerError?: (err: unknown) => void;
+  /** Told when an upstream's WebSocket head subscription comes up or goes down. */
+  readonly onHeadSource?: (upstream: string, alive: boolean, why?: string) => void;
 }
 
 /** Stage timings of internal requests nobody reads (the chain tracker's block reads). */
@@ -46,7 +50,13 @@ export class Network {
   readonly health: HealthMonitor;
   /** Undefined when the network's cache is off or the gateway has no cache. */
   readonly cache: NetworkCache | undefined;
-  readonly tracker: ChainTracker | undefined;
+  /**
+   * Every network has one, cache or not (the realtime feed follows it); it polls only once
+   * started: by a chain-dependent cacheable request, or by `followChain`.
+   */
+  readonly tracker: ChainTracker;
+  /** WebSocket heads from the upstreams with a `wsUrl`, held while the tracker has watchers. */
+  readonly heads: HeadWatcher;
   private trackerStarted = false;
   /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
   private trackerFirstRead: Promise<void> | undefined;
@@ -78,23 +88,30 @@ export class Network {
       failsafe: config.failsafe,
       onResult: (upstream, rule, result, request) => this.learn(upstream, rule, result, request),
     };
-    if (cacheDeps !== undefined && config.cache.enabled) {
-      const cacheConfig = config.cache;
-      const tracker = new ChainTracker({
-        network: name,
-        fetchBlock: (ref) => this.fetchBlock(ref),
-        finality: cacheConfig.finality,
-        depth: cacheConfig.depth,
-        pollMs: cacheConfig.headPollMs,
-        onReorg: (event) => {
+    const cacheConfig = config.cache;
+    let cache: NetworkCache | undefined;
+    this.heads = new HeadWatcher({
+      upstreams: this.upstreams,
+      nudge: (hint) => this.tracker.nudge(hint),
+      ...(cacheDeps?.onHeadSource !== undefined && { onState: cacheDeps.onHeadSource }),
+    });
+    this.tracker = new ChainTracker({
+      network: name,
+      fetchBlock: (ref) => this.fetchBlock(ref),
+      finality: cacheConfig.finality,
+      depth: cacheConfig.depth,
+      pollMs: cacheConfig.headPollMs,
+      onReorg: (event) => {
+        if (cache !== undefined && cacheDeps !== undefined)
           void cache.invalidate(event.orphaned).then((dropped) => cacheDeps.onReorg?.(event, dropped));
-        },
-        ...(cacheDeps.onTrackerError !== undefined && { onError: cacheDeps.onTrackerError }),
-      });
-      const cache = new NetworkCache(name, cacheConfig, cacheDeps.store, tracker, cacheDeps.fillLock);
-      this.tracker = tracker;
-      this.cache = cache;
-    }
+      },
+      // Sockets only while someone follows the chain: the cache alone keeps polling as before.
+      onWatched: (watched) => (watched ? this.heads.start() : this.heads.stop()),
+      ...(cacheDeps?.onTrackerError !== undefined && { onError: cacheDeps.onTrackerError }),
+    });
+    if (cacheDeps?.store !== undefined && cacheConfig.enabled)
+      cache = new NetworkCache(name, cacheConfig, cacheDeps.store, this.tracker, cacheDeps.fillLock);
+    this.cache = cache;
   }
 
   /** What another cluster worker learned about one of this network's upstreams (probe, up/down). */
@@ -162,11 +179,10 @@ export class Network {
 
   /**
    * Watches this network's canonical chain (the realtime feed) and starts the tracker if it was
-   * not running yet. Returns the function that stops watching; undefined without a tracker
-   * (the network's cache is off).
+   * not running yet; while watched, upstream WebSocket heads nudge it. Returns the function that
+   * stops watching.
    */
-  followChain(watcher: ChainWatcher): (() => void) | undefined {
-    if (this.tracker === undefined) return undefined;
+  followChain(watcher: ChainWatcher): () => void {
     const stop = this.tracker.watch(watcher);
     this.trackerFirstRead ??= this.startTracker();
     return stop;
@@ -178,7 +194,7 @@ export class Network {
    * Undefined when it was started before.
    */
   private startTracker(): Promise<void> | undefined {
-    if (this.trackerStarted || this.tracker === undefined) return undefined;
+    if (this.trackerStarted) return undefined;
     this.trackerStarted = true;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
@@ -246,7 +262,8 @@ export class Network {
   private freshHead(): number | undefined {
     const tracker = this.tracker;
     const maxAge = this.config.cache.blockNumberMaxAgeMs;
-    if (tracker === undefined || maxAge === 0 || tracker.head < 0) return undefined;
+    // A cache-off network runs its tracker for subscriptions only: it answers as before.
+    if (this.cache === undefined || maxAge === 0 || tracker.head < 0) return undefined;
     return Date.now() - tracker.lastHeadAt <= maxAge ? tracker.head : undefined;
   }
 
@@ -275,7 +292,8 @@ export class Network {
   }
 
   async close(): Promise<void> {
-    await this.tracker?.stop();
+    this.heads.stop();
+    await this.tracker.stop();
     this.health.stop();
     await Promise.all(this.upstreams.map((upstream) => upstream.close()));
   }

@@ -23,6 +23,7 @@ import { errorResponse } from '../rpc/serialize.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import { SubscriptionFeed } from './feed/subscription-feed.js';
+import { PendingSource } from './pending-source.js';
 import { realtimeMetrics } from './realtime-metrics.js';
 import { RealtimeStats } from './realtime-stats.js';
 import { CLOSE_CODE, type SessionIdentity, type SessionOwner, SocketSession } from './socket-session.js';
@@ -154,11 +155,6 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     const known = this.feeds.get(network.name);
     if (known !== undefined) return known;
     const tracker = network.tracker;
-    if (tracker === undefined)
-      return new GatewayError(
-        'ERR_REALTIME_SUBSCRIPTIONS_UNAVAILABLE',
-        `network "${network.name}" serves no subscriptions: its cache (and so its chain tracker) is off`,
-      );
     if (this.draining)
       return new GatewayError(
         'ERR_REALTIME_FEED_CLOSED',
@@ -168,11 +164,12 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     const feed = new SubscriptionFeed({
       network: network.name,
       chain: {
-        follow: (watcher) => network.followChain(watcher) ?? noop,
+        follow: (watcher) => network.followChain(watcher),
         hashAt: (number) => tracker.hashAt(number),
       },
       rpc: (method, params) => network.call(method, params),
       onError: (err) => log.warn({ network: network.name, err }, 'subscription feed read failed (retried)'),
+      pendingSource: pendingSourceFor(network, log),
     });
     this.feeds.set(network.name, feed);
     return feed;
@@ -304,7 +301,20 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   }
 }
 
-function noop(): void {}
+/** The factory of the network's `newPendingTransactions` source; undefined when no upstream has a wsUrl. */
+function pendingSourceFor(network: Network, log: Logger) {
+  const upstreams = network.upstreams.filter((upstream) => upstream.ws !== undefined);
+  if (upstreams.length === 0) return undefined;
+  return (onHash: (hash: string) => void) =>
+    new PendingSource({
+      upstreams,
+      onHash,
+      onState: (upstream, alive, why) =>
+        alive
+          ? log.info({ network: network.name, upstream }, 'upstream newPendingTransactions: subscribed')
+          : log.warn({ network: network.name, upstream, why }, 'upstream newPendingTransactions: lost'),
+    });
+}
 
 function drainingError(): GatewayError {
   return new GatewayError('ERR_REALTIME_DRAINING', 'the server is shutting down');

@@ -62,18 +62,20 @@ export class RpcEndpointModule implements FeatureModule {
             publish: (upstream: string, report: ProbeReport) => publish(name, upstream, report),
           }),
         },
-        cache === undefined
-          ? undefined
-          : {
-              store: cache.store,
-              ...(cache.fillLock !== undefined && { fillLock: cache.fillLock }),
-              onReorg: (event, invalidated) =>
-                log.warn(
-                  { network: name, fromNumber: event.fromNumber, depth: event.depth, invalidated },
-                  'reorg: dropped cached answers that depended on orphaned blocks',
-                ),
-              onTrackerError: (err) => log.debug({ err, network: name }, 'chain tracker poll failed'),
-            },
+        {
+          store: cache?.store,
+          ...(cache?.fillLock !== undefined && { fillLock: cache.fillLock }),
+          onReorg: (event, invalidated) =>
+            log.warn(
+              { network: name, fromNumber: event.fromNumber, depth: event.depth, invalidated },
+              'reorg: dropped cached answers that depended on orphaned blocks',
+            ),
+          onTrackerError: (err) => log.debug({ err, network: name }, 'chain tracker poll failed'),
+          onHeadSource: (upstream, alive, why) =>
+            alive
+              ? log.info({ network: name, upstream }, 'upstream WebSocket heads: subscribed')
+              : log.warn({ network: name, upstream, why }, 'upstream WebSocket heads: lost (reconnecting)'),
+        },
       );
       this.networks.set(name, network);
       for (const id of networkConfig.serviceIds) serviceIds.set(id, network);

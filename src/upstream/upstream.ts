@@ -29,6 +29,8 @@ export class Upstream {
   readonly displayUrl: string;
   readonly breaker: CircuitBreaker;
   readonly latency: LatencyTracker;
+  /** The node's WebSocket endpoint (`wsUrl`) and the headers its handshake sends; undefined without one. */
+  readonly ws: { readonly url: string; readonly headers: Readonly<Record<string, string>> } | undefined;
   inflight = 0;
 
   /** Requests waiting for one of the pool's connections (undici's own count). */
@@ -70,6 +72,7 @@ export class Upstream {
     this.tier = config.tier;
     this.weight = config.weight;
     this.maxResponseBytes = config.maxResponseBytes;
+    this.ws = config.wsUrl === undefined ? undefined : { url: config.wsUrl, headers: config.headers };
     const url = new URL(config.url);
     this.displayUrl = redactUrl(url);
     this.path = `${url.pathname}${url.search}`;

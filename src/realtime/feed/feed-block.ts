@@ -14,11 +14,12 @@ export interface BlockPoint {
 
 /** One `eth_subscription` result: the value and its JSON text, shared by every subscriber. */
 export interface FeedNotification {
+  /** A header or log object (for `newPendingTransactions`, the hash string: only `json` is sent). */
   readonly result: Readonly<Record<string, unknown>>;
   /** `JSON.stringify(result)`, made once. */
   readonly json: string;
-  /** The block it belongs to. */
-  readonly block: BlockPoint;
+  /** The block it belongs to; absent on a pending transaction's hash. */
+  readonly block?: BlockPoint;
 }
 
 export interface FeedLog {
@@ -106,6 +107,6 @@ export function feedBlock(
 
 /** The `removed: true` notification of a log, made once. */
 export function removedNotification(entry: FeedLog): FeedNotification {
-  entry.removed ??= notification({ ...entry.log, removed: true }, entry.added.block);
+  entry.removed ??= notification({ ...entry.log, removed: true }, entry.added.block!);
   return entry.removed;
 }

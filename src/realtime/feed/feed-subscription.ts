@@ -8,7 +8,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { BlockPoint, FeedNotification } from './feed-block.js';
 import type { LogFilter } from './log-filter.js';
 
-export type SubscriptionKind = 'newHeads' | 'logs';
+export type SubscriptionKind = 'newHeads' | 'logs' | 'newPendingTransactions';
 
 /** Where notifications go (the transport's socket writer). Called synchronously, in order. */
 export interface FeedSink {

@@ -149,7 +149,7 @@ class Sink {
     this.ended = reason;
   }
   get numbers(): number[] {
-    return this.notes.map((note) => note.block.number);
+    return this.notes.map((note) => note.block!.number);
   }
   get removed(): boolean[] {
     return this.notes.map((note) => note.result.removed === true);

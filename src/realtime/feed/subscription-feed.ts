@@ -21,6 +21,12 @@ import { FeedHistory, type ResumePlan } from './feed-history.js';
 import { type FeedSink, FeedSubscription, type SubscriptionOwner } from './feed-subscription.js';
 import { type LogFilter, matchesKey, parseLogFilter } from './log-filter.js';
 import { LogRoutes } from './log-routes.js';
+import {
+  type PendingFeedSource,
+  type PendingSourceFactory,
+  pendingNotification,
+  pendingRefusal,
+} from './pending-kind.js';
 
 export interface SubscriptionFeedOptions {
   /** Network name, for messages. */
@@ -38,11 +44,23 @@ export interface SubscriptionFeedOptions {
   retryMs?: number;
   /** Told about failed reads and steps (they are retried). */
   onError?: (err: unknown) => void;
+  /**
+   * Makes the source of `newPendingTransactions` (pending-source.ts), started while pending
+   * subscribers exist; undefined when no upstream of the network has a WebSocket endpoint.
+   */
+  pendingSource?: PendingSourceFactory | undefined;
 }
 
 export interface SubscriptionFeedStats extends ChainSyncStats {
   readonly subscriptions: { readonly newHeads: number; readonly logs: number };
+  /** Live `newPendingTransactions` subscriptions. */
+  readonly pendingSubscriptions: number;
   readonly notifications: number;
+  readonly notificationsByKind: {
+    readonly newHeads: number;
+    readonly logs: number;
+    readonly newPendingTransactions: number;
+  };
   readonly removedLogs: number;
   readonly refusedSinks: number;
   readonly historyBlocks: number;
@@ -55,7 +73,10 @@ export class SubscriptionFeed implements SubscriptionOwner {
   private readonly byId = new Map<string, FeedSubscription>();
   private readonly heads = new Set<FeedSubscription>();
   private readonly logs = new LogRoutes();
+  private readonly pending = new Set<FeedSubscription>();
+  private pendingSource: PendingFeedSource | undefined;
   private readonly counts = { notifications: 0, removedLogs: 0, refusedSinks: 0 };
+  private readonly byKind = { newHeads: 0, logs: 0, newPendingTransactions: 0 };
   private started = false;
   private closed = false;
 
@@ -110,6 +131,7 @@ export class SubscriptionFeed implements SubscriptionOwner {
     resumeFrom?: BlockPoint,
   ): FeedSubscription | GatewayError {
     if (this.closed) return closedError(this.options.network);
+    if (kind === 'newPendingTransactions') return this.subscribePending(params, sink, resumeFrom);
     let filter: LogFilter | undefined;
     if (kind === 'logs') {
       try {
@@ -121,7 +143,7 @@ export class SubscriptionFeed implements SubscriptionOwner {
     } else if (kind !== 'newHeads') {
       return new GatewayError(
         'ERR_REALTIME_INVALID_SUBSCRIPTION',
-        `unsupported subscription ${JSON.stringify(kind)}: newHeads or logs`,
+        `unsupported subscription ${JSON.stringify(kind)}: newHeads, logs or newPendingTransactions`,
       );
     } else if (params !== undefined && params !== null) {
       return new GatewayError('ERR_REALTIME_INVALID_SUBSCRIPTION', 'newHeads takes no parameters');
@@ -153,6 +175,12 @@ export class SubscriptionFeed implements SubscriptionOwner {
 
   /** @internal `FeedSubscription.start()`: replay from its point, then live. */
   activate(subscription: FeedSubscription): void {
+    if (subscription.kind === 'newPendingTransactions') {
+      subscription.markLive();
+      this.pending.add(subscription);
+      if (this.pending.size === 1) this.pendingSource?.start();
+      return;
+    }
     const plan: ResumePlan | GatewayError =
       subscription.from === undefined
         ? { removed: [], added: this.history.after(-1) }
@@ -174,6 +202,8 @@ export class SubscriptionFeed implements SubscriptionOwner {
     this.byId.delete(subscription.id);
     this.heads.delete(subscription);
     this.logs.delete(subscription);
+    // The upstream subscription is held only while someone listens.
+    if (this.pending.delete(subscription) && this.pending.size === 0) this.pendingSource?.stop();
   }
 
   /** Resolves once every head seen so far has been delivered (tests, drain). */
@@ -187,6 +217,7 @@ export class SubscriptionFeed implements SubscriptionOwner {
     this.closed = true;
     await this.sync.stop();
     this.endAll(closedError(this.options.network));
+    this.pendingSource?.stop();
   }
 
   get stats(): SubscriptionFeedStats {
@@ -194,9 +225,26 @@ export class SubscriptionFeed implements SubscriptionOwner {
       ...this.sync.stats,
       ...this.counts,
       subscriptions: { newHeads: this.heads.size, logs: this.logs.size },
+      pendingSubscriptions: this.pending.size,
+      notificationsByKind: { ...this.byKind },
       historyBlocks: this.history.size,
       historyBytes: this.history.bytes,
     };
+  }
+
+  /** `newPendingTransactions` (pending-kind.ts): live only, no resume. */
+  private subscribePending(params: unknown, sink: FeedSink, resumeFrom: BlockPoint | undefined) {
+    const make = this.options.pendingSource;
+    const refusal = pendingRefusal(this.options.network, params, resumeFrom, make);
+    if (refusal !== undefined || make === undefined) return refusal!;
+    this.pendingSource ??= make((hash) => {
+      const note = pendingNotification(hash);
+      for (const subscription of this.pending) this.send(subscription, note);
+    });
+    const id = `0x${randomBytes(16).toString('hex')}`;
+    const subscription = new FeedSubscription(id, 'newPendingTransactions', undefined, sink, undefined, this);
+    this.byId.set(id, subscription);
+    return subscription;
   }
 
   private publish(block: FeedBlock): void {
@@ -250,6 +298,7 @@ export class SubscriptionFeed implements SubscriptionOwner {
     if (subscription.state !== 'live') return false;
     if (subscription.deliver(note)) {
       this.counts.notifications++;
+      this.byKind[subscription.kind]++;
       return true;
     }
     this.counts.refusedSinks++;
