@@ -9,10 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
-import { CONNECTION_LEASE_MS } from '../src/realtime/connection-counts.js';
+import { CONNECTION_LEASE_MS, ConnectionCounts } from '../src/realtime/connection-counts.js';
+import { connectRedis } from '../src/store/redis.js';
 import type { Project } from '../src/tenancy/model.js';
 import { SqlTenancyStore } from '../src/tenancy/sql-tenancy-store.js';
 import { createTestDatabase, REDIS_URL, randomName, type TestDatabase } from './support/databases.js';
+import { getFreePort } from './support/free-port.js';
 import { closed, openSocket, type Refusal, request, sleep } from './support/ws-client.js';
 
 const PER_KEY = 3;
@@ -137,5 +139,26 @@ describe('connection limits across two instances sharing Redis', () => {
     expect(Object.keys(fields)).toHaveLength(1);
     expect(fields['dead-process']).toBeUndefined();
     await closeAll([opened!]);
+  });
+});
+
+describe('connection counts when Redis does not answer', () => {
+  it('falls back to the per-process limit, and counts each such handshake', async () => {
+    const dead = connectRedis(`redis://127.0.0.1:${await getFreePort()}`, { onError: () => undefined });
+    const failures: unknown[] = [];
+    const counts = new ConnectionCounts({ redis: dead, prefix, onFailure: (err) => failures.push(err) });
+    const claim = { id: 'k:key_down', limit: 2, scope: 'key' } as const;
+    try {
+      expect(await counts.acquire([claim])).toBeUndefined();
+      expect(await counts.acquire([claim])).toBeUndefined();
+      // Full in this process: refused without asking Redis.
+      expect(await counts.acquire([claim])).toBe(claim);
+      expect(failures).toHaveLength(2);
+      expect(counts.held(claim.id)).toBe(2);
+      counts.release([claim.id]);
+      expect(counts.held(claim.id)).toBe(1);
+    } finally {
+      dead.disconnect();
+    }
   });
 });
