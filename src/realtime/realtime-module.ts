@@ -22,10 +22,11 @@ import type { Network } from '../network/network.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
+import { claimIds, connectionClaims, limitError } from './connection-claims.js';
 import { type ConnectionClaim, ConnectionCounts } from './connection-counts.js';
 import { SubscriptionFeed } from './feed/subscription-feed.js';
 import { realtimeMetrics } from './realtime-metrics.js';
-import { RealtimeStats } from './realtime-stats.js';
+import { RealtimeStats, readFeeds } from './realtime-stats.js';
 import { CLOSE_CODE, type SessionIdentity, type SessionOwner, SocketSession } from './socket-session.js';
 
 /** How often idle timeouts and revoked keys are checked: revocation closes within 1 s. */
@@ -75,28 +76,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     this.tenancy = options.tenancy;
     this.networks = options.networks;
     this.trustedProxies = new Set(options.config.server.trustedProxies);
-    this.stats.subscriptions = () => {
-      let newHeads = 0;
-      let logs = 0;
-      for (const feed of this.feeds.values()) {
-        const held = feed.stats.subscriptions;
-        newHeads += held.newHeads;
-        logs += held.logs;
-      }
-      return { newHeads, logs };
-    };
-    this.stats.feeds = () => {
-      let backfilled = 0;
-      let reorgs = 0;
-      let removedLogs = 0;
-      for (const feed of this.feeds.values()) {
-        const stats = feed.stats;
-        backfilled += stats.backfilled;
-        reorgs += stats.reorgs;
-        removedLogs += stats.removedLogs;
-      }
-      return { backfilled, reorgs, removedLogs };
-    };
+    readFeeds(this.stats, this.feeds);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -246,12 +226,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       return;
     }
     const keyId = found?.entry?.grant.key.id;
-    const { config } = this;
-    const claims: ConnectionClaim[] = [
-      { id: `ip:${where.ip ?? ''}`, limit: config.maxConnectionsPerIp, scope: 'ip' },
-    ];
-    if (keyId !== undefined)
-      claims.push({ id: `k:${keyId}`, limit: config.maxConnectionsPerKey, scope: 'key' });
+    const claims = connectionClaims(this.config, where.ip, keyId);
     const identity: SessionIdentity = { ...where, headers: request.headers, keyId };
     const full = this.counts.acquire(claims);
     if (full instanceof Promise)
@@ -274,13 +249,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     full: ConnectionClaim | undefined,
   ): void {
     if (full !== undefined) {
-      this.refuse(
-        socket,
-        limitError(
-          full,
-          full.scope === 'key' ? this.config.maxConnectionsPerKey : this.config.maxConnectionsPerIp,
-        ),
-      );
+      this.refuse(socket, limitError(full));
       return;
     }
     let opened = false;
@@ -358,20 +327,6 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
 }
 
 function noop(): void {}
-
-/** The ids a socket is counted under (ConnectionCounts). */
-function claimIds(ip: string | undefined, keyId: string | undefined): string[] {
-  return keyId === undefined ? [`ip:${ip ?? ''}`] : [`ip:${ip ?? ''}`, `k:${keyId}`];
-}
-
-function limitError(full: ConnectionClaim, limit: number): GatewayError {
-  const holder = full.scope === 'key' ? 'this API key' : 'this client IP';
-  return new GatewayError(
-    'ERR_REALTIME_CONNECTION_LIMIT',
-    `${holder} holds ${limit} WebSocket connections already`,
-    { data: { limit: full.scope } },
-  );
-}
 
 function drainingError(): GatewayError {
   return new GatewayError('ERR_REALTIME_DRAINING', 'the server is shutting down');

@@ -1,7 +1,5 @@
-/**
- * The realtime module's plain counters: the socket path bumps integers, metrics read them at
- * scrape time (realtime-metrics.ts) and tests read them directly.
- */
+import type { SubscriptionFeed } from './feed/subscription-feed.js';
+
 /** Totals of the subscription feeds (feed/subscription-feed.ts stats). */
 export interface FeedTotals {
   /** Headers read beyond the chain tracker's steps, to fill a gap. */
@@ -11,6 +9,10 @@ export interface FeedTotals {
   readonly removedLogs: number;
 }
 
+/**
+ * The realtime module's plain counters: the socket path bumps integers, metrics read them at
+ * scrape time (realtime-metrics.ts) and tests read them directly.
+ */
 export class RealtimeStats {
   /** Sockets open now. */
   connections = 0;
@@ -51,4 +53,30 @@ export class RealtimeStats {
   refuse(code: string): void {
     this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
   }
+}
+
+/** Points the feed-backed figures of `stats` at the networks' feeds (summed at scrape time). */
+export function readFeeds(stats: RealtimeStats, feeds: ReadonlyMap<string, SubscriptionFeed>): void {
+  stats.subscriptions = () => {
+    let newHeads = 0;
+    let logs = 0;
+    for (const feed of feeds.values()) {
+      const held = feed.stats.subscriptions;
+      newHeads += held.newHeads;
+      logs += held.logs;
+    }
+    return { newHeads, logs };
+  };
+  stats.feeds = () => {
+    let backfilled = 0;
+    let reorgs = 0;
+    let removedLogs = 0;
+    for (const feed of feeds.values()) {
+      const { stats: counts } = feed;
+      backfilled += counts.backfilled;
+      reorgs += counts.reorgs;
+      removedLogs += counts.removedLogs;
+    }
+    return { backfilled, reorgs, removedLogs };
+  };
 }
