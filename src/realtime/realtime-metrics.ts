@@ -2,7 +2,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MetricsCollector } from '../metrics/collector.js';
 import { METRIC } from '../metrics/names.js';
-import type { RealtimeStats } from './realtime-stats.js';
+import type { FeedTotals, RealtimeStats } from './realtime-stats.js';
+
+/** Kinds always exported (0 before their first notification); others appear once used. */
+const KINDS = ['newHeads', 'logs'] as const;
 
 export function realtimeMetrics(stats: RealtimeStats): MetricsCollector {
   return (registry: Registry) => {
@@ -40,11 +43,43 @@ export function realtimeMetrics(stats: RealtimeStats): MetricsCollector {
     });
     new Counter({
       name: METRIC.realtimeNotifications,
-      help: 'eth_subscription notifications sent to WebSocket clients.',
+      help: 'eth_subscription notifications sent to WebSocket clients, by subscription kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect(this: Counter<'kind'>) {
+        this.reset();
+        for (const kind of KINDS) this.labels(kind).inc(0);
+        for (const [kind, counter] of stats.notificationsByKind) this.labels(kind).inc(counter.sent);
+      },
+    });
+    const feedCounter = (name: string, help: string, read: (totals: FeedTotals) => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect(this: Counter) {
+          this.reset();
+          this.inc(read(stats.feeds()));
+        },
+      });
+    feedCounter(
+      METRIC.realtimeBackfilledBlocks,
+      'Block headers the subscription feeds read to fill a gap (heights the chain tracker skipped, or below a reorg).',
+      (totals) => totals.backfilled,
+    );
+    feedCounter(METRIC.realtimeReorgs, 'Reorgs the subscription feeds delivered.', (totals) => totals.reorgs);
+    feedCounter(
+      METRIC.realtimeReorgNotifications,
+      'Log notifications sent again with removed: true because a reorg orphaned their block.',
+      (totals) => totals.removedLogs,
+    );
+    new Counter({
+      name: METRIC.realtimeConnectionRegistryFailures,
+      help: 'WebSocket handshakes whose fleet-wide connection count Redis could not give (the per-process limit applied).',
       registers: [registry],
       collect(this: Counter) {
         this.reset();
-        this.inc(stats.notifications);
+        this.inc(stats.registryFailures);
       },
     });
     new Counter({

@@ -22,10 +22,12 @@ import type { Network } from '../network/network.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { Access } from '../tenancy/access.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
+import { claimIds, connectionClaims, limitError } from './connection-claims.js';
+import { type ConnectionClaim, ConnectionCounts } from './connection-counts.js';
 import { SubscriptionFeed } from './feed/subscription-feed.js';
 import { PendingSource } from './pending-source.js';
 import { realtimeMetrics } from './realtime-metrics.js';
-import { RealtimeStats } from './realtime-stats.js';
+import { RealtimeStats, readFeeds } from './realtime-stats.js';
 import { CLOSE_CODE, type SessionIdentity, type SessionOwner, SocketSession } from './socket-session.js';
 
 /** How often idle timeouts and revoked keys are checked: revocation closes within 1 s. */
@@ -57,7 +59,9 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<SocketSession>();
   private readonly byKey = new Map<string, Set<SocketSession>>();
-  private readonly byIp = new Map<string, number>();
+  /** Connections per key and IP, fleet-wide with the tenancy's Redis (made in `start`). */
+  private counts = new ConnectionCounts();
+  private sweeps = 0;
   /** One subscription feed per network, made on its first subscription. */
   private readonly feeds = new Map<string, SubscriptionFeed>();
   /** Keys whose lookup (a cache miss) is under way in the sweep. */
@@ -73,16 +77,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     this.tenancy = options.tenancy;
     this.networks = options.networks;
     this.trustedProxies = new Set(options.config.server.trustedProxies);
-    this.stats.subscriptions = () => {
-      let newHeads = 0;
-      let logs = 0;
-      for (const feed of this.feeds.values()) {
-        const held = feed.stats.subscriptions;
-        newHeads += held.newHeads;
-        logs += held.logs;
-      }
-      return { newHeads, logs };
-    };
+    readFeeds(this.stats, this.feeds);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -116,6 +111,18 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   }
 
   start(): Promise<void> {
+    const tenancy = this.tenancy();
+    this.counts = new ConnectionCounts({
+      redis: tenancy?.parts.redis,
+      prefix: tenancy?.config.storage.redisKeyPrefix,
+      onFailure: (err) => {
+        this.stats.registryFailures++;
+        this.log.debug(
+          { err },
+          'WebSocket connection count not shared (Redis); the per-process limit applied',
+        );
+      },
+    });
     const now = () => performance.now();
     this.sweeper ??= setInterval(() => this.sweep(now()), SWEEP_MS);
     this.sweeper.unref();
@@ -143,8 +150,13 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     while (this.sessions.size > 0 && performance.now() < deadline) await sleep(10);
     clearInterval(this.sweeper);
     clearInterval(this.heartbeat);
-    for (const session of this.sessions) session.ws.terminate();
+    for (const session of this.sessions) {
+      session.ws.terminate();
+      // Before tenancy closes (its meter writes last): 'close' may come after that.
+      session.flushUsage();
+    }
     this.wss.close();
+    await this.counts.close();
     const feeds = [...this.feeds.values()];
     this.feeds.clear();
     await Promise.all(feeds.map((feed) => feed.close()));
@@ -194,13 +206,10 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       sessions?.delete(session);
       if (sessions?.size === 0) this.byKey.delete(keyId);
     }
-    const ipKey = ip ?? '';
-    const count = (this.byIp.get(ipKey) ?? 1) - 1;
-    if (count === 0) this.byIp.delete(ipKey);
-    else this.byIp.set(ipKey, count);
+    this.counts.release(claimIds(ip, keyId));
   }
 
-  /** After authentication: the limits, then the protocol handshake. */
+  /** After authentication: the limits (fleet-wide with Redis), then the protocol handshake. */
   private admit(
     request: HttpRequest,
     socket: Duplex,
@@ -209,44 +218,57 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     found: Access | GatewayError | undefined,
   ): void {
     if (socket.destroyed) return;
-    const keyId = found instanceof GatewayError ? undefined : found?.entry?.grant.key.id;
-    const refusal = found instanceof GatewayError ? found : this.limitRefusal(where.ip, keyId);
-    if (refusal !== undefined) {
-      this.refuse(socket, refusal);
+    if (found instanceof GatewayError || this.draining) {
+      this.refuse(socket, found instanceof GatewayError ? found : drainingError());
       return;
     }
+    const keyId = found?.entry?.grant.key.id;
+    const claims = connectionClaims(this.config, where.ip, keyId);
     const identity: SessionIdentity = { ...where, headers: request.headers, keyId };
-    // ws reads only `method` and `headers` of the request.
-    this.wss.handleUpgrade(request as unknown as IncomingMessage, socket, head, (ws) =>
-      this.opened(ws, identity),
-    );
-    socket.resume();
+    const full = this.counts.acquire(claims);
+    if (full instanceof Promise)
+      full.then(
+        (settled) => this.upgrade101(request, socket, head, identity, settled),
+        () => {
+          this.counts.release(claimIds(where.ip, keyId));
+          socket.destroy();
+        },
+      );
+    else this.upgrade101(request, socket, head, identity, full);
   }
 
-  /** Draining, or the IP or key holds its sockets already. */
-  private limitRefusal(ip: string | undefined, keyId: string | undefined): GatewayError | undefined {
-    if (this.draining) return drainingError();
-    const { config } = this;
-    if ((this.byIp.get(ip ?? '') ?? 0) >= config.maxConnectionsPerIp)
-      return new GatewayError(
-        'ERR_REALTIME_CONNECTION_LIMIT',
-        `this client IP holds ${config.maxConnectionsPerIp} WebSocket connections already`,
-        { data: { limit: 'ip' } },
-      );
-    if (keyId !== undefined && (this.byKey.get(keyId)?.size ?? 0) >= config.maxConnectionsPerKey)
-      return new GatewayError(
-        'ERR_REALTIME_CONNECTION_LIMIT',
-        `this API key holds ${config.maxConnectionsPerKey} WebSocket connections already`,
-        { data: { limit: 'key' } },
-      );
-    return undefined;
+  /** The limits have answered: refuses, or completes the WebSocket handshake. */
+  private upgrade101(
+    request: HttpRequest,
+    socket: Duplex,
+    head: Buffer,
+    identity: SessionIdentity,
+    full: ConnectionClaim | undefined,
+  ): void {
+    if (full !== undefined) {
+      this.refuse(socket, limitError(full));
+      return;
+    }
+    let opened = false;
+    if (!socket.destroyed && !this.draining)
+      // ws reads only `method` and `headers` of the request; it calls back at once or not at all.
+      this.wss.handleUpgrade(request as unknown as IncomingMessage, socket, head, (ws) => {
+        opened = true;
+        this.opened(ws, identity);
+      });
+    if (!opened) {
+      this.counts.release(claimIds(identity.ip, identity.keyId));
+      if (this.draining && !socket.destroyed) this.refuse(socket, drainingError());
+      return;
+    }
+    socket.resume();
   }
 
   private opened(ws: WebSocket, identity: SessionIdentity): void {
     const session = new SocketSession(ws, identity, this);
     this.sessions.add(session);
     this.stats.connections = this.sessions.size;
-    const { keyId, ip } = identity;
+    const { keyId } = identity;
     if (keyId !== undefined) {
       let sessions = this.byKey.get(keyId);
       if (sessions === undefined) {
@@ -255,8 +277,6 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       }
       sessions.add(session);
     }
-    const ipKey = ip ?? '';
-    this.byIp.set(ipKey, (this.byIp.get(ipKey) ?? 0) + 1);
   }
 
   private refuse(socket: Duplex, error: GatewayError): void {
@@ -269,6 +289,8 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   private sweep(now: number): void {
     for (const session of this.sessions) session.sweep(now);
     this.checkKeys();
+    // Every second: renew this process's connection counts in Redis (their lease is 5 s).
+    if (++this.sweeps % 4 === 0) this.counts.refresh();
   }
 
   /** One lookup per key with open sockets: a revoked key's sockets close with 4001. */

@@ -16,6 +16,7 @@ import type { PipelineCall } from '../network/pipeline-call.js';
 import { failure } from '../network/pipeline-failure.js';
 import { StageTiming } from '../network/stage-timing.js';
 import { errorResponse } from '../rpc/serialize.js';
+import type { NotificationMeter } from '../tenancy/notification-meter.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import type { SubscriptionFeed } from './feed/subscription-feed.js';
 import type { RealtimeStats } from './realtime-stats.js';
@@ -74,6 +75,10 @@ export class SocketSession implements SubscriptionHost {
   /** When we started closing (0 = open): nothing is sent or read after it. */
   private closingAt = 0;
   readonly subscriptions = new SocketSubscriptions(this);
+  /** A keyed socket's notification metering, from its first authenticated message. */
+  private notes: NotificationMeter | undefined;
+  /** Bytes of the last frame `send` wrote. */
+  private lastSentBytes = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -97,9 +102,36 @@ export class SocketSession implements SubscriptionHost {
     return this.owner.feedFor(this.identity.network);
   }
 
-  /** One notification (socket-subscriptions.ts); false once it cannot be sent. */
+  /** One frame that is not an answer (a subscription's last, error notification); false once it cannot be sent. */
   sendText(text: string): boolean {
     return this.send(text, true);
+  }
+
+  /**
+   * One metered notification: false once it cannot be sent, the 402 error when the key's
+   * credits or quota cannot pay it (nothing is sent then).
+   */
+  sendNotification(text: string): boolean | GatewayError {
+    const notes = this.notes;
+    if (notes === undefined) return this.send(text, true);
+    const refused = notes.take();
+    if (refused !== undefined) return refused;
+    if (this.send(text, true)) {
+      notes.sent(this.lastSentBytes);
+      return true;
+    }
+    notes.giveBack();
+    return false;
+  }
+
+  /** Notifications sent by kind (`newHeads`, `logs`, …): the module's counter for `kind`. */
+  counterFor(kind: string): { sent: number } {
+    return this.owner.stats.notificationCounter(kind);
+  }
+
+  /** Hands the notifications metered since the last sweep to the usage meter. */
+  flushUsage(): void {
+    this.notes?.flush();
   }
 
   /** Answers what is in flight, then closes with 1001; messages after this are not read. */
@@ -125,6 +157,7 @@ export class SocketSession implements SubscriptionHost {
 
   /** Called by the module's sweep: idle timeout (not while it holds subscriptions), and sockets that do not finish closing. */
   sweep(now: number): void {
+    this.notes?.flush();
     if (this.closingAt !== 0) {
       if (now - this.closingAt > CLOSE_GRACE_MS) this.ws.terminate();
     } else if (this.subscriptions.size === 0 && now - this.lastMessageAt > this.owner.config.idleTimeoutMs) {
@@ -182,6 +215,8 @@ export class SocketSession implements SubscriptionHost {
         const started = performance.now();
         const pending = authenticate(call, tenancy, identity.path, identity.headers, identity.ip, started);
         if (pending !== undefined) authenticated(call, await pending, started);
+        // The key cannot change on a socket: its first access meters all its notifications.
+        this.notes ??= call.access?.notificationMeter();
       }
       const body = await answerMessage(call, data, owner.maxBatchSize, this.subscriptions);
       if (body !== undefined) this.send(body);
@@ -225,6 +260,7 @@ export class SocketSession implements SubscriptionHost {
     }
     ws.send(plain, { binary: false });
     this.bytesOut += length;
+    this.lastSentBytes = length;
     if (notification) {
       this.notifications++;
       owner.stats.notifications++;
@@ -240,6 +276,7 @@ export class SocketSession implements SubscriptionHost {
   private onClose(code: number, reason: Buffer): void {
     const { identity } = this;
     this.subscriptions.close();
+    this.notes?.flush();
     this.owner.closed(this);
     this.owner.log.info(
       {

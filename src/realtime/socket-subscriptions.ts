@@ -19,6 +19,10 @@ export interface SubscriptionHost {
   feed(): SubscriptionFeed | GatewayError;
   /** Sends one text frame through the bounded path; false when the socket cannot take it. */
   sendText(text: string): boolean;
+  /** Sends one notification, metered: false as `sendText`, or the error the key's balance gives. */
+  sendNotification(text: string): boolean | GatewayError;
+  /** The counter of notifications sent for subscriptions of `kind`. */
+  counterFor(kind: string): { sent: number };
   readonly maxSubscriptions: number;
 }
 
@@ -33,21 +37,31 @@ const NO_ENTRY: SubscriptionEntry = { body: undefined, status: 204, outcome: 'ok
 class SocketSink implements FeedSink {
   private id = '';
   private prefix = '';
+  private counter = { sent: 0 };
+  /** Why the last notification was refused (credits, quota), told instead of the feed's reason. */
+  private refusal: GatewayError | undefined;
 
   constructor(private readonly owner: SocketSubscriptions) {}
 
   /** Named once the feed has given the subscription its id (before it is started). */
-  bind(id: string): void {
+  bind(id: string, kind: string): void {
+    this.counter = this.owner.host.counterFor(kind);
     this.id = id;
     this.prefix = `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","result":`;
   }
 
   next(note: FeedNotification): boolean {
-    return this.owner.host.sendText(`${this.prefix}${note.json}}}`);
+    const sent = this.owner.host.sendNotification(`${this.prefix}${note.json}}}`);
+    if (sent === true) {
+      this.counter.sent++;
+      return true;
+    }
+    if (sent !== false) this.refusal = sent;
+    return false;
   }
 
   end(reason: GatewayError): void {
-    this.owner.ended(this.id, reason);
+    this.owner.ended(this.id, this.refusal ?? reason);
   }
 }
 
@@ -137,7 +151,7 @@ export class SocketSubscriptions {
     const sink = new SocketSink(this);
     const subscription = feed.subscribe(kind, filter ?? undefined, sink, resumeFrom);
     if (subscription instanceof GatewayError) return subscription;
-    sink.bind(subscription.id);
+    sink.bind(subscription.id, subscription.kind);
     return subscription;
   }
 }

@@ -9,8 +9,10 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { ResponseHeaders } from '../http/exchange.js';
 import type { RateDecision, RateLimiter, RateRule } from '../ratelimit/limiter.js';
 import { isMethodName, MAX_METHOD_NAME } from '../rpc/method-labels.js';
+import { chargeAccount } from './account-charge.js';
 import type { KeyEntry } from './key-cache.js';
 import { REFUSED_OUTCOMES } from './model.js';
+import { NotificationMeter } from './notification-meter.js';
 import type { PlanRules } from './plan-rules.js';
 import type { UsageMeter } from './usage-meter.js';
 
@@ -51,7 +53,7 @@ export class Access {
     const cost = rules.units.cost(method) * units;
     // A batch reserved its items' balance in `admitBatch`: only the rate limit is left.
     if (!this.batchReserved) {
-      const overdrawn = this.charge(entry, units, cost);
+      const overdrawn = chargeAccount(entry, units, cost);
       if (overdrawn !== undefined) return overdrawn;
     }
     const rate = rules.rate;
@@ -81,7 +83,7 @@ export class Access {
     }
     // Nothing to pay for: each item gets its own refusal.
     if (requests === 0) return undefined;
-    const overdrawn = this.charge(entry, requests, cost);
+    const overdrawn = chargeAccount(entry, requests, cost);
     if (overdrawn === undefined) this.batchReserved = true;
     return overdrawn;
   }
@@ -100,6 +102,13 @@ export class Access {
       charged ? entry.rules.units.cost(method) : 0,
       bytes,
     );
+  }
+
+  /** A keyed, metered socket's notification meter (notification-meter.ts); undefined otherwise. */
+  notificationMeter(): NotificationMeter | undefined {
+    const entry = this.entry;
+    if (entry === undefined || this.meter === undefined) return undefined;
+    return new NotificationMeter(entry, this.meter, this.network);
   }
 
   writeHeaders(headers: ResponseHeaders): void {
@@ -122,31 +131,6 @@ export class Access {
       );
     if (!rules.allowsMethod(method))
       return new GatewayError('ERR_METHOD_NOT_ALLOWED', `the key's plan does not allow ${method}`);
-    return undefined;
-  }
-
-  /**
-   * Checks that `requests` calls costing `cost` in all fit the credits and the monthly quota,
-   * and reserves them. No await between the check and the reservation, so concurrent requests
-   * of this process cannot all pass the same balance.
-   */
-  private charge(entry: KeyEntry, requests: number, cost: number): GatewayError | undefined {
-    const account = entry.account;
-    const credits = account.creditsLeft();
-    if (credits !== undefined && credits < cost)
-      return new GatewayError('ERR_CREDITS_EXHAUSTED', 'prepaid credits are used up; top up the project', {
-        data: { credits: Math.max(0, credits), cost },
-      });
-    const quota = entry.rules.quota;
-    if (
-      quota !== undefined &&
-      account.monthUsed(quota.unit) + (quota.unit === 'requests' ? requests : cost) > quota.limit
-    )
-      return new GatewayError('ERR_QUOTA_EXCEEDED', 'the monthly quota is used up', {
-        data: { quota: quota.limit, unit: quota.unit },
-      });
-    account.servedRequests += requests;
-    account.servedComputeUnits += cost;
     return undefined;
   }
 

@@ -84,6 +84,7 @@ export async function openTenancy(
         meter: undefined,
         changes: undefined,
         limiter,
+        redis,
         publishChange: async () => undefined,
         closeResources: closeRedis,
       },
@@ -130,6 +131,7 @@ export async function openTenancy(
       meter,
       changes,
       limiter,
+      redis,
       publishChange: () => publishChange(redis, storage.redisKeyPrefix),
       closeResources: async () => {
         await database.close();

@@ -9,6 +9,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { RequestHeaders } from '../http/exchange.js';
 import type { Logger } from '../logging/logger.js';
 import type { RateLimiter, RateRule } from '../ratelimit/limiter.js';
+import type { RedisClient } from '../store/redis.js';
 import { Access } from './access.js';
 import type { ChangeWatcher } from './change-watcher.js';
 import { extractApiKey } from './extract-key.js';
@@ -27,6 +28,8 @@ export interface TenancyParts {
   readonly meter: UsageMeter | undefined;
   readonly changes: ChangeWatcher | undefined;
   readonly limiter: RateLimiter;
+  /** The Redis connection of rate limits, when configured (shared WebSocket connection counts use it too). */
+  readonly redis?: RedisClient | undefined;
   /** Announces an admin change to every instance (Redis pub/sub), after refreshing this one. */
   readonly publishChange: () => Promise<void>;
   /** Closes connections the parts do not own (database, Redis). */

@@ -54,6 +54,8 @@ export class UsageMeter {
     outcome: string,
     computeUnits: number,
     bytes: number,
+    /** How many calls this records at once (a socket's notifications since the last sweep). */
+    requests = 1,
   ): void {
     const id = `${keyId}\u0000${network}\u0000${method}\u0000${outcome}`;
     let series = this.series.get(id);
@@ -61,7 +63,7 @@ export class UsageMeter {
       series = new Series(account, keyId, network, method, outcome);
       this.series.set(id, series);
     }
-    series.requests++;
+    series.requests += requests;
     series.computeUnits += computeUnits;
     series.bytes += bytes;
   }

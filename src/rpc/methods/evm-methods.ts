@@ -87,6 +87,9 @@ export const EVM_METHODS: MethodTable = methodTable('evm', {
   // Subscriptions need a connection that stays open.
   eth_subscribe: { units: NAMED, unsupported: SUBSCRIPTION },
   eth_unsubscribe: { units: NAMED, unsupported: SUBSCRIPTION },
+  // Not called but sent: the price of one notification a subscription delivers (metered per
+  // notification under this name over WebSocket, docs/websocket.md#metering).
+  eth_subscription: { units: 10, unsupported: 'eth_subscription is the notification a subscription sends' },
 
   // Tracing replays whole blocks or transactions.
   debug_traceTransaction: { units: 300 },
