@@ -39,6 +39,7 @@ export function realtimeMetrics(stats: RealtimeStats): MetricsCollector {
         const held = stats.subscriptions();
         this.labels('newHeads').set(held.newHeads);
         this.labels('logs').set(held.logs);
+        this.labels('newPendingTransactions').set(held.newPendingTransactions);
       },
     });
     new Counter({

@@ -23,10 +23,7 @@ export class RealtimeStats {
   /** `eth_subscription` notifications sent to clients. */
   notifications = 0;
   /** Subscriptions held now, by kind (read from the feeds at scrape time). */
-  subscriptions: () => { readonly newHeads: number; readonly logs: number } = () => ({
-    newHeads: 0,
-    logs: 0,
-  });
+  subscriptions: () => HeldSubscriptions = () => ({ newHeads: 0, logs: 0, newPendingTransactions: 0 });
   /** What the networks' subscription feeds did (summed over them at scrape time). */
   feeds: () => FeedTotals = () => ({ backfilled: 0, reorgs: 0, removedLogs: 0 });
   /** Handshakes whose fleet-wide connection count Redis could not give (the per-process limit applied). */
@@ -55,17 +52,26 @@ export class RealtimeStats {
   }
 }
 
+/** Subscriptions held now, by kind. */
+export interface HeldSubscriptions {
+  readonly newHeads: number;
+  readonly logs: number;
+  readonly newPendingTransactions: number;
+}
+
 /** Points the feed-backed figures of `stats` at the networks' feeds (summed at scrape time). */
 export function readFeeds(stats: RealtimeStats, feeds: ReadonlyMap<string, SubscriptionFeed>): void {
   stats.subscriptions = () => {
     let newHeads = 0;
     let logs = 0;
+    let newPendingTransactions = 0;
     for (const feed of feeds.values()) {
-      const held = feed.stats.subscriptions;
+      const { subscriptions: held, pendingSubscriptions } = feed.stats;
       newHeads += held.newHeads;
       logs += held.logs;
+      newPendingTransactions += pendingSubscriptions;
     }
-    return { newHeads, logs };
+    return { newHeads, logs, newPendingTransactions };
   };
   stats.feeds = () => {
     let backfilled = 0;
