@@ -171,7 +171,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
         follow: (watcher) => network.followChain(watcher) ?? noop,
         hashAt: (number) => tracker.hashAt(number),
       },
-      rpc: (method, params) => network.call(method, params),
+      rpc: (method, params) => network.read(method, params),
       onError: (err) => log.warn({ network: network.name, err }, 'subscription feed read failed (retried)'),
     });
     this.feeds.set(network.name, feed);
