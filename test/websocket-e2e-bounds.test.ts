@@ -71,9 +71,10 @@ async function start(realtime: Record<string, unknown> = {}): Promise<{
 /** One block whose single transaction emits 100 logs of 1 KiB. */
 async function mineManyLogs(url: string): Promise<void> {
   const hash = await call(url, 'eth_sendTransaction', [{ from: ACCOUNT_0, to: MANY, gas: '0x1e8480' }]);
-  let receipt: { status: string; logs: unknown[] } | null = null;
+  type Receipt = { status: string; logs: unknown[] } | null;
+  let receipt = null as Receipt;
   while (receipt === null) {
-    receipt = (await call(url, 'eth_getTransactionReceipt', [hash])) as typeof receipt;
+    receipt = (await call(url, 'eth_getTransactionReceipt', [hash])) as Receipt;
     if (receipt === null) await sleep(5);
   }
   if (receipt.status !== '0x1' || receipt.logs.length !== 100)
