@@ -162,15 +162,21 @@ describe('subscriptions while upstreams fail, blocks mined steadily', () => {
     expect(gateway.realtime!.stats.connections).toBe(3);
   }, 120_000);
 
+  const internalError = (method: string): Fault => ({
+    kind: 'rpc-error',
+    code: -32603,
+    message: 'internal error',
+    methods: [method],
+  });
   it.each<[string, Fault]>([
-    ['HTTP 500', { kind: 'status', status: 500, methods: ['eth_getLogs'] }],
-    [
-      'a JSON-RPC error',
-      { kind: 'rpc-error', code: -32603, message: 'internal error', methods: ['eth_getLogs'] },
-    ],
+    ['eth_getLogs with HTTP 500', { kind: 'status', status: 500, methods: ['eth_getLogs'] }],
+    ['eth_getLogs with a JSON-RPC error', internalError('eth_getLogs')],
+    // The chain tracker's head polls: the feed learns of no block while they fail.
+    ['eth_getBlockByNumber with a JSON-RPC error', internalError('eth_getBlockByNumber')],
   ])(
-    'delivers every block once, in order, while the primary answers eth_getLogs with %s',
+    'delivers every block once, in order, while the primary answers %s',
     async (_, fault) => {
+      const method = fault.methods![0]!;
       const anvil = await startNode();
       const proxies = await Promise.all([0, 1].map(() => startFaultProxy(anvil.url)));
       for (const proxy of proxies) cleanups.push(() => proxy.close());
@@ -183,7 +189,7 @@ describe('subscriptions while upstreams fail, blocks mined steadily', () => {
         if (i !== 160) return;
         // Still failing: the feed must not wait for the primary to recover (it could wait forever).
         const last = await blockAt(anvil.url, start + 159);
-        await waitFor('block 159 while the primary still fails eth_getLogs', () =>
+        await waitFor(`block 159 while the primary still fails ${method}`, () =>
           heads!.socket.results(heads!.id).some((head) => head.hash === last.hash),
         );
         proxies[0]!.setFault(null);
@@ -191,7 +197,7 @@ describe('subscriptions while upstreams fail, blocks mined steadily', () => {
       await expectEverythingOnce(anvil, subscribers);
       // The faults happened, and the fallback answered the reads the primary failed.
       expect(proxies[0]!.stats.faulted).toBeGreaterThan(0);
-      expect(proxies[1]!.stats.byMethod.get('eth_getLogs') ?? 0).toBeGreaterThan(0);
+      expect(proxies[1]!.stats.byMethod.get(method) ?? 0).toBeGreaterThan(0);
     },
     120_000,
   );

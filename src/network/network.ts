@@ -275,7 +275,9 @@ export class Network {
       JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params }),
     );
     const request: RpcRequest = { id: 1, method: 'eth_getBlockByNumber', params, raw };
-    const result = await forward(this.forwardContext, request, raw, ruleFor(request.method), { ...UNTIMED });
+    // A read of the chain like the feed's: an error answer is that node's failure (Network.read).
+    const rule = ruleFor(request.method);
+    const result = await forward(this.forwardContext, request, raw, rule, { ...UNTIMED }, READ);
     if (!result.ok) throw result.error;
     if (result.rpcError) throw new Error(`eth_getBlockByNumber(${tag}) answered an error`);
     const block = result.parsed === true ? result.result : parseResult(result.body);
