@@ -88,9 +88,13 @@ describe('a subscriber that stops reading', () => {
     const feed = () => gateway.realtime!.feedOf('anvil')!;
     const reader = await Recorder.open(wsUrl);
     cleanups.push(() => reader.close());
+    // The feed runs and is at the head: the reader gets exactly the blocks after it.
+    const warmup = await reader.subscribe('newHeads');
+    const startBlock = await headNumber(anvil.url);
+    await waitFor('the feed at the head', () => feed().tip?.number === startBlock);
     const readerLogs = await reader.subscribe('logs', {});
     const readerHeads = await reader.subscribe('newHeads');
-    const startBlock = feed().tip!.number;
+    await reader.send('eth_unsubscribe', [warmup]);
 
     const stalled = await openSocket(wsUrl);
     cleanups.push(async () => stalled.terminate());
