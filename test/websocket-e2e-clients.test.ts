@@ -43,7 +43,11 @@ beforeAll(async () => {
       anvil: {
         chainId: 31337,
         upstreams: [{ url: anvil.url }],
-        cache: { finality: 'depth', depth: 5, headPollMs: 40 },
+        // eth_blockNumber from the node, not the tracker: a tracker one poll behind answers N - 1
+        // after the receipt of a transaction in block N, and ethers' waitForTransaction then
+        // waits for a block event it may have missed (it checks, then listens): with no block
+        // mined after, it times out (1 run in ~12 here).
+        cache: { finality: 'depth', depth: 5, headPollMs: 40, blockNumberMaxAgeMs: 0 },
       },
     },
   });
