@@ -26,12 +26,22 @@ export interface ForwardContext {
   readonly onResult: (upstream: Upstream, rule: MethodRule, result: unknown, request: RpcRequest) => void;
 }
 
+export interface ForwardOptions {
+  /**
+   * A JSON-RPC error answer counts as the node's failure and is retried on another upstream.
+   * For Turnpike's own reads of data it knows exists (Network.read): there an error answer
+   * cannot be about the request, and passing it back would make the caller ask the same node again.
+   */
+  readonly rpcErrorFails?: boolean;
+}
+
 export async function forward(
   ctx: ForwardContext,
   request: RpcRequest,
   body: Buffer | string,
   rule: MethodRule,
   timing: ForwardTiming,
+  options: ForwardOptions = {},
 ): Promise<ForwardResult> {
   const { failsafe } = ctx;
   const deadline = performance.now() + failsafe.deadlineMs;
@@ -71,15 +81,16 @@ export async function forward(
     timing.upstreamMs += performance.now() - upstreamStart;
     timing.upstream = result.upstream.id;
 
-    if (result.ok) return finish(ctx, request, rule, result, deadline);
-    lastError = result.error;
-    if (result.error.retry === 'none' || attempt === maxAttempts) break;
+    if (result.ok && (result.outcome.kind === 'result' || options.rpcErrorFails !== true))
+      return finish(ctx, request, rule, result, deadline);
+    lastError = result.ok ? answeredError(result) : result.error;
+    if (lastError.retry === 'none' || attempt === maxAttempts) break;
     if (retryChannel.hasSubscribers) {
       retryChannel.publish({
         owner: ctx.owner,
         network: ctx.network,
         method: request.method,
-        reason: result.error.code,
+        reason: lastError.code,
       });
     }
     const backoffMs = Math.min(failsafe.retry.backoffMs, deadline - performance.now());
@@ -95,6 +106,14 @@ export async function forward(
     );
   }
   return { ok: false, error: lastError };
+}
+
+function answeredError(result: Extract<AttemptResult, { ok: true }>): GatewayError {
+  const message = result.outcome.kind === 'rpc-error' ? result.outcome.message : '';
+  return new GatewayError(
+    'ERR_UPSTREAM_NODE_ERROR',
+    `upstream ${result.upstream.id} answered an error: ${message}`,
+  );
 }
 
 /** Synchronous unless the method has a recovery lookup to make (eth_sendRawTransaction). */

@@ -21,7 +21,7 @@ import {
   type SharedProbing,
 } from '../upstream/health.js';
 import { Upstream } from '../upstream/upstream.js';
-import { type ForwardContext, forward } from './forward.js';
+import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
 import { HeadWatcher } from './head-watcher.js';
 
 /** What a network needs to cache its answers (shared tiers, built by the gateway). */
@@ -44,6 +44,8 @@ const UNTIMED: ForwardTiming = {
   upstream: undefined,
   cacheMs: undefined,
 };
+
+const READ: ForwardOptions = { rpcErrorFails: true };
 
 export class Network {
   readonly upstreams: readonly Upstream[];
@@ -235,6 +237,21 @@ export class Network {
   }
 
   /**
+   * One read Turnpike makes of data it knows exists (the subscription feed's headers and logs of
+   * blocks the chain tracker saw), through selection, retries and failover but not the cache.
+   * Unlike `call`, a JSON-RPC error answer is that node's failure: the read moves on to another
+   * upstream, so one node failing a method cannot stall the reader (it would ask the same node
+   * again). Rejects with the GatewayError of the failed pipeline.
+   */
+  async read(method: string, params: readonly unknown[]): Promise<unknown> {
+    const raw = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
+    const request: RpcRequest = { id: 1, method, params: params as unknown[], raw };
+    const result = await forward(this.forwardContext, request, raw, ruleFor(method), { ...UNTIMED }, READ);
+    if (!result.ok) throw result.error;
+    return result.parsed === true ? result.result : parseResult(result.body);
+  }
+
+  /**
    * A method the table answers locally: the chain id from config (when configured), the head
    * from the tracker (when fresh). Undefined sends the request on.
    */
@@ -275,7 +292,9 @@ export class Network {
       JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params }),
     );
     const request: RpcRequest = { id: 1, method: 'eth_getBlockByNumber', params, raw };
-    const result = await forward(this.forwardContext, request, raw, ruleFor(request.method), { ...UNTIMED });
+    // A read of the chain like the feed's: an error answer is that node's failure (Network.read).
+    const rule = ruleFor(request.method);
+    const result = await forward(this.forwardContext, request, raw, rule, { ...UNTIMED }, READ);
     if (!result.ok) throw result.error;
     if (result.rpcError) throw new Error(`eth_getBlockByNumber(${tag}) answered an error`);
     const block = result.parsed === true ? result.result : parseResult(result.body);

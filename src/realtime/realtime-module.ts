@@ -178,8 +178,9 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       chain: {
         follow: (watcher) => network.followChain(watcher),
         hashAt: (number) => tracker.hashAt(number),
+        head: () => (tracker.head < 0 ? undefined : tracker.head),
       },
-      rpc: (method, params) => network.call(method, params),
+      rpc: (method, params) => network.read(method, params),
       onError: (err) => log.warn({ network: network.name, err }, 'subscription feed read failed (retried)'),
       pendingSource: pendingSourceFor(network, log),
     });

@@ -20,6 +20,8 @@ export interface FeedChain {
   follow(watcher: (advance: ChainAdvance) => void): () => void;
   /** The tracker's canonical hash at `number`, when it holds that height. */
   hashAt(number: number): string | undefined;
+  /** The tracker's head when it has read one: where the feed starts (its first block). */
+  head?(): number | undefined;
 }
 
 export interface ChainSyncHooks {
@@ -65,6 +67,8 @@ export class ChainSync {
   private running = false;
   private unfollow: (() => void) | undefined;
   private syncing: Promise<void> | undefined;
+  /** The head height when the feed started: its first block, even if the first step reports a later head. */
+  private startHeight: number | undefined;
   readonly stats: ChainSyncStats = { backfilled: 0, logReads: 0, reorgs: 0, gaps: 0, failedSteps: 0 };
 
   constructor(private readonly options: ChainSyncOptions) {}
@@ -72,6 +76,7 @@ export class ChainSync {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startHeight = this.options.chain.head?.();
     this.unfollow = this.options.chain.follow(this.onAdvance);
   }
 
@@ -133,7 +138,7 @@ export class ChainSync {
     const keepTarget = () => this.wanted(target);
     const tip = history.tip;
     if (tip === undefined) {
-      await this.commit(undefined, [await loader.byHash(target.hash, keepTarget)]);
+      await this.commit(undefined, await this.firstBranch(target, keepTarget));
       return;
     }
     const branch: LoadedHeader[] = [];
@@ -166,6 +171,26 @@ export class ChainSync {
     }
     branch.reverse();
     await this.commit(deep ? history.low - 1 : number, branch);
+  }
+
+  /**
+   * The feed's first blocks: from the height that was the head when it started up to `target`,
+   * linked by parent hash. The tracker's first step can report a head several blocks later (it
+   * polls); starting there would lose the blocks a first subscriber saw mined after its
+   * subscription was answered. Without a start height (the tracker had read nothing yet), or
+   * one too far below, only the target.
+   */
+  private async firstBranch(target: BlockHeader, keep: () => boolean): Promise<LoadedHeader[]> {
+    const { loader, maxBackfill } = this.options;
+    const from = this.startHeight;
+    const branch = [await loader.byHash(target.hash, keep)];
+    if (from === undefined || target.number - from >= maxBackfill) return branch;
+    while (branch.at(-1)!.number > Math.max(from, 0)) {
+      const header = await loader.byHash(branch.at(-1)!.parentHash, keep);
+      this.stats.backfilled++;
+      branch.push(header);
+    }
+    return branch.reverse();
   }
 
   /**
@@ -218,6 +243,7 @@ export class ChainSync {
 
   private loseContinuity(tip: FeedBlock, target: BlockHeader): void {
     this.stats.gaps++;
+    this.startHeight = undefined;
     this.options.history.clear();
     this.hints.clear();
     this.options.hooks.gap(
