@@ -1,9 +1,9 @@
 // The feed's own delivery time, from Turnpike's /metrics: the histogram
-// `turnpike_realtime_feed_delivery_seconds` (from the chain tracker's step that showed a block
+// `turnpike_realtime_feed_publish_seconds` (from the chain tracker's step that showed a block
 // to the last notification of that block written to the sockets), summed over workers.
 import { scrape } from './prom.mjs';
 
-export const FEED_DELIVERY_METRIC = 'turnpike_realtime_feed_delivery_seconds';
+export const FEED_PUBLISH_METRIC = 'turnpike_realtime_feed_publish_seconds';
 
 /** Cumulative bucket counts by upper bound (seconds), summed over every label set. */
 export function histogramBuckets(text, name) {
@@ -36,7 +36,7 @@ export function bucketQuantile(buckets, q) {
 export async function feedFigures(metricsUrl) {
   const text = await scrape(metricsUrl);
   if (text === null) return null;
-  const buckets = histogramBuckets(text, FEED_DELIVERY_METRIC);
+  const buckets = histogramBuckets(text, FEED_PUBLISH_METRIC);
   if (buckets.length === 0) return null;
   const ms = (s) => (s === null ? null : s * 1000);
   return {

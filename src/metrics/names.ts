@@ -41,6 +41,7 @@ export const METRIC = {
   realtimeRefusedUpgrades: 'turnpike_realtime_refused_upgrades_total',
   realtimeSubscriptions: 'turnpike_realtime_subscriptions',
   realtimeNotifications: 'turnpike_realtime_notifications_total',
+  realtimeFeedPublish: 'turnpike_realtime_feed_publish_seconds',
   relayerAccepted: 'turnpike_relayer_accepted_transfers_total',
   relayerAcceptDuration: 'turnpike_relayer_accept_duration_seconds',
   relayerIntakeCommits: 'turnpike_relayer_intake_commits_total',

@@ -20,6 +20,11 @@ export class RealtimeStats {
   slowConsumersClosed = 0;
   /** The most unsent answer bytes any socket has held (the bound the slow-consumer close keeps). */
   peakSendBufferBytes = 0;
+  /**
+   * A feed published a block: `seconds` from the tracker's step that showed it to its last
+   * notification handed to the sockets (set by realtime-metrics.ts to its histogram).
+   */
+  feedPublished: (network: string, seconds: number) => void = () => {};
   /** Handshakes refused, by error code. */
   readonly refused = new Map<string, number>();
 

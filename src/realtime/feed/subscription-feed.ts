@@ -38,6 +38,11 @@ export interface SubscriptionFeedOptions {
   retryMs?: number;
   /** Told about failed reads and steps (they are retried). */
   onError?: (err: unknown) => void;
+  /**
+   * Told, for every new canonical block, the milliseconds from the chain tracker's step that
+   * showed it to its last notification handed to the sinks (the feed's own share of delivery).
+   */
+  onPublished?: (ms: number) => void;
 }
 
 export interface SubscriptionFeedStats extends ChainSyncStats {
@@ -78,7 +83,10 @@ export class SubscriptionFeed implements SubscriptionOwner {
       retryMs: options.retryMs ?? 100,
       hooks: {
         orphaned: (blocks) => this.publishRemoved(blocks),
-        added: (block) => this.publish(block),
+        added: (block, seenAt) => {
+          this.publish(block);
+          options.onPublished?.(performance.now() - seenAt);
+        },
         gap: (error) => this.endAll(error),
         failed: (err) => report?.(err),
       },
