@@ -25,7 +25,13 @@ import type { Tenancy } from '../tenancy/tenancy.js';
 import { SubscriptionFeed } from './feed/subscription-feed.js';
 import { realtimeMetrics } from './realtime-metrics.js';
 import { RealtimeStats } from './realtime-stats.js';
-import { CLOSE_CODE, type SessionIdentity, type SessionOwner, SocketSession } from './socket-session.js';
+import {
+  CLOSE_CODE,
+  type Corkable,
+  type SessionIdentity,
+  type SessionOwner,
+  SocketSession,
+} from './socket-session.js';
 
 /** How often idle timeouts and revoked keys are checked: revocation closes within 1 s. */
 const SWEEP_MS = 250;
@@ -173,6 +179,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       },
       rpc: (method, params) => network.call(method, params),
       onError: (err) => log.warn({ network: network.name, err }, 'subscription feed read failed (retried)'),
+      onPublished: (ms) => this.stats.feedPublished(network.name, ms / 1000),
     });
     this.feeds.set(network.name, feed);
     return feed;
@@ -221,7 +228,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     const identity: SessionIdentity = { ...where, headers: request.headers, keyId };
     // ws reads only `method` and `headers` of the request.
     this.wss.handleUpgrade(request as unknown as IncomingMessage, socket, head, (ws) =>
-      this.opened(ws, identity),
+      this.opened(ws, identity, socket),
     );
     socket.resume();
   }
@@ -245,8 +252,8 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     return undefined;
   }
 
-  private opened(ws: WebSocket, identity: SessionIdentity): void {
-    const session = new SocketSession(ws, identity, this);
+  private opened(ws: WebSocket, identity: SessionIdentity, socket: Corkable): void {
+    const session = new SocketSession(ws, identity, this, socket);
     this.sessions.add(session);
     this.stats.connections = this.sessions.size;
     const { keyId, ip } = identity;
