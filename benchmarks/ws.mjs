@@ -29,6 +29,7 @@ const USAGE = `usage: node benchmarks/ws.mjs [options]
   --drain-ms MS         wait after the last block before checking (default 3000)
   --upstream-json JSON  merged into Turnpike's upstream entry; {anvilWs} and {anvilHttp} are
                         replaced (e.g. '{"ws":"{anvilWs}"}' once upstream WebSocket heads exist)
+  --node-args "ARGS"    Node flags for Turnpike (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   --no-direct           skip the anvil-direct phase
   --no-turnpike         skip the Turnpike phase
   --json [FILE]         the summary as JSON: to FILE, or as the last line of stdout`;
@@ -47,6 +48,7 @@ function options() {
       'idle-ms': { type: 'string', default: '3000' },
       'drain-ms': { type: 'string', default: '3000' },
       'upstream-json': { type: 'string', default: '{}' },
+      'node-args': { type: 'string', default: '' },
       'no-direct': { type: 'boolean', default: false },
       'no-turnpike': { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -87,6 +89,7 @@ function options() {
     idleMs: number('idle-ms'),
     drainMs: number('drain-ms'),
     upstreamJson: values['upstream-json'],
+    nodeArgs: values['node-args'].split(' ').filter(Boolean),
     direct: !values['no-direct'],
     turnpike: !values['no-turnpike'],
     json: values.json,
@@ -114,6 +117,8 @@ async function main() {
         port: await freePort(),
         workers: opts.workers,
         upstreams: [proxy.url],
+        // e.g. --cpu-prof --cpu-prof-dir=/tmp/prof (cluster workers inherit Node flags).
+        nodeArgs: opts.nodeArgs,
         extraConfig: {
           // Room for every connection on one worker (cluster balancing is not exact), and one
           // client IP holding them all.

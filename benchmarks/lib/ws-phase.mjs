@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { countsBetween } from './counting-proxy.mjs';
-import { cpuMeter, processTree } from './proc-stats.mjs';
+import { backgroundMeter, cpuMeter, processTree } from './proc-stats.mjs';
 import { scrape, sumMetric } from './prom.mjs';
 import { summarize } from './stats.mjs';
 import { readTruth, startMiner } from './ws-chain.mjs';
@@ -66,7 +66,12 @@ export async function runPhase(target, ctx) {
   const first = (await chain.head()) + 1;
   await subscribers.countFrom(first);
   const callsBefore = proxy?.snapshot();
-  const cpu = { target: cpuMeter(target.cpuRoot), subscribers: subscribers.pids.map((pid) => cpuMeter(pid)) };
+  const cpu = {
+    target: cpuMeter(target.cpuRoot),
+    subscribers: subscribers.pids.map((pid) => cpuMeter(pid)),
+    // Everything on the machine outside this benchmark's process tree (other sessions, builds).
+    foreign: backgroundMeter(process.pid),
+  };
   log(
     `${target.name}: mining a block of ${opts.logsPerBlock} logs every ${opts.blockMs} ms for ${opts.duration} s`,
   );
@@ -77,6 +82,7 @@ export async function runPhase(target, ctx) {
   const cpuSeconds = {
     target: cpu.target(),
     subscribers: cpu.subscribers.reduce((sum, meter) => sum + meter(), 0),
+    foreignCores: cpu.foreign(),
   };
   const last = await chain.head();
   // Let the last block reach everyone (the tracker polls; the fan-out takes a moment).

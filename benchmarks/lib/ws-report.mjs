@@ -66,7 +66,9 @@ export function printReport(summary, out = (line) => process.stdout.write(`${lin
     ['idle RSS MiB per 1,000 connections', ...col((p) => fmt(p.memory.rssMiBPer1000, 2))],
     ['idle heap MiB per 1,000 connections', ...col((p) => fmt(p.memory.heapMiBPer1000, 2))],
     ['server CPU s (mining phase)', ...col((p) => fmt(p.cpuSeconds.target, 1))],
+    ['server CPU ms per block', ...col((p) => fmt((p.cpuSeconds.target * 1000) / p.blocks.mined, 1))],
     ['subscriber processes CPU s', ...col((p) => fmt(p.cpuSeconds.subscribers, 1))],
+    ['other load on the machine (cores)', ...col((p) => fmt(p.cpuSeconds.foreignCores, 2))],
   ];
   out(table(['', ...col((p) => p.target)], rows));
   const tp = phases.find((p) => p.target === 'turnpike');
