@@ -54,7 +54,11 @@ it('delivers every block and matching log exactly once through Turnpike and from
   expect(summary.options).toMatchObject({ connections: CONNECTIONS, workers: 2, logsPerBlock: 20 });
   expect(summary.phases.map((p: { target: string }) => p.target)).toEqual(['turnpike', 'anvil-direct']);
   for (const phase of summary.phases) {
-    expect(phase.connections, phase.target).toMatchObject({ asked: CONNECTIONS, opened: CONNECTIONS, failed: 0 });
+    expect(phase.connections, phase.target).toMatchObject({
+      asked: CONNECTIONS,
+      opened: CONNECTIONS,
+      failed: 0,
+    });
     expect(phase.blocks.mined, phase.target).toBeGreaterThanOrEqual(3);
     expect(phase.blocks.reached, phase.target).toBe(phase.blocks.mined);
     expect(phase.blocks.hashMismatches, phase.target).toBe(0);
