@@ -20,7 +20,7 @@ import {
 import { FeedHistory, type ResumePlan } from './feed-history.js';
 import { type FeedSink, FeedSubscription, type SubscriptionOwner } from './feed-subscription.js';
 import { type LogFilter, matchesKey, parseLogFilter } from './log-filter.js';
-import { LogRoutes } from './log-routes.js';
+import { type FilterGroup, LogRoutes } from './log-routes.js';
 
 export interface SubscriptionFeedOptions {
   /** Network name, for messages. */
@@ -230,15 +230,13 @@ export class SubscriptionFeed implements SubscriptionOwner {
     }
   }
 
-  /** Sends `note` to every subscription of `candidates` whose filter matches `entry`; returns how many took it. */
-  private sendMatching(
-    candidates: ReadonlySet<FeedSubscription>,
-    entry: FeedLog,
-    note: FeedNotification,
-  ): number {
+  /** Sends `note` to every subscription of the `candidates` groups whose filter matches `entry`; returns how many took it. */
+  private sendMatching(candidates: ReadonlySet<FilterGroup>, entry: FeedLog, note: FeedNotification): number {
     let sent = 0;
-    for (const subscription of candidates)
-      if (matchesKey(subscription.filter!, entry.key) && this.send(subscription, note)) sent++;
+    for (const group of candidates) {
+      if (!matchesKey(group.filter, entry.key)) continue;
+      for (const subscription of group.members) if (this.send(subscription, note)) sent++;
+    }
     return sent;
   }
 
