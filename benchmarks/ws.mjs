@@ -26,7 +26,8 @@ const USAGE = `usage: node benchmarks/ws.mjs [options]
   --head-poll-ms MS     the network's cache.headPollMs (default 100)
   --processes P         subscriber processes (default 4)
   --idle-ms MS          wait after subscribing before the idle memory reading (default 3000)
-  --drain-ms MS         wait after the last block before checking (default 3000)
+  --drain-ms MS         after the last block, wait at most this long for every socket to get it
+                        (default 60000); what has not arrived by then counts as missing
   --upstream-json JSON  merged into Turnpike's upstream entry; {anvilWs} and {anvilHttp} are
                         replaced (e.g. '{"ws":"{anvilWs}"}' once upstream WebSocket heads exist)
   --node-args "ARGS"    Node flags for Turnpike (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
@@ -46,7 +47,7 @@ function options() {
       'head-poll-ms': { type: 'string', default: '100' },
       processes: { type: 'string', default: '4' },
       'idle-ms': { type: 'string', default: '3000' },
-      'drain-ms': { type: 'string', default: '3000' },
+      'drain-ms': { type: 'string', default: '60000' },
       'upstream-json': { type: 'string', default: '{}' },
       'node-args': { type: 'string', default: '' },
       'no-direct': { type: 'boolean', default: false },

@@ -60,6 +60,12 @@ export async function startSubscribers(processes) {
       };
     },
     countFrom: (block) => all(() => ({ cmd: 'count-from', block })),
+    /** The lowest last head any socket has received (null: no sockets). */
+    async lowestHead() {
+      const answers = await all(() => ({ cmd: 'lowest-head' }));
+      const values = answers.map((a) => a.lowest).filter((v) => v !== null);
+      return values.length === 0 ? null : Math.min(...values);
+    },
     async report(truth) {
       const answers = await all(() => ({ cmd: 'report', truth }));
       const checks = { ...answers[0].checks, examples: [] };

@@ -23,8 +23,11 @@ export function rssOf(pids) {
   });
 }
 
-/** The gateway workers: every process under the primary but the primary. */
-export const workerPids = (primaryPid) => processTree(primaryPid).slice(1);
+/** The gateway workers: every process under the primary, or the primary alone (one worker runs in it). */
+export function workerPids(primaryPid) {
+  const workers = processTree(primaryPid).slice(1);
+  return workers.length > 0 ? workers : [primaryPid];
+}
 
 /**
  * `target`: { name, wsUrl, memoryPids() (the processes whose RSS the connections cost),
@@ -85,8 +88,16 @@ export async function runPhase(target, ctx) {
     foreignCores: cpu.foreign(),
   };
   const last = await chain.head();
-  // Let the last block reach everyone (the tracker polls; the fan-out takes a moment).
-  await sleep(opts.drainMs);
+  // Let the last block reach everyone (the tracker polls; a fan-out that fell behind catches up),
+  // for at most drainMs; then a moment for the last block's logs, which follow its head.
+  const drainStarted = performance.now();
+  for (;;) {
+    const lowest = await subscribers.lowestHead();
+    if (lowest === null || lowest >= last || performance.now() - drainStarted > opts.drainMs) break;
+    await sleep(100);
+  }
+  const drainSeconds = (performance.now() - drainStarted) / 1000;
+  await sleep(500);
 
   const truth = await readTruth(chain.url, first, last);
   const report = await subscribers.report({ first, last, logs: truth.logs });
@@ -118,7 +129,7 @@ export async function runPhase(target, ctx) {
     connections: { asked: opts.connections, opened: opened.opened, failed: opened.failed, openSeconds },
     errors: { ...opened.errors, ...report.errors },
     memory,
-    blocks: { first, last, mined: blocks, reached: blocks - notReached, hashMismatches },
+    blocks: { first, last, mined: blocks, reached: blocks - notReached, hashMismatches, drainSeconds },
     checks: report.checks,
     notifications: [...report.blocks.values()].reduce((sum, b) => sum + b.count, 0),
     latencyMs: {

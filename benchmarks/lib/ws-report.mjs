@@ -38,6 +38,7 @@ export function printReport(summary, out = (line) => process.stdout.write(`${lin
     ['connections subscribed', ...col((p) => `${fmt(p.connections.opened)} / ${fmt(p.connections.asked)}`)],
     ['blocks mined (reached)', ...col((p) => `${fmt(p.blocks.mined)} (${fmt(p.blocks.reached)})`)],
     ['notifications received', ...col((p) => fmt(p.notifications))],
+    ['last block reached everyone after (s)', ...col((p) => fmt(p.blocks.drainSeconds, 1))],
     ['delivery p50 ms (last − anvil)', ...col((p) => ms(p.latencyMs.delivery.p50))],
     ['delivery p99 ms', ...col((p) => ms(p.latencyMs.delivery.p99))],
     ['delivery max ms', ...col((p) => ms(p.latencyMs.delivery.max))],

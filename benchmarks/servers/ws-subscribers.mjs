@@ -3,6 +3,7 @@
 // from the orchestrator and from the gateway so the generator does not share their event loop.
 //
 // Parent → child: { cmd: 'open', url, count, first, filters } → { opened, failed, errors }
+//                 { cmd: 'lowest-head' } → { lowest } (the lowest last head over the sockets)
 //                 { cmd: 'count-from', block } → blocks below it are not counted
 //                 { cmd: 'report', truth } → { checks, blocks, errors }   (see ws-checks.mjs)
 //                 { cmd: 'reset' } → closes every socket, ready for the next phase
@@ -152,7 +153,11 @@ async function closeAll() {
 process.on('message', async (message) => {
   try {
     if (message.cmd === 'open') process.send({ ok: true, ...(await open(message)) });
-    else if (message.cmd === 'count-from') {
+    else if (message.cmd === 'lowest-head') {
+      let lowest = Number.POSITIVE_INFINITY;
+      for (const record of records) if (record.lastHead < lowest) lowest = record.lastHead;
+      process.send({ ok: true, lowest: records.length === 0 ? null : lowest });
+    } else if (message.cmd === 'count-from') {
       ConnectionRecord.countFrom = message.block;
       process.send({ ok: true });
     } else if (message.cmd === 'report') process.send({ ok: true, ...report(message.truth) });
