@@ -91,10 +91,17 @@ export function sumChecks(checks) {
     unknownSubscription: 0,
     endedWithError: 0,
     closedEarly: 0,
+    /** Missing on the sockets that stayed open (a socket the server cut misses what came after). */
+    missingHeadsOnOpen: 0,
+    missingLogsOnOpen: 0,
   };
   const examples = [];
   for (const check of checks) {
     sum.connections++;
+    if (check.closedEarly === 0) {
+      sum.missingHeadsOnOpen += check.missingHeads;
+      sum.missingLogsOnOpen += check.missingLogs;
+    }
     let bad = false;
     for (const [key, value] of Object.entries(check)) {
       if (key === 'index') continue;

@@ -48,6 +48,10 @@ export function printReport(summary, out = (line) => process.stdout.write(`${lin
     ['feed p99 ms (tracker step → last write)', ...col((p) => (p.feed ? ms(p.feed.p99Ms) : '–'))],
     ['missing heads / logs', ...col((p) => `${fmt(p.checks.missingHeads)} / ${fmt(p.checks.missingLogs)}`)],
     [
+      '  of which on sockets never cut',
+      ...col((p) => `${fmt(p.checks.missingHeadsOnOpen)} / ${fmt(p.checks.missingLogsOnOpen)}`),
+    ],
+    [
       'duplicate heads / logs',
       ...col((p) => `${fmt(p.checks.duplicateHeads)} / ${fmt(p.checks.duplicateLogs)}`),
     ],
