@@ -101,7 +101,7 @@ async function mine(blocks: number, paceMs = 60): Promise<void> {
 const feedStats = () => gateway.realtime!.feedOf('anvil')?.stats.subscriptions;
 
 describe('eth_subscribe over WebSocket', () => {
-  it('viem watchBlocks receives every mined block once, in order', async () => {
+  it('viem watchBlocks receives every mined block once', async () => {
     const client = createPublicClient({
       chain: anvilChain,
       transport: webSocket(wsUrl, { reconnect: false }),
@@ -117,7 +117,13 @@ describe('eth_subscribe over WebSocket', () => {
     await sleep(200);
     // The first subscription of a network starts its feed: the head at that moment (start) is
     // the feed's first block and comes too; on a running feed only the blocks after come.
-    const numbers = blocks.map((block) => Number(block.number));
+    // viem's onBlock does not keep the wire order: for each notification it fetches the block
+    // (eth_getBlockByNumber on the same socket) and emits when that answer comes, and answers to
+    // requests sent back to back may come in any order. Two notifications read together (one
+    // block's and the next's in one segment) can so be emitted swapped. The wire order is
+    // checked over raw sockets in bench-ws.test.ts (and at the feed in realtime-feed-delivery);
+    // here: each block once.
+    const numbers = blocks.map((block) => Number(block.number)).sort((a, b) => a - b);
     const from = numbers[0] === start ? start : start + 1;
     expect(numbers).toEqual(Array.from({ length: start + 11 - from }, (_, i) => from + i));
     for (const block of blocks)

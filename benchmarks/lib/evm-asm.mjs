@@ -19,6 +19,7 @@ const OPCODES = {
   DUP1: 0x80,
   DUP2: 0x81,
   SWAP1: 0x90,
+  LOG2: 0xa2,
   LOG3: 0xa3,
   RETURN: 0xf3,
 };

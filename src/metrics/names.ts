@@ -46,6 +46,7 @@ export const METRIC = {
   realtimeReorgs: 'turnpike_realtime_reorgs_total',
   realtimeReorgNotifications: 'turnpike_realtime_reorg_notifications_total',
   realtimeConnectionRegistryFailures: 'turnpike_realtime_connection_registry_failures_total',
+  realtimeFeedPublish: 'turnpike_realtime_feed_publish_seconds',
   relayerAccepted: 'turnpike_relayer_accepted_transfers_total',
   relayerAcceptDuration: 'turnpike_relayer_accept_duration_seconds',
   relayerIntakeCommits: 'turnpike_relayer_intake_commits_total',

@@ -1,14 +1,26 @@
 /** Realtime metrics, read from RealtimeStats at scrape time (the socket path bumps integers only). */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MetricsCollector } from '../metrics/collector.js';
+import { FastHistogram } from '../metrics/fast-metrics.js';
 import { METRIC } from '../metrics/names.js';
 import type { FeedTotals, RealtimeStats } from './realtime-stats.js';
 
 /** Kinds always exported (0 before their first notification); others appear once used. */
 const KINDS = ['newHeads', 'logs'] as const;
 
+/** Seconds; a block's fan-out to 10,000 subscribers takes tens of milliseconds. */
+const FEED_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
+
 export function realtimeMetrics(stats: RealtimeStats): MetricsCollector {
   return (registry: Registry) => {
+    const feedPublish = new FastHistogram(
+      METRIC.realtimeFeedPublish,
+      'Seconds from the chain tracker step that showed a block to its last subscription notification handed to the sockets, by network.',
+      ['network'],
+      registry,
+      FEED_BUCKETS,
+    );
+    stats.feedPublished = (network, seconds) => feedPublish.observe([network], seconds);
     new Gauge({
       name: METRIC.realtimeConnections,
       help: 'WebSocket connections open now.',

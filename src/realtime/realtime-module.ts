@@ -28,7 +28,13 @@ import { SubscriptionFeed } from './feed/subscription-feed.js';
 import { PendingSource } from './pending-source.js';
 import { realtimeMetrics } from './realtime-metrics.js';
 import { RealtimeStats, readFeeds } from './realtime-stats.js';
-import { CLOSE_CODE, type SessionIdentity, type SessionOwner, SocketSession } from './socket-session.js';
+import {
+  CLOSE_CODE,
+  type Corkable,
+  type SessionIdentity,
+  type SessionOwner,
+  SocketSession,
+} from './socket-session.js';
 
 /** How often idle timeouts and revoked keys are checked: revocation closes within 1 s. */
 const SWEEP_MS = 250;
@@ -183,6 +189,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       rpc: (method, params) => network.read(method, params),
       onError: (err) => log.warn({ network: network.name, err }, 'subscription feed read failed (retried)'),
       pendingSource: pendingSourceFor(network, log),
+      onPublished: (ms) => this.stats.feedPublished(network.name, ms / 1000),
     });
     this.feeds.set(network.name, feed);
     return feed;
@@ -255,7 +262,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
       // ws reads only `method` and `headers` of the request; it calls back at once or not at all.
       this.wss.handleUpgrade(request as unknown as IncomingMessage, socket, head, (ws) => {
         opened = true;
-        this.opened(ws, identity);
+        this.opened(ws, identity, socket);
       });
     if (!opened) {
       this.counts.release(claimIds(identity.ip, identity.keyId));
@@ -265,8 +272,8 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     socket.resume();
   }
 
-  private opened(ws: WebSocket, identity: SessionIdentity): void {
-    const session = new SocketSession(ws, identity, this);
+  private opened(ws: WebSocket, identity: SessionIdentity, socket: Corkable): void {
+    const session = new SocketSession(ws, identity, this, socket);
     this.sessions.add(session);
     this.stats.connections = this.sessions.size;
     const { keyId } = identity;

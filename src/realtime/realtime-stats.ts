@@ -34,6 +34,11 @@ export class RealtimeStats {
   peakSendBufferBytes = 0;
   /** Notifications sent, by subscription kind: one counter object per kind, bumped by the sinks. */
   readonly notificationsByKind = new Map<string, { sent: number }>();
+  /**
+   * A feed published a block: `seconds` from the tracker's step that showed it to its last
+   * notification handed to the sockets (set by realtime-metrics.ts to its histogram).
+   */
+  feedPublished: (network: string, seconds: number) => void = () => {};
   /** Handshakes refused, by error code. */
   readonly refused = new Map<string, number>();
 

@@ -27,8 +27,11 @@ export interface FeedChain {
 export interface ChainSyncHooks {
   /** Blocks that left the canonical chain, lowest first, already marked orphaned in the history. */
   orphaned(blocks: readonly FeedBlock[]): void;
-  /** A new canonical block, already appended to the history. */
-  added(block: FeedBlock): void;
+  /**
+   * A new canonical block, already appended to the history. `seenAt` (performance.now()) is when
+   * the tracker's step that led to it arrived (the earliest, when steps came while busy).
+   */
+  added(block: FeedBlock, seenAt: number): void;
   /** The new head is further than `maxBackfill` blocks from the last delivered: continuity is lost. */
   gap(error: GatewayError): void;
   /** A step failed (it is retried); for logs and metrics. */
@@ -63,6 +66,8 @@ const MAX_HINTS = 4096;
 
 export class ChainSync {
   private target: BlockHeader | undefined;
+  /** When the first step not yet taken up by `run` arrived. */
+  private targetSince: number | undefined;
   private readonly hints = new Map<number, string>();
   private running = false;
   private unfollow: (() => void) | undefined;
@@ -98,6 +103,7 @@ export class ChainSync {
     for (const block of advance.blocks) this.hints.set(block.number, block.hash);
     if (this.hints.size > MAX_HINTS) this.hints.clear();
     this.target = advance.head;
+    this.targetSince ??= performance.now();
     this.kick();
   };
 
@@ -109,14 +115,17 @@ export class ChainSync {
     try {
       while (this.running && this.target !== undefined) {
         const target = this.target;
+        const since = this.targetSince ?? performance.now();
         this.target = undefined;
+        this.targetSince = undefined;
         try {
-          await this.sync(target);
+          await this.sync(target, since);
         } catch (err) {
           if (err instanceof LoadAbandoned) continue;
           this.stats.failedSteps++;
           this.options.hooks.failed(err);
           this.target ??= target;
+          this.targetSince = Math.min(since, this.targetSince ?? since);
           await new Promise((resolve) => setTimeout(resolve, this.options.retryMs));
         }
       }
@@ -132,13 +141,13 @@ export class ChainSync {
     return hash === undefined || hash === block.hash;
   }
 
-  private async sync(target: BlockHeader): Promise<void> {
+  private async sync(target: BlockHeader, since: number): Promise<void> {
     const { history, loader } = this.options;
     if (history.isCanonical(target.hash)) return;
     const keepTarget = () => this.wanted(target);
     const tip = history.tip;
     if (tip === undefined) {
-      await this.commit(undefined, await this.firstBranch(target, keepTarget));
+      await this.commit(undefined, await this.firstBranch(target, keepTarget), since);
       return;
     }
     const branch: LoadedHeader[] = [];
@@ -153,7 +162,7 @@ export class ChainSync {
       }
       if (branch.length >= this.options.maxBackfill) {
         this.loseContinuity(tip, target);
-        await this.commit(undefined, [await loader.byHash(target.hash, keepTarget)]);
+        await this.commit(undefined, [await loader.byHash(target.hash, keepTarget)], since);
         return;
       }
       let header = fetched.get(hash);
@@ -170,7 +179,7 @@ export class ChainSync {
       number = header.number - 1;
     }
     branch.reverse();
-    await this.commit(deep ? history.low - 1 : number, branch);
+    await this.commit(deep ? history.low - 1 : number, branch, since);
   }
 
   /**
@@ -213,9 +222,13 @@ export class ChainSync {
 
   /**
    * Loads the logs of `branch` (lowest first) and commits it on top of the block at `fork`
-   * (undefined: the history is empty).
+   * (undefined: the history is empty). `since`: when the step that asked for it arrived.
    */
-  private async commit(fork: number | undefined, branch: readonly LoadedHeader[]): Promise<void> {
+  private async commit(
+    fork: number | undefined,
+    branch: readonly LoadedHeader[],
+    since: number,
+  ): Promise<void> {
     const { history, loader, hooks } = this.options;
     let orphanedDone = false;
     for (let i = 0; i < branch.length; i += CHUNK) {
@@ -236,7 +249,7 @@ export class ChainSync {
         this.stats.logReads++;
         history.append(block);
         this.hints.delete(block.number - 1);
-        hooks.added(block);
+        hooks.added(block, since);
       }
     }
   }

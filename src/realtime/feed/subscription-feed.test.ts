@@ -167,6 +167,60 @@ function watch(
 }
 
 describe('subscription feed on a fake chain', () => {
+  it('hands a log to every subscription of a shared filter; one leaving does not end the others', async () => {
+    const { node, feed } = await setup();
+    const topic1 = { address: EMITTER, topics: [`0x${'1'.padStart(64, '0')}`] };
+    const sinks = [new Sink(), new Sink(), new Sink()];
+    const subs = sinks.map((sink) => feed.subscribe('logs', topic1, sink) as FeedSubscription);
+    for (const sub of subs) sub.start();
+    // Same matches written differently (address case): one group.
+    const upper = new Sink();
+    (
+      feed.subscribe(
+        'logs',
+        { ...topic1, address: EMITTER.toUpperCase().replace('0X', '0x') },
+        upper,
+      ) as FeedSubscription
+    ).start();
+    node.mine(1, 3);
+    node.tell(10);
+    await feed.settled();
+    for (const sink of [...sinks, upper]) expect(sink.numbers).toEqual([10]);
+    feed.unsubscribe(subs[0]!.id);
+    expect(feed.stats.subscriptions.logs).toBe(3);
+    node.mine(1, 3);
+    node.tell(11);
+    await feed.settled();
+    expect(sinks.map((sink) => sink.numbers)).toEqual([[10], [10, 11], [10, 11]]);
+    expect(upper.numbers).toEqual([10, 11]);
+  });
+
+  it('tells onPublished once per new block, with the time since the step that showed it', async () => {
+    const node = new FakeNode(3);
+    const published: number[] = [];
+    const feed = new SubscriptionFeed({
+      network: 'fake',
+      chain: {
+        follow: (watcher) => {
+          node.watcher = watcher;
+          return () => undefined;
+        },
+        hashAt: (number) => node.canonical[number]?.hash,
+      },
+      rpc: node.rpc,
+      onPublished: (ms) => published.push(ms),
+    });
+    feeds.push(feed);
+    feed.start();
+    node.tell(2);
+    await feed.settled();
+    node.mine(2);
+    node.tell(3);
+    await feed.settled();
+    expect(published).toHaveLength(3);
+    for (const ms of published) expect(ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('fills skipped heights by number and delivers them in order', async () => {
     const { node, feed } = await setup();
     const heads = watch(feed, 'newHeads');

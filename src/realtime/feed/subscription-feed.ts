@@ -20,7 +20,7 @@ import {
 import { FeedHistory, type ResumePlan } from './feed-history.js';
 import { type FeedSink, FeedSubscription, type SubscriptionOwner } from './feed-subscription.js';
 import { type LogFilter, matchesKey, parseLogFilter } from './log-filter.js';
-import { LogRoutes } from './log-routes.js';
+import { type FilterGroup, LogRoutes } from './log-routes.js';
 import {
   type PendingFeedSource,
   type PendingSourceFactory,
@@ -49,6 +49,11 @@ export interface SubscriptionFeedOptions {
    * subscribers exist; undefined when no upstream of the network has a WebSocket endpoint.
    */
   pendingSource?: PendingSourceFactory | undefined;
+  /**
+   * Told, for every new canonical block, the milliseconds from the chain tracker's step that
+   * showed it to its last notification handed to the sinks (the feed's own share of delivery).
+   */
+  onPublished?: (ms: number) => void;
 }
 
 export interface SubscriptionFeedStats extends ChainSyncStats {
@@ -99,7 +104,10 @@ export class SubscriptionFeed implements SubscriptionOwner {
       retryMs: options.retryMs ?? 100,
       hooks: {
         orphaned: (blocks) => this.publishRemoved(blocks),
-        added: (block) => this.publish(block),
+        added: (block, seenAt) => {
+          this.publish(block);
+          options.onPublished?.(performance.now() - seenAt);
+        },
         gap: (error) => this.endAll(error),
         failed: (err) => report?.(err),
       },
@@ -270,15 +278,13 @@ export class SubscriptionFeed implements SubscriptionOwner {
     }
   }
 
-  /** Sends `note` to every subscription of `candidates` whose filter matches `entry`; returns how many took it. */
-  private sendMatching(
-    candidates: ReadonlySet<FeedSubscription>,
-    entry: FeedLog,
-    note: FeedNotification,
-  ): number {
+  /** Sends `note` to every subscription of the `candidates` groups whose filter matches `entry`; returns how many took it. */
+  private sendMatching(candidates: ReadonlySet<FilterGroup>, entry: FeedLog, note: FeedNotification): number {
     let sent = 0;
-    for (const subscription of candidates)
-      if (matchesKey(subscription.filter!, entry.key) && this.send(subscription, note)) sent++;
+    for (const group of candidates) {
+      if (!matchesKey(group.filter, entry.key)) continue;
+      for (const subscription of group.members) if (this.send(subscription, note)) sent++;
+    }
     return sent;
   }
 
