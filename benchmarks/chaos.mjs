@@ -7,7 +7,8 @@
 //
 //   npm run build && npm run chaos -- [--quick] [--phases baseline,gateway-kill,…]
 //     [--phase-seconds 30] [--before-seconds 10] [--after-seconds 30] [--rpc-rate 2000]
-//     [--transfer-rate 300] [--limit 20] [--workers 1] [--drain-seconds 60] [--json out.json]
+//     [--transfer-rate 300] [--limit 20] [--workers 1] [--drain-seconds 90] [--json out.json]
+//     [--rate-limit-failure open|closed]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { FAULTS, healPartitions, PHASES } from './chaos/faults.mjs';
@@ -38,6 +39,8 @@ function parseArgs(argv) {
     drainSeconds: quick ? 30 : 90,
     requestTimeoutMs: 10_000,
     json: null,
+    // Turnpike's default; `closed` shows the other side of the Redis-down trade-off.
+    rateLimitFailure: 'open',
   };
   const flags = {
     '--phases': (v) => (o.phases = v.split(',')),
@@ -50,6 +53,7 @@ function parseArgs(argv) {
     '--workers': (v) => (o.workers = Number(v)),
     '--drain-seconds': (v) => (o.drainSeconds = Number(v)),
     '--json': (v) => (o.json = v),
+    '--rate-limit-failure': (v) => (o.rateLimitFailure = v),
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') continue;
@@ -58,6 +62,8 @@ function parseArgs(argv) {
       throw new Error(`unknown flag or missing value: ${argv[i]}`);
     set(argv[++i]);
   }
+  if (!['open', 'closed'].includes(o.rateLimitFailure))
+    throw new Error('--rate-limit-failure: open or closed');
   for (const phase of o.phases)
     if (!FAULTS[phase]) throw new Error(`unknown phase ${phase} (${PHASES.join(', ')})`);
   for (const [name, value] of Object.entries(o))
@@ -109,14 +115,16 @@ async function main() {
       await waitHealthy(fleet, 120_000);
       log(`phase ${name}…`);
       const seconds = o.beforeSeconds + o.faultSeconds + o.afterSeconds;
-      const fault = FAULTS[name](fleet);
-      phases.push(
-        await within(
-          (seconds + o.drainSeconds + 180) * 1000,
-          name,
-          runPhase({ fleet, name, fault, options: o, dir, log }),
-        ),
+      const fault = FAULTS[name](fleet, { dir, options: o, log });
+      await fault.setup?.();
+      const phase = await within(
+        (seconds + o.drainSeconds + 180) * 1000,
+        name,
+        runPhase({ fleet, name, fault, options: o, dir, log }),
       );
+      // A phase on an instance of its own reads that instance's meter.
+      if (fault.teardown) phase.usage = await fault.teardown();
+      phases.push(phase);
     }
   } finally {
     healPartitions();

@@ -8,6 +8,7 @@
 // namespace; the iptables rule cuts the same listener the other phases use. Rules carry a
 // comment naming this process and are removed on lift and on every way out (process exit).
 import { execFileSync } from 'node:child_process';
+import { diskFullFault } from './disk-full.mjs';
 import { relayerWorkerPid } from './fleet.mjs';
 
 const COMMENT = `turnpike-chaos-${process.pid}`;
@@ -46,7 +47,10 @@ process.on('exit', healPartitions);
 
 const killed = (part) => ({ inject: () => part.kill(), lift: () => part.start() });
 
-/** name → (fleet) → { what, inject(), lift() }. `baseline` has no fault. */
+/**
+ * name → (fleet, context) → { what, inject(), lift() }, optionally with setup()/teardown()
+ * and its own origin, keys and token (disk-full runs against an instance of its own).
+ */
 export const FAULTS = {
   baseline: () => ({ what: 'no fault', inject: async () => {}, lift: async () => {} }),
   'gateway-kill': (fleet) => ({
@@ -83,6 +87,7 @@ export const FAULTS = {
     },
     lift: async () => {},
   }),
+  'disk-full': diskFullFault,
 };
 
 export const PHASES = Object.keys(FAULTS);

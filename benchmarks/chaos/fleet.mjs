@@ -55,7 +55,7 @@ function gatewayConfig({ port, postgres, redis, upstreams, contracts, options })
     server: { host: '127.0.0.1', port, workers: options.workers },
     logging: { level: 'warn' },
     storage: { database: postgres.url, redisUrl: redis.url },
-    tenancy: { enabled: true },
+    tenancy: { enabled: true, rateLimitFailure: options.rateLimitFailure },
     networks: { [NETWORK]: { upstreams: upstreams.map((u) => ({ id: u.id, url: u.url })) } },
     relayer: {
       enabled: true,

@@ -76,7 +76,7 @@ export function recoverySecond(seconds, from, threshold) {
   return candidate === null ? null : Math.max(0, candidate - from);
 }
 
-async function auditPhase({ fleet, tag, statusFile, firstBlock, drainSeconds }) {
+async function auditPhase({ fleet, token, tag, statusFile, firstBlock, drainSeconds }) {
   const accepted = readFileSync(statusFile);
   const expected = new Map();
   for (let seq = 0; seq < accepted.length; seq++)
@@ -86,7 +86,7 @@ async function auditPhase({ fleet, tag, statusFile, firstBlock, drainSeconds }) 
     const to = await blockNumber(fleet.anvil.url);
     const audit = await auditTransfers({
       url: fleet.anvil.url,
-      token: fleet.contracts.token,
+      token,
       from: firstBlock,
       to,
       tag,
@@ -101,7 +101,9 @@ async function auditPhase({ fleet, tag, statusFile, firstBlock, drainSeconds }) 
 
 export async function runPhase({ fleet, name, fault, options, dir, log }) {
   const tag = randomBytes(4).toString('hex');
-  const keys = fleet.tenancy.keys[name];
+  const keys = (fault.keys ?? fleet.tenancy.keys)[name];
+  const origin = fault.origin ?? fleet.origin;
+  const token = fault.token ?? fleet.contracts.token;
   const windows = [
     { name: 'before', seconds: options.beforeSeconds },
     { name: 'fault', seconds: options.faultSeconds },
@@ -136,7 +138,7 @@ export async function runPhase({ fleet, name, fault, options, dir, log }) {
       });
     }
   };
-  const common = { origin: fleet.origin, network: NETWORK, windows, timeoutMs: options.requestTimeoutMs };
+  const common = { origin, network: NETWORK, windows, timeoutMs: options.requestTimeoutMs };
   const [rpc, transfer, limited] = await Promise.all([
     startLoad(
       `rpc-load-${name}`,
@@ -156,7 +158,7 @@ export async function runPhase({ fleet, name, fault, options, dir, log }) {
       () => {},
     ),
     limitedSender({
-      origin: fleet.origin,
+      origin,
       secret: keys.limited.secret,
       rate: options.limitPerSecond * 3,
       seconds: total,
@@ -165,6 +167,7 @@ export async function runPhase({ fleet, name, fault, options, dir, log }) {
   await faultChain;
   const transfers = await auditPhase({
     fleet,
+    token,
     tag,
     statusFile,
     firstBlock,
@@ -174,6 +177,7 @@ export async function runPhase({ fleet, name, fault, options, dir, log }) {
   return {
     name,
     fault: fault.what,
+    keys: Object.fromEntries(Object.entries(keys).map(([kind, key]) => [kind, { id: key.id }])),
     timeline,
     faultErrors,
     rpc,

@@ -53,7 +53,6 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
     },
     phases: phases.map((p) => {
       const lift = options.beforeSeconds + options.faultSeconds;
-      const keys = fleet.tenancy.keys[p.name];
       const recovery = (kind) => recoverySecond(p[kind].seconds, lift, threshold(kind));
       // From the injection: a fleet that heals itself (failover, restarted worker) does so
       // inside the fault window, which the recovery time (from the lift) cannot show.
@@ -89,9 +88,9 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
           unacknowledged: p.transfers.unacknowledged,
         },
         usage: {
-          rpc: meter(usage, keys.rpc, p.rpc.ok),
-          transfer: meter(usage, keys.transfer, p.transfers.accepted),
-          limited: meter(usage, keys.limited, p.rateLimit.admitted),
+          rpc: meter(p.usage ?? usage, p.keys.rpc, p.rpc.ok),
+          transfer: meter(p.usage ?? usage, p.keys.transfer, p.transfers.accepted),
+          limited: meter(p.usage ?? usage, p.keys.limited, p.rateLimit.admitted),
         },
         rateLimit: p.rateLimit,
       };

@@ -2,18 +2,23 @@
 // faults refuse anything), a `limited` plan (the rate-limit check), and per phase three keys:
 // JSON-RPC, transfers, and the limited one, so each phase's metered usage and limit can be read
 // apart. Seeded with Turnpike's own compiled store (`turnpike/tenancy-store`), which migrates.
-import pg from 'pg';
-
-export async function seedChaosTenancy(databaseUrl, options) {
-  const { openDatabase, SqlTenancyStore } = await import('turnpike/tenancy-store');
-  const store = await openDatabase(
+/** Turnpike's store on a PostgreSQL URL or a SQLite path. */
+async function openStore(database, migrate) {
+  const { openDatabase } = await import('turnpike/tenancy-store');
+  return openDatabase(
     {
-      database: databaseUrl,
+      database,
       schema: 'public',
       pool: { max: 1, idleTimeoutMs: 1_000, connectionTimeoutMs: 5_000, statementTimeoutMs: 30_000 },
     },
-    { migrate: true },
+    { migrate },
   );
+}
+
+/** Seeds `database` (PostgreSQL URL or SQLite path) with the plans and every phase's keys. */
+export async function seedChaosTenancy(database, options, phases = options.phases) {
+  const { SqlTenancyStore } = await import('turnpike/tenancy-store');
+  const store = await openStore(database, true);
   try {
     const tenancy = new SqlTenancyStore(store);
     const open = await tenancy.createPlan({
@@ -23,7 +28,7 @@ export async function seedChaosTenancy(databaseUrl, options) {
     const limit = { perSecond: options.limitPerSecond, burst: options.limitPerSecond };
     const limited = await tenancy.createPlan({ name: 'chaos-limited', rateLimit: limit });
     const keys = {};
-    for (const phase of options.phases) {
+    for (const phase of phases) {
       const key = async (plan, name) => {
         const project = await tenancy.createProject({
           name: `${phase}-${name}`,
@@ -46,13 +51,14 @@ export async function seedChaosTenancy(databaseUrl, options) {
 }
 
 /** Metered requests per key id from usage_daily: { total, ok, byOutcome }. */
-export async function readUsageByKey(databaseUrl) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+export async function readUsageByKey(database) {
+  const store = await openStore(database, false);
   try {
-    const { rows } = await client.query(
-      'select key_id, outcome, sum(requests)::bigint as requests from usage_daily group by key_id, outcome',
-    );
+    const rows = await store.db
+      .selectFrom('usage_daily')
+      .select((eb) => ['key_id', 'outcome', eb.fn.sum('requests').as('requests')])
+      .groupBy(['key_id', 'outcome'])
+      .execute();
     const byKey = {};
     for (const row of rows) {
       byKey[row.key_id] ??= { total: 0, ok: 0, byOutcome: {} };
@@ -64,6 +70,6 @@ export async function readUsageByKey(databaseUrl) {
     }
     return byKey;
   } finally {
-    await client.end();
+    await store.close();
   }
 }
