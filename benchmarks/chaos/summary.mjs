@@ -53,10 +53,15 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
     },
     phases: phases.map((p) => {
       const lift = options.beforeSeconds + options.faultSeconds;
-      const recovery = (kind) => recoverySecond(p[kind].seconds, lift, threshold(kind));
+      // Unanswered requests never reach the per-second rows: an `after` window whose own error
+      // share is above the threshold has not recovered, whatever those rows say.
+      const settled = (kind) => p[kind].windows.find((w) => w.name === 'after').errorRate <= threshold(kind);
+      const recovery = (kind) =>
+        settled(kind) ? recoverySecond(p[kind].seconds, lift, threshold(kind)) : null;
       // From the injection: a fleet that heals itself (failover, restarted worker) does so
       // inside the fault window, which the recovery time (from the lift) cannot show.
-      const selfHeal = (kind) => recoverySecond(p[kind].seconds, options.beforeSeconds, threshold(kind));
+      const selfHeal = (kind) =>
+        settled(kind) ? recoverySecond(p[kind].seconds, options.beforeSeconds, threshold(kind)) : null;
       return {
         name: p.name,
         fault: p.fault,
