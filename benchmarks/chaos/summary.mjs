@@ -53,9 +53,10 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
     },
     phases: phases.map((p) => {
       const lift = options.beforeSeconds + options.faultSeconds;
-      // Unanswered requests never reach the per-second rows: an `after` window whose own error
-      // share is above the threshold has not recovered, whatever those rows say.
-      const settled = (kind) => p[kind].windows.find((w) => w.name === 'after').errorRate <= threshold(kind);
+      // Requests still unanswered at the end never reach the per-second rows: an `after`
+      // window with unanswered requests has not recovered, whatever those rows say.
+      const settled = (kind) =>
+        !(p[kind].windows.find((w) => w.name === 'after').errorsByKind.unanswered > 0);
       const recovery = (kind) =>
         settled(kind) ? recoverySecond(p[kind].seconds, lift, threshold(kind)) : null;
       // From the injection: a fleet that heals itself (failover, restarted worker) does so
@@ -75,6 +76,7 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
           fault: window(p.rpc, 'fault'),
           after: window(p.rpc, 'after'),
           recoverySeconds: recovery('rpc'),
+          seconds: p.rpc.seconds,
           healedSecondsAfterInject: selfHeal('rpc'),
         },
         transfer: {
@@ -83,6 +85,7 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
           fault: window(p.transfer, 'fault'),
           after: window(p.transfer, 'after'),
           recoverySeconds: recovery('transfer'),
+          seconds: p.transfer.seconds,
           healedSecondsAfterInject: selfHeal('transfer'),
         },
         transfers: {
@@ -118,7 +121,7 @@ export function printSummary(result) {
     `${secs(p.rpc.recoverySeconds)} / ${secs(p.transfer.recoverySeconds)}`,
     `${p.transfers.accepted}: ${p.transfers.lost}/${p.transfers.duplicated}`,
     `${p.usage.rpc.meteredOk}/${p.usage.rpc.served}`,
-    `${p.rateLimit.admitted}≤${p.rateLimit.bound} ${p.rateLimit.held ? 'yes' : 'NO'}`,
+    `${p.rateLimit.admitted}≤${p.rateLimit.bound}+${p.rateLimit.slack} ${p.rateLimit.held ? 'yes' : 'NO'}`,
   ]);
   const headers = [
     'phase',
