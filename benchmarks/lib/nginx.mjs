@@ -110,6 +110,16 @@ export async function startNginxProxy({ port, upstreamPort, workers = 2 }) {
   return { child, url: `http://127.0.0.1:${port}/` };
 }
 
+/**
+ * nginx with a caller's `http { … }` body (upstreams, servers); resolves once `readyUrl` answers.
+ * The chaos suite's load balancer uses it.
+ */
+export async function startNginxWithConfig(name, httpBody, workers, readyUrl) {
+  const { child, dir } = await startNginx(name, httpBody, workers);
+  await waitForHttp(readyUrl, child);
+  return { child, dir };
+}
+
 /** Total requests the stub nginx has handled (stub_status "requests"), minus the status call itself. */
 export async function stubRequestCount(statusUrl) {
   const text = await fetch(statusUrl).then((r) => r.text());
