@@ -169,7 +169,7 @@ describe('eth_subscribe over WebSocket', () => {
     // The answer came before any notification.
     expect(socket.messages[0].id).toBe(1);
     expect(socket.notes(id)[0].params.result).toHaveProperty('parentHash');
-    expect(stats.subscriptions()).toEqual({ newHeads: 1, logs: 0 });
+    expect(stats.subscriptions()).toEqual({ newHeads: 1, logs: 0, newPendingTransactions: 0 });
     expect(stats.notifications - sentBefore).toBe(socket.notes(id).length);
     expect((await socket.send(2, 'eth_unsubscribe', [id])).result).toBe(true);
     const count = socket.notes(id).length;

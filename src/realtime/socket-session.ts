@@ -31,6 +31,8 @@ export const CLOSE_CODE = {
   slowConsumer: 4008,
 } as const;
 
+/** Corked notification bytes written out at once (one writev), within a tick's fan-out. */
+const CORK_FLUSH_BYTES = 64 * 1024;
 /** How long a socket we closed may take to finish the close handshake before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -264,7 +266,14 @@ export class SocketSession implements SubscriptionHost {
     if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return false;
     const plain = plainBody(body);
     const length = typeof plain === 'string' ? Buffer.byteLength(plain) : plain.length;
-    const buffered = ws.bufferedAmount;
+    let buffered = ws.bufferedAmount;
+    // Corked bytes count as unsent: past CORK_FLUSH_BYTES they go to the kernel now, so the bound
+    // below sees only what the client has not taken (a reading client takes a block's worth).
+    if (this.corked && buffered + length > CORK_FLUSH_BYTES) {
+      this.transport?.uncork();
+      this.transport?.cork();
+      buffered = ws.bufferedAmount;
+    }
     // An empty buffer takes any one answer, so a reading client is never closed for a big one.
     if (buffered !== 0 && buffered + length > owner.config.maxSendBufferBytes) {
       owner.stats.slowConsumersClosed++;
