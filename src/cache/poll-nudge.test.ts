@@ -102,12 +102,12 @@ describe('PollNudge', () => {
     const target = new Target();
     const nudge = new PollNudge(target, 0);
     nudge.nudge({ number: 50, hash: '0xf' });
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       await tick();
       await target.finish();
     }
-    // One nudged poll and two follow-ups, then the hint is given up (the timer poll remains).
-    expect(target.polls).toBe(3);
+    // One nudged poll and five follow-ups, then the hint is given up (the timer poll remains).
+    expect(target.polls).toBe(6);
   });
 
   it('spaces nudged polls', async () => {

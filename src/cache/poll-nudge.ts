@@ -26,14 +26,18 @@ export interface NudgeTarget {
 }
 
 /**
- * Polls run again for a hint still unknown after a nudged poll, at most this many times: the
- * pipeline may have asked an upstream that had not seen the block yet.
+ * Polls run again for a hint still unknown after a nudged poll, at most this many times, each
+ * after twice the wait of the one before (spacing × 2, × 4, … × 32: about 6 s in all at 100 ms): the
+ * pipeline may have asked an upstream that had not seen the block yet, or the poll failed (a
+ * busy machine, a timeout), and the timer poll may be minutes away.
  */
-const FOLLOW_UPS = 2;
+const FOLLOW_UPS = 5;
 
 interface Queued {
   readonly hint: HeadHint | undefined;
   readonly tries: number;
+  /** Not before this `performance.now()` (follow-ups back off). */
+  readonly notBefore: number;
 }
 
 export class PollNudge {
@@ -55,7 +59,7 @@ export class PollNudge {
     const held = this.queued?.hint;
     // The highest hint wins: it is the one a follow-up poll checks for.
     const keep = hint === undefined || (held !== undefined && held.number > hint.number) ? held : hint;
-    this.queued = { hint: keep, tries: 0 };
+    this.queued = { hint: keep, tries: 0, notBefore: 0 };
     this.kick();
     return true;
   }
@@ -72,7 +76,7 @@ export class PollNudge {
 
   private kick(): void {
     if (this.busy || this.timer !== undefined || this.queued === undefined) return;
-    const wait = this.lastStart + this.spacingMs - performance.now();
+    const wait = Math.max(this.lastStart + this.spacingMs, this.queued.notBefore) - performance.now();
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -105,7 +109,7 @@ export class PollNudge {
       hint.number >= this.target.head &&
       !this.knows(hint)
     )
-      this.queued = { hint, tries: tries + 1 };
+      this.queued = { hint, tries: tries + 1, notBefore: performance.now() + this.spacingMs * 2 ** tries };
     this.kick();
   }
 }
