@@ -17,6 +17,7 @@ import {
 } from '../exchange.js';
 import { refuseUpgrade, type UpgradeHandler, wantsWebSocket } from '../upgrade.js';
 import { BodyBuffer, UNBOUNDED } from './body-buffer.js';
+import { ClosingStream } from './closing-stream.js';
 import { bodyTooLarge } from './errors.js';
 
 export function nodeHttpHandler(
@@ -183,11 +184,9 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
 }
 
 /** ResponseStream over node:http's ServerResponse (chunked, or close-delimited for HTTP/1.0). */
-class NodeStream implements ResponseStream {
-  private listeners: (() => void)[] = [];
-  closed = false;
-
+class NodeStream extends ClosingStream implements ResponseStream {
   constructor(private readonly res: ServerResponse) {
+    super();
     res.once('close', () => this.closeNow());
   }
 
@@ -203,18 +202,5 @@ class NodeStream implements ResponseStream {
     if (this.closed) return;
     this.res.end();
     this.closeNow();
-  }
-
-  onClose(listener: () => void): void {
-    if (this.closed) queueMicrotask(listener);
-    else this.listeners.push(listener);
-  }
-
-  private closeNow(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
   }
 }

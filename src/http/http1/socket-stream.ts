@@ -6,17 +6,16 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ResponseHeaders, ResponseStream } from '../exchange.js';
+import { ClosingStream } from './closing-stream.js';
 
-export class SocketStream implements ResponseStream {
-  private listeners: (() => void)[] = [];
-  closed = false;
-
+export class SocketStream extends ClosingStream implements ResponseStream {
   constructor(
     private readonly socket: Socket,
     status: number,
     headers: ResponseHeaders,
     date: string,
   ) {
+    super();
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\ndate: ${date}\r\n`;
     for (const name in headers) {
       const value = headers[name];
@@ -48,18 +47,5 @@ export class SocketStream implements ResponseStream {
     // A client that never reads would hold the socket open: it goes after a grace period.
     setTimeout(() => this.socket.destroy(), 2_000).unref();
     this.closeNow();
-  }
-
-  onClose(listener: () => void): void {
-    if (this.closed) queueMicrotask(listener);
-    else this.listeners.push(listener);
-  }
-
-  private closeNow(): void {
-    if (this.closed) return;
-    this.closed = true;
-    const listeners = this.listeners;
-    this.listeners = [];
-    for (const listener of listeners) listener();
   }
 }
