@@ -8,7 +8,7 @@
 //   npm run build && npm run chaos -- [--quick] [--phases baseline,gateway-kill,…]
 //     [--phase-seconds 30] [--before-seconds 10] [--after-seconds 30] [--rpc-rate 2000]
 //     [--transfer-rate 300] [--limit 20] [--workers 1] [--drain-seconds 90] [--json out.json]
-//     [--rate-limit-failure open|closed]
+//     [--rate-limit-failure open|closed|local]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { FAULTS, healPartitions, PHASES } from './chaos/faults.mjs';
@@ -62,8 +62,8 @@ function parseArgs(argv) {
       throw new Error(`unknown flag or missing value: ${argv[i]}`);
     set(argv[++i]);
   }
-  if (!['open', 'closed'].includes(o.rateLimitFailure))
-    throw new Error('--rate-limit-failure: open or closed');
+  if (!['open', 'closed', 'local'].includes(o.rateLimitFailure))
+    throw new Error('--rate-limit-failure: open, closed or local');
   for (const phase of o.phases)
     if (!FAULTS[phase]) throw new Error(`unknown phase ${phase} (${PHASES.join(', ')})`);
   for (const [name, value] of Object.entries(o))

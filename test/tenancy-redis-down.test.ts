@@ -1,6 +1,7 @@
 /**
  * Redis is optional and never a single point of failure: with Redis unreachable, rate-limit
- * decisions follow `tenancy.rateLimitFailure` (open admits, closed refuses), each one is
+ * decisions follow `tenancy.rateLimitFailure` (open admits, closed refuses, local limits with the
+ * process's own buckets), each one is
  * counted in a metric, and the gateway keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,11 +30,20 @@ afterAll(async () => {
   await anvil?.stop();
 });
 
-describe.each(['open', 'closed'] as const)('Redis unreachable, rateLimitFailure: %s', (mode) => {
+const EXPECTED = {
+  open: Array(5).fill(200),
+  closed: Array(5).fill(429),
+  // The plan's 1/s, burst 1, kept by this process alone: the first passes, the rest wait.
+  local: [200, 429, 429, 429, 429],
+};
+
+describe.each(['open', 'closed', 'local'] as const)('Redis unreachable, rateLimitFailure: %s', (mode) => {
   it(
-    mode === 'open'
-      ? 'admits every request and counts the failures'
-      : 'refuses with 429 and counts the failures',
+    {
+      open: 'admits every request and counts the failures',
+      closed: 'refuses with 429 and counts the failures',
+      local: 'keeps the key to its limit with the process’s own bucket, and counts the failures',
+    }[mode],
     async () => {
       // Nothing listens on this port: every Redis command fails at once.
       const deadRedis = `redis://127.0.0.1:${await getFreePort()}`;
@@ -48,7 +58,7 @@ describe.each(['open', 'closed'] as const)('Redis unreachable, rateLimitFailure:
         const statuses: number[] = [];
         for (let i = 0; i < 5; i++)
           statuses.push((await rpc(`${url}/anvil/${secret}`, 'eth_chainId')).status);
-        expect(statuses).toEqual(Array(5).fill(mode === 'open' ? 200 : 429));
+        expect(statuses).toEqual(EXPECTED[mode]);
         const metrics = await (await fetch(`${url}/metrics`)).text();
         const failures = Number(/^turnpike_ratelimit_backend_failures_total (\d+)/m.exec(metrics)?.[1]);
         expect(failures).toBeGreaterThanOrEqual(5);

@@ -219,8 +219,8 @@ export const tenancySchema = z.strictObject({
   balanceRefreshMs: positiveInt.default(1_000),
   /** Most keys held in each process's lookup cache. */
   keyCacheSize: positiveInt.default(100_000),
-  /** When Redis cannot answer a rate-limit decision: admit (`open`) or refuse (`closed`). */
-  rateLimitFailure: z.enum(['open', 'closed']).default('open'),
+  /** When Redis cannot answer a rate-limit decision: admit (`open`), refuse (`closed`), or limit per process (`local`). */
+  rateLimitFailure: z.enum(['open', 'closed', 'local']).default('open'),
 });
 
 export const cacheSchema = z.strictObject({

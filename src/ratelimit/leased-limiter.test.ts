@@ -160,6 +160,21 @@ describe('LeasedRateLimiter', () => {
     });
   }
 
+  it('fails local when the authority errors: the burst from its own bucket, then refusals', async () => {
+    const limiter = new LeasedRateLimiter({
+      requestGrant: () => Promise.reject(new Error('primary gone')),
+      failure: 'local',
+      sweepIntervalMs: 0,
+    });
+    closers.push(() => limiter.close());
+    const rule = { perSecond: 1, burst: 3 };
+    const allowed: boolean[] = [];
+    for (let i = 0; i < 5; i++) allowed.push((await limiter.consume('k', rule)).allowed);
+    expect(allowed).toEqual([true, true, true, false, false]);
+    // Another key has a bucket of its own.
+    expect((await limiter.consume('other', rule)).allowed).toBe(true);
+  });
+
   it('treats a silent authority as failed after grantTimeoutMs', async () => {
     const errors: unknown[] = [];
     const limiter = new LeasedRateLimiter({

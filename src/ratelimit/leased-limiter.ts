@@ -10,7 +10,7 @@
  * A token may be spent up to `leaseMs` after the authority counted it, so within a short window
  * admissions may bunch by up to one lease per worker.
  */
-import { type FailureMode, failureDecision, reportFailure } from './failure-decision.js';
+import { FailureFallback, type FailureMode, reportFailure } from './failure-decision.js';
 import type { LeaseGrant } from './lease-authority.js';
 import type { RateDecision, RateLimiter, RateRule } from './limiter.js';
 
@@ -19,7 +19,7 @@ export type GrantRequest = (key: string, rule: RateRule, want: number, min: numb
 
 export interface LeasedRateLimiterOptions {
   requestGrant: GrantRequest;
-  /** When the authority fails or times out: `open` admits, `closed` refuses with Retry-After 1. */
+  /** When the authority fails or times out: `open` admits, `closed` refuses with Retry-After 1, `local` uses this process's buckets. */
   failure: FailureMode;
   /** Called on each failed request to the authority. Must not throw. */
   onFailure?: (err: unknown) => void;
@@ -87,7 +87,7 @@ class GrantTimeoutError extends Error {
 export class LeasedRateLimiter implements RateLimiter {
   readonly #leases = new Map<string, Lease>();
   readonly #requestGrant: GrantRequest;
-  readonly #failure: FailureMode;
+  readonly #fallback: FailureFallback;
   readonly #onFailure: ((err: unknown) => void) | undefined;
   readonly #now: () => number;
   readonly #leaseMs: number;
@@ -96,7 +96,7 @@ export class LeasedRateLimiter implements RateLimiter {
 
   constructor(options: LeasedRateLimiterOptions) {
     this.#requestGrant = options.requestGrant;
-    this.#failure = options.failure;
+    this.#fallback = new FailureFallback(options.failure);
     this.#onFailure = options.onFailure;
     this.#now = options.now ?? monotonicNow;
     this.#leaseMs = options.leaseMs ?? 250;
@@ -135,6 +135,7 @@ export class LeasedRateLimiter implements RateLimiter {
   async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#leases.clear();
+    await this.#fallback.close();
   }
 
   async #consumeRemote(key: string, rule: RateRule, cost: number): Promise<RateDecision> {
@@ -149,7 +150,7 @@ export class LeasedRateLimiter implements RateLimiter {
       lease.inflight ??= this.#ask(key, rule, lease, cost);
       await lease.inflight;
       if (this.#take(lease, cost)) return this.#allowed(lease, rule);
-      if (lease.failed) return failureDecision(rule, this.#failure);
+      if (lease.failed) return this.#fallback.decide(key, rule, cost);
       if (lease.short || this.#denied(lease, cost)) return this.#refused(lease, rule, cost);
     }
   }

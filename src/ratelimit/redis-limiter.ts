@@ -5,13 +5,13 @@
  * single slot. Each key expires when its bucket is full again (an absent key is a full bucket),
  * so idle keys vanish by themselves.
  *
- * Redis failures never reach the caller: the decision falls back to open or closed and
+ * Redis failures never reach the caller: the decision falls back (open, closed or local) and
  * `onFailure` is told, every time. Timeouts come from the client (`connectRedis`'s
  * `commandTimeoutMs`), which also fails fast instead of queueing while disconnected.
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../store/redis.js';
-import { type FailureMode, failureDecision, reportFailure } from './failure-decision.js';
+import { FailureFallback, type FailureMode, reportFailure } from './failure-decision.js';
 import { describe, emissionInterval, GCRA_SLACK_MS } from './gcra.js';
 import type { RateDecision, RateLimiter, RateRule } from './limiter.js';
 
@@ -22,7 +22,7 @@ export interface RedisRateLimiterOptions {
   prefix?: string;
   /**
    * When Redis errors or times out: `open` admits (remaining reported as limit - 1),
-   * `closed` refuses with Retry-After 1.
+   * `closed` refuses with Retry-After 1, `local` decides with this process's own buckets.
    */
   failure: FailureMode;
   /** Called on each failed decision (count it in a metric). Must not throw. */
@@ -59,13 +59,13 @@ type ScriptReply = [number, string];
 export class RedisRateLimiter implements RateLimiter {
   readonly #client: RedisClient;
   readonly #prefix: string;
-  readonly #failure: FailureMode;
+  readonly #fallback: FailureFallback;
   readonly #onFailure: ((err: unknown) => void) | undefined;
 
   constructor(options: RedisRateLimiterOptions) {
     this.#client = options.client;
     this.#prefix = `${options.prefix ?? ''}rl:`;
-    this.#failure = options.failure;
+    this.#fallback = new FailureFallback(options.failure);
     this.#onFailure = options.onFailure;
   }
 
@@ -76,12 +76,14 @@ export class RedisRateLimiter implements RateLimiter {
       return describe(allowed === 1, Number(backlog), 0, rule, cost);
     } catch (err) {
       reportFailure(this.#onFailure, err);
-      return failureDecision(rule, this.#failure);
+      return this.#fallback.decide(key, rule, cost);
     }
   }
 
   /** The client belongs to the caller. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.#fallback.close();
+  }
 
   /** EVALSHA, loading the script with EVAL once per server that has not seen it (NOSCRIPT). */
   async #run(key: string, rule: RateRule, cost: number): Promise<ScriptReply> {
