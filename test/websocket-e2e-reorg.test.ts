@@ -70,6 +70,16 @@ async function caughtUp(): Promise<RawBlock> {
   return head;
 }
 
+/**
+ * The socket got the node's head: its notifications can trail the feed's tip (they are written
+ * after it moves, and read by the client later).
+ */
+async function socketAt(socket: Recorder, heads: string, head: RawBlock): Promise<void> {
+  await waitFor('the socket at the head', () =>
+    (socket.results(heads) as RawBlock[]).some((block) => block.hash === head.hash),
+  );
+}
+
 const numberOf = (value: { number?: string; blockNumber?: string }) =>
   Number.parseInt(value.number ?? value.blockNumber ?? '', 16);
 const removed = (log: Log): Log => ({ ...log, removed: true });
@@ -84,7 +94,8 @@ describe('a reorg seen through a socket', () => {
     await emit(anvil.url, A, T1, T2); // start + 2: orphaned below
     await emit(anvil.url, B, T1, T2); // start + 3: orphaned, but not A's
     await emit(anvil.url, A, T2, T2); // start + 4: orphaned
-    await caughtUp();
+    await socketAt(socket, heads, await caughtUp());
+    await waitFor('the logs', () => socket.results(logs).length >= 3);
     const before = socket.results(logs) as Log[];
     expect(before.map(numberOf)).toEqual([start + 1, start + 2, start + 4]);
     const orphanedHeads = socket.results(heads) as RawBlock[];
@@ -126,7 +137,8 @@ describe('a reorg seen through a socket', () => {
     await emit(anvil.url, A, T1, T1); // start + 1: stays
     await emit(anvil.url, A, T1, T2); // start + 2: orphaned
     await emit(anvil.url, A, T2, T1); // start + 3 = the last block received: orphaned
-    await caughtUp();
+    await socketAt(first, heads, await caughtUp());
+    await waitFor('the logs', () => first.results(logs).length >= 3);
     const received = first.results(logs) as Log[];
     expect(received.map(numberOf)).toEqual([start + 1, start + 2, start + 3]);
     const last = (first.results(heads) as RawBlock[]).at(-1)!;
