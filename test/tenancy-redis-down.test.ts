@@ -4,6 +4,7 @@
  * process's own buckets), each one is
  * counted in a metric, and the gateway keeps serving.
  */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway } from '../src/gateway.js';
@@ -67,4 +68,34 @@ describe.each(['open', 'closed', 'local'] as const)('Redis unreachable, rateLimi
       }
     },
   );
+});
+
+describe('Redis that takes connections and never answers (a partition)', () => {
+  it('does not hold the start; decisions follow rateLimitFailure and are counted', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const gateway = createGateway({
+      logging: { level: 'silent' },
+      storage: { database: database.options.database, redisUrl: `redis://127.0.0.1:${port}` },
+      tenancy: { enabled: true, rateLimitFailure: 'closed' },
+      networks: { anvil: { upstreams: [{ url: anvil.url }] } },
+    });
+    try {
+      // It used to wait here forever: the tenancy change watcher awaited its SUBSCRIBE.
+      const { url } = await gateway.listen(0, '127.0.0.1');
+      expect((await rpc(`${url}/anvil/${secret}`, 'eth_chainId')).status).toBe(429);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const failures = Number(/^turnpike_ratelimit_backend_failures_total (\d+)/m.exec(metrics)?.[1]);
+      expect(failures).toBeGreaterThanOrEqual(1);
+    } finally {
+      await gateway.close(1_000);
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 30_000);
 });

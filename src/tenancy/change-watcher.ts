@@ -39,7 +39,9 @@ export class ChangeWatcher {
       subscriber.on('message', (received: string) => {
         if (received === channel) void this.check(true);
       });
-      await subscriber.subscribe(channel).catch((err: unknown) => {
+      // Not awaited: a Redis that takes the connection and never answers (a partition) would
+      // hold the start forever, and the database poll covers changes until the notices come.
+      subscriber.subscribe(channel).catch((err: unknown) => {
         this.log.warn({ err }, 'cannot subscribe to tenancy changes in Redis; polling the database only');
       });
     }
