@@ -16,6 +16,9 @@ export interface ChangeWatcherOptions {
   channelPrefix?: string;
 }
 
+/** How long `start` waits for the Redis subscription before it goes on without it. */
+const SUBSCRIBE_WAIT_MS = 2_000;
+
 export class ChangeWatcher {
   private version = -1;
   private timer: NodeJS.Timeout | undefined;
@@ -39,11 +42,17 @@ export class ChangeWatcher {
       subscriber.on('message', (received: string) => {
         if (received === channel) void this.check(true);
       });
-      // Not awaited: a Redis that takes the connection and never answers (a partition) would
-      // hold the start forever, and the database poll covers changes until the notices come.
-      subscriber.subscribe(channel).catch((err: unknown) => {
+      const subscribed = subscriber.subscribe(channel).catch((err: unknown) => {
         this.log.warn({ err }, 'cannot subscribe to tenancy changes in Redis; polling the database only');
       });
+      // Waited for only so long: a Redis that takes the connection and never answers (a
+      // partition) would hold the start forever; the database poll covers changes meanwhile.
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
+      });
+      await Promise.race([subscribed, waited]);
+      clearTimeout(timer);
     }
   }
 
