@@ -9,12 +9,12 @@ import { head } from './page-head.js';
 /** Transfer search and the newest transfers; `allProjects` adds a project column (the admin). */
 export function transfersSection(allProjects: boolean): string {
   const project = allProjects ? '<th>project</th>' : '';
-  return `<section id="transfers-panel"><h2>Transfers</h2>
+  return `<section id="transfers-panel"><h2>Transfers (times in UTC)</h2>
 <form id="transfer-search" class="search"><label for="transfer-query">Find a transfer by id, idempotency key or transaction hash</label>
 <input id="transfer-query" name="q" type="search" maxlength="256" required autocomplete="off" spellcheck="false"><button type="submit">Find</button></form>
 <p id="transfer-message" class="message" role="status"></p>
 <div id="transfer-results"></div>
-<h3>Newest</h3><table id="recent-transfers"><thead><tr><th>transfer</th>${project}<th>state</th><th>to</th><th>amount</th><th>token</th><th>accepted</th></tr></thead><tbody></tbody></table>
+<h3>Newest</h3><table id="recent-transfers"><thead><tr><th>transfer</th>${project}<th>state</th><th>to</th><th>amount</th><th>accepted (UTC)</th></tr></thead><tbody></tbody></table>
 </section>`;
 }
 

@@ -22,12 +22,18 @@
     $(id).querySelector('tbody').replaceWith(body);
   }
 
-  function draw(days) {
-    const data = [
-      days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
-      days.map((d) => d.requests),
-      days.map((d) => d.computeUnits),
-    ];
+  // Every one of the 30 days, ending today: a day without usage is a zero, not a gap.
+  function draw(days, today) {
+    const byDay = new Map(days.map((d) => [d.day, d]));
+    const end = Date.parse(`${today}T00:00:00Z`);
+    const data = [[], [], []];
+    for (let i = 29; i >= 0; i--) {
+      const t = end - i * 86400000;
+      const d = byDay.get(new Date(t).toISOString().slice(0, 10));
+      data[0].push(t / 1000);
+      data[1].push(d ? d.requests : 0);
+      data[2].push(d ? d.computeUnits : 0);
+    }
     if (chart) return chart.setData(data);
     const el = $('chart-usage');
     chart = new uPlot(
@@ -98,7 +104,7 @@
             : 'active',
       ]),
     );
-    draw(o.days);
+    draw(o.days, o.today.day);
   }
 
   async function refresh() {

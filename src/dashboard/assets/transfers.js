@@ -9,7 +9,13 @@
   const results = $('transfer-results');
   const recent = $('recent-transfers');
   const withProject = recent.querySelector('thead th:nth-child(2)').textContent === 'project';
-  const time = (ms) => new Date(ms).toISOString().replace('T', ' ').replace('Z', ' UTC');
+  const MATCHED_BY = {
+    transferId: 'transfer id',
+    requestId: 'request id',
+    txHash: 'transaction hash',
+    idempotencyKey: 'idempotency key',
+  };
+  const time = (ms) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
   const el = (tag, text, className) => {
     const node = document.createElement(tag);
     if (text !== undefined) node.textContent = String(text);
@@ -73,7 +79,8 @@
     results.replaceChildren();
     if (answer.body === undefined) return say(explain(answer), true);
     const found = answer.body.transfers;
-    say(`${found.length} transfer${found.length === 1 ? '' : 's'} by ${answer.body.matchedBy}`, false);
+    const by = MATCHED_BY[answer.body.matchedBy] ?? answer.body.matchedBy;
+    say(`${found.length} transfer${found.length === 1 ? '' : 's'} by ${by}`, false);
     for (const t of found) results.appendChild(card(t));
   });
 
@@ -83,7 +90,7 @@
     if (answer.body === undefined) {
       const row = el('tr');
       const cell = el('td', explain(answer));
-      cell.colSpan = 7;
+      cell.colSpan = 6;
       row.appendChild(cell);
       body.appendChild(row);
     } else
@@ -96,7 +103,6 @@
           t.state,
           t.to,
           t.amount,
-          t.token,
           time(t.createdAt),
         ];
         for (const text of cells) row.appendChild(el('td', text));
