@@ -110,6 +110,14 @@
       }
     recent.querySelector('tbody').replaceWith(body);
   }
-  refresh();
-  setInterval(refresh, 5000);
+  // With the relayer off there is nothing to read: say so once instead of asking every 5 s.
+  read('/dashboard/api/session').then((answer) => {
+    if (answer.body?.relayer === false) {
+      say('The relayer is off on this gateway.', false);
+      form.querySelector('button').disabled = true;
+      return;
+    }
+    refresh();
+    setInterval(refresh, 5000);
+  });
 })();
