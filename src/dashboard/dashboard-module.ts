@@ -171,9 +171,9 @@ export class DashboardModule implements FeatureModule {
       if (req.method !== 'GET' && req.method !== 'HEAD') return this.wrongMethod(req, res, headers, 'GET');
       if (session === undefined) return this.unauthorized(req, res, headers);
       // A refusal (GatewayError) is answered by the router.
-      return scopedAnswer(enabled.scoped, session, path, req.url).then((answer) => {
+      return scopedAnswer(enabled.scoped, session, path, req.url).then((json) => {
         headers['content-type'] = 'application/json';
-        send(response, req, res, 200, JSON.stringify(answer, bigints), headers);
+        send(response, req, res, 200, json, headers);
       });
     }
     switch (path) {
@@ -293,9 +293,4 @@ export class DashboardModule implements FeatureModule {
     );
     return undefined;
   }
-}
-
-/** Amounts and fees are bigints: JSON has them as decimal strings. */
-function bigints(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
 }

@@ -46,8 +46,22 @@ const STATES: readonly TransferState[] = [
 const MAX_LIST = 100;
 const DEFAULT_LIST = 25;
 
-/** The JSON answer of one scoped path; throws a GatewayError to refuse. */
+/** The JSON text answering one scoped path; rejects with a GatewayError to refuse. */
 export async function scopedAnswer(
+  sources: ScopedSources,
+  scope: SessionScope,
+  path: string,
+  url: string,
+): Promise<string> {
+  return JSON.stringify(await answer(sources, scope, path, url), bigints);
+}
+
+/** Amounts and fees are bigints: JSON has them as decimal strings. */
+function bigints(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+async function answer(
   sources: ScopedSources,
   scope: SessionScope,
   path: string,
