@@ -185,6 +185,20 @@ it("the project view shows one project and refuses another's data", async () => 
     timeout: 10_000,
   });
   await page.screenshot({ path: `${IMAGES}dashboard-project-view.png`, fullPage: true });
+  // By its transaction hash: acme's transfer alone, though the batch may carry globex's too.
+  const txHash = (await relayerStore.getTransfer(acme.confirmed))!.txHash!;
+  await page.fill('#transfer-query', txHash);
+  await page.click('#transfer-search button[type=submit]');
+  await until(
+    async () => (await page.textContent('#transfer-message')) === '1 transfer by transaction hash',
+    10_000,
+    'search by hash',
+  );
+  expect(
+    await page.$$eval('#transfer-results article', (items) =>
+      items.map((item) => item.getAttribute('data-transfer')),
+    ),
+  ).toStrictEqual([acme.confirmed]);
   for (const q of ['globex-order-17', globex.transfer]) {
     await page.fill('#transfer-query', q);
     await page.click('#transfer-search button[type=submit]');

@@ -60,7 +60,9 @@ export async function signIn(
     return;
   }
   const isKey = looksLikeApiKey(secret);
-  const scope = isKey ? await projectScope(context.keys(), secret) : adminScope(context, secret);
+  // An admin token may happen to have a key's shape: it is still the admin token.
+  const scope =
+    (isKey ? await projectScope(context.keys(), secret) : undefined) ?? adminScope(context, secret);
   if (scope === undefined) {
     const locked = context.guard.failed(address);
     const message = isKey ? 'That is not a valid API key.' : 'That is not the admin token.';
