@@ -157,6 +157,8 @@ export function createGateway(
     workerLabel: options.workerLabel ?? '0',
     feed: options.dashboardFeed,
     secret: options.dashboardSecret,
+    tenancy: tenancy.tenancy,
+    relayerStore: relayer.store,
   });
   const modules = [
     tenancy,

@@ -110,6 +110,11 @@ it('signs in, shows live numbers, and shows a killed upstream as unhealthy', asy
   await until(async () => (await page.textContent('#rps')) !== first, 10_000);
   expect(number(await page.textContent('#rps'))).toBeGreaterThan(0);
   await page.waitForSelector('[data-upstream="anvil/anvil-1"][data-health="healthy"]', { timeout: 10_000 });
+  // No relayer here: the transfer search says so (and asks nothing more).
+  await until(
+    async () => (await page.textContent('#transfer-message')) === 'The relayer is off on this gateway.',
+    10_000,
+  );
   // Both charts drawn (uPlot draws on canvas).
   expect(await page.$$eval('.uplot canvas', (canvases) => canvases.length)).toBe(2);
   // Let the charts gather a few seconds before the picture.

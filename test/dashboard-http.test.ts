@@ -83,7 +83,7 @@ describe('dashboard', () => {
     expect(res.headers.get('location')).toBe('/dashboard');
     const setCookie = res.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(
-      /^turnpike_dashboard=\d+\.[\w-]+; Path=\/dashboard; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+      /^turnpike_dashboard=admin\.\d+\.[\w-]+; Path=\/dashboard; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
     );
     const cookie = setCookie.split(';')[0]!;
     const page = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).text();
@@ -99,7 +99,12 @@ describe('dashboard', () => {
   });
 
   it('refuses the API without a session, or with a forged or expired one', async () => {
-    for (const cookie of [undefined, 'turnpike_dashboard=99999999999999.forged', 'turnpike_dashboard=1.x']) {
+    for (const cookie of [
+      undefined,
+      'turnpike_dashboard=admin.99999999999999.forged',
+      'turnpike_dashboard=1.x',
+      'turnpike_dashboard=99999999999999.forged',
+    ]) {
       for (const path of ['/dashboard/api/stream', '/dashboard/api/snapshot']) {
         const res = await fetch(`${base}${path}`, cookie === undefined ? {} : { headers: { cookie } });
         expect(res.status).toBe(401);
@@ -114,7 +119,8 @@ describe('dashboard', () => {
     const cookie = await signedIn();
     const page = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).text();
     const paths = [...page.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(paths).toHaveLength(4);
+    // uPlot's script and style, ours, and the transfer search's script and style.
+    expect(paths).toHaveLength(6);
     for (const path of paths) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(200);
@@ -128,7 +134,7 @@ describe('dashboard', () => {
     expect((await fetch(`${base}/dashboard/assets/uplot.000000000000.js`)).status).toBe(404);
   });
 
-  it('sends a first load (page and its four files) of under 100 KB gzip, and says how much', async () => {
+  it('sends a first load (page and its six files) of under 100 KB gzip, and says how much', async () => {
     const cookie = await signedIn();
     const gzip = { 'accept-encoding': 'gzip' };
     const page = await fetch(`${base}/dashboard`, { headers: { cookie, ...gzip } });
@@ -148,7 +154,7 @@ describe('dashboard', () => {
     const plain = Object.values(sizes).reduce((sum, size) => sum + size.plain, 0);
     // The figure docs/dashboard.md quotes.
     console.log(`dashboard first load: ${wire} bytes gzip (${plain} uncompressed)`, sizes);
-    expect(Object.keys(sizes)).toHaveLength(5);
+    expect(Object.keys(sizes)).toHaveLength(7);
     expect(wire).toBeGreaterThan(0);
     expect(wire).toBeLessThan(100_000);
   });

@@ -62,6 +62,9 @@ const REQUIRED = [
   // The dashboard's static files (package.json's build copies them; dashboard/assets.ts reads them).
   'dist/dashboard/assets/dashboard.js',
   'dist/dashboard/assets/dashboard.css',
+  'dist/dashboard/assets/project.js',
+  'dist/dashboard/assets/transfers.js',
+  'dist/dashboard/assets/transfers.css',
   'contracts/TurnpikeBatchTransfer.sol',
   'contracts/TurnpikeDemoToken.sol',
   'examples/path-gateways.yaml',

@@ -21,6 +21,11 @@ export interface DashboardAssets {
   readonly style: Asset;
   readonly chartScript: Asset;
   readonly chartStyle: Asset;
+  /** The project view's script (project-page.ts). */
+  readonly projectScript: Asset;
+  /** The transfer search and list, on both pages; its style also serves the project view. */
+  readonly transfersScript: Asset;
+  readonly transfersStyle: Asset;
   readonly all: readonly Asset[];
 }
 
@@ -36,7 +41,19 @@ export function loadAssets(): DashboardAssets {
   const style = asset('dashboard', own('dashboard.css'));
   const chartScript = asset('uplot', require.resolve('uplot/dist/uPlot.iife.min.js'));
   const chartStyle = asset('uplot', require.resolve('uplot/dist/uPlot.min.css'));
-  return { script, style, chartScript, chartStyle, all: [script, style, chartScript, chartStyle] };
+  const projectScript = asset('project', own('project.js'));
+  const transfersScript = asset('transfers', own('transfers.js'));
+  const transfersStyle = asset('transfers', own('transfers.css'));
+  return {
+    script,
+    style,
+    chartScript,
+    chartStyle,
+    projectScript,
+    transfersScript,
+    transfersStyle,
+    all: [script, style, chartScript, chartStyle, projectScript, transfersScript, transfersStyle],
+  };
 }
 
 function asset(name: string, file: string): Asset {

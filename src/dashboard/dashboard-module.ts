@@ -1,9 +1,11 @@
 /**
  * The built-in dashboard as a feature module (docs/dashboard.md): `/dashboard` (the sign-in
  * form, or the page once signed in), its static files, the sign-in and sign-out forms, and the
- * live data: `/dashboard/api/stream` (server-sent events) and `/dashboard/api/snapshot`. On
- * when an admin token is set; the session is a signed cookie (session.ts). In one process the
- * module samples its own registry; cluster workers get the primary's feed instead.
+ * live data: `/dashboard/api/stream` (server-sent events) and `/dashboard/api/snapshot`, and
+ * the scoped reads of stored data (scoped-api.ts) the project view and the transfer search use.
+ * On when an admin token is set; the session is a signed cookie (session.ts) naming its scope:
+ * the admin, or one project (signed in with one of its API keys). In one process the module
+ * samples its own registry; cluster workers get the primary's feed instead.
  */
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
@@ -14,16 +16,22 @@ import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http/excha
 import { CLOSE_ORDER, type FeatureModule } from '../http/feature-module.js';
 import type { HttpRoute } from '../http/http-router.js';
 import { type ResponseContext, send, sendError } from '../http/respond.js';
+import type { RelayerStore } from '../relayer/relayer-store.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import { type DashboardAssets, loadAssets } from './assets.js';
 import { EventStreams } from './event-streams.js';
-import { CONTENT_SECURITY_POLICY, dashboardPage, signInPage } from './pages.js';
+import { CONTENT_SECURITY_POLICY } from './page-head.js';
+import { dashboardPage, signInPage } from './pages.js';
+import { projectPage } from './project-page.js';
 import { Sampler, type SnapshotFeed } from './sampler.js';
+import { SCOPED_PATHS, type ScopedSources, scopedAnswer } from './scoped-api.js';
 import { SessionSigner, sessionCookie } from './session.js';
+import { isHttps, type SignInContext, signIn } from './sign-in.js';
+import { SignInGuard } from './sign-in-guard.js';
 import { ProcessProbe, sampleWorker } from './worker-sample.js';
 
 /** Live streams one process serves at most. */
 export const MAX_STREAMS = 32;
-const MAX_FORM_BYTES = 4096;
 
 export interface DashboardModuleOptions {
   readonly config: TurnpikeConfig;
@@ -35,11 +43,16 @@ export interface DashboardModuleOptions {
   readonly feed?: SnapshotFeed | undefined;
   /** Signs session cookies together with the admin token; the same in every worker. Default: random. */
   readonly secret?: Buffer | undefined;
+  /** The tenancy layer once open (API-key sign-in, the project view); default: none. */
+  readonly tenancy?: (() => Tenancy | undefined) | undefined;
+  /** The relayer's store once open (transfer list and search); default: none. */
+  readonly relayerStore?: (() => RelayerStore | undefined) | undefined;
 }
 
 interface Enabled {
   readonly signer: SessionSigner;
-  readonly matchesToken: (presented: string) => boolean;
+  readonly signIn: SignInContext;
+  readonly scoped: ScopedSources;
   readonly assets: DashboardAssets;
   readonly streams: EventStreams;
   readonly feed: SnapshotFeed;
@@ -77,10 +90,26 @@ export class DashboardModule implements FeatureModule {
       ]);
       feed = sampler;
     }
+    const signer = new SessionSigner(options.secret ?? randomBytes(32), token);
+    const assets = loadAssets();
+    const tenancy = options.tenancy ?? (() => undefined);
     this.enabled = {
-      signer: new SessionSigner(options.secret ?? randomBytes(32), token),
-      matchesToken: tokenCheck(token),
-      assets: loadAssets(),
+      signer,
+      signIn: {
+        response: options.response,
+        assets,
+        signer,
+        matchesToken: tokenCheck(token),
+        guard: new SignInGuard(),
+        trustedProxies: new Set(options.config.server.trustedProxies),
+        keys: () => tenancy()?.parts.keys,
+      },
+      scoped: {
+        tenancy: () => tenancy()?.parts.store,
+        relayer: options.relayerStore ?? (() => undefined),
+        relayerEnabled: options.config.relayer.enabled,
+      },
+      assets,
       streams: new EventStreams(feed, MAX_STREAMS),
       feed,
       sampler,
@@ -137,22 +166,32 @@ export class DashboardModule implements FeatureModule {
     headers['referrer-policy'] = 'no-referrer';
     headers['x-frame-options'] = 'DENY';
     headers['cache-control'] = 'no-store';
-    const signedIn = enabled.signer.verify(req.headers);
+    const session = enabled.signer.verify(req.headers);
+    if (SCOPED_PATHS.has(path)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return this.wrongMethod(req, res, headers, 'GET');
+      if (session === undefined) return this.unauthorized(req, res, headers);
+      // A refusal (GatewayError) is answered by the router.
+      return scopedAnswer(enabled.scoped, session, path, req.url).then((json) => {
+        headers['content-type'] = 'application/json';
+        send(response, req, res, 200, json, headers);
+      });
+    }
     switch (path) {
       case '/dashboard':
-      case '/dashboard/':
+      case '/dashboard/': {
         if (req.method !== 'GET' && req.method !== 'HEAD')
           return this.wrongMethod(req, res, headers, 'GET, HEAD');
-        return this.html(
-          req,
-          res,
-          headers,
-          200,
-          signedIn ? dashboardPage(enabled.assets) : signInPage(enabled.assets),
-        );
+        const page =
+          session === undefined
+            ? signInPage(enabled.assets)
+            : session.kind === 'admin'
+              ? dashboardPage(enabled.assets)
+              : projectPage(enabled.assets);
+        return this.html(req, res, headers, 200, page);
+      }
       case '/dashboard/sign-in':
         if (req.method !== 'POST') return this.wrongMethod(req, res, headers, 'POST');
-        return this.signIn(enabled, req, res, headers);
+        return signIn(enabled.signIn, req, res, headers);
       case '/dashboard/sign-out':
         if (req.method !== 'POST') return this.wrongMethod(req, res, headers, 'POST');
         headers['set-cookie'] = sessionCookie('', isHttps(req));
@@ -164,8 +203,12 @@ export class DashboardModule implements FeatureModule {
         // The stream is GET only: a HEAD would get a head and then a body that never ends.
         const allow = path === '/dashboard/api/stream' ? 'GET' : 'GET, HEAD';
         if (!allow.split(', ').includes(req.method)) return this.wrongMethod(req, res, headers, allow);
-        if (!signedIn) {
-          const error = new GatewayError('ERR_DASHBOARD_UNAUTHORIZED', 'sign in at /dashboard first');
+        if (session === undefined) return this.unauthorized(req, res, headers);
+        if (session.kind !== 'admin') {
+          const error = new GatewayError(
+            'ERR_DASHBOARD_FORBIDDEN',
+            'the live view shows every project: sign in with the admin token',
+          );
           sendError(response, req, res, error, null, headers);
           return undefined;
         }
@@ -187,33 +230,6 @@ export class DashboardModule implements FeatureModule {
         );
         return undefined;
     }
-  }
-
-  private signIn(
-    enabled: Enabled,
-    req: HttpRequest,
-    res: ResponseWriter,
-    headers: ResponseHeaders,
-  ): undefined {
-    const type = req.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
-    const token =
-      type === 'application/x-www-form-urlencoded' && req.body.length <= MAX_FORM_BYTES
-        ? new URLSearchParams(req.body.toString('utf8')).get('token')
-        : null;
-    if (token === null) {
-      const error = new GatewayError(
-        'ERR_DASHBOARD_INVALID',
-        'post the sign-in form: a urlencoded token field',
-      );
-      sendError(this.options.response, req, res, error, null, headers);
-      return undefined;
-    }
-    if (!enabled.matchesToken(token))
-      return this.html(req, res, headers, 401, signInPage(enabled.assets, 'That is not the admin token.'));
-    headers['set-cookie'] = sessionCookie(enabled.signer.issue(), isHttps(req));
-    headers.location = '/dashboard';
-    res.end(303, headers);
-    return undefined;
   }
 
   private stream(
@@ -239,6 +255,12 @@ export class DashboardModule implements FeatureModule {
     headers['x-accel-buffering'] = 'no';
     const stream = res.stream(200, headers);
     if (stream !== undefined) enabled.streams.add(stream);
+    return undefined;
+  }
+
+  private unauthorized(req: HttpRequest, res: ResponseWriter, headers: ResponseHeaders): undefined {
+    const error = new GatewayError('ERR_DASHBOARD_UNAUTHORIZED', 'sign in at /dashboard first');
+    sendError(this.options.response, req, res, error, null, headers);
     return undefined;
   }
 
@@ -271,9 +293,4 @@ export class DashboardModule implements FeatureModule {
     );
     return undefined;
   }
-}
-
-/** Behind a TLS-terminating proxy the cookie is marked Secure. */
-function isHttps(req: HttpRequest): boolean {
-  return req.headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase() === 'https';
 }

@@ -4,26 +4,17 @@
  * fills in everything it shows from the event stream.
  */
 import type { DashboardAssets } from './assets.js';
+import { escapeHtml, head } from './page-head.js';
+import { transfersSection } from './project-page.js';
 
-/** Only this origin, for everything; no frames, no base tag, forms post only here. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function head(title: string, assets: DashboardAssets, withCharts: boolean): string {
-  const styles = withCharts
-    ? `<link rel="stylesheet" href="${assets.chartStyle.path}"><link rel="stylesheet" href="${assets.style.path}">`
-    : `<link rel="stylesheet" href="${assets.style.path}">`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><link rel="icon" href="data:,">${styles}</head>`;
-}
-
-export function signInPage(assets: DashboardAssets, error?: string): string {
+export function signInPage(assets: DashboardAssets, error?: string, code?: string): string {
+  const data = code === undefined ? '' : ` data-code="${escapeHtml(code)}"`;
   const message =
-    error === undefined ? '' : `<p class="error" role="alert" id="sign-in-error">${escapeHtml(error)}</p>`;
+    error === undefined
+      ? ''
+      : `<p class="error" role="alert" id="sign-in-error"${data}>${escapeHtml(error)}</p>`;
   return `${head('Turnpike · sign in', assets, false)}<body class="sign-in"><main><h1>Turnpike</h1>
-<form method="post" action="/dashboard/sign-in"><label for="token">Admin token</label>
+<form method="post" action="/dashboard/sign-in"><label for="token">Admin token or project API key</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Sign in</button></form>${message}</main></body></html>`;
 }
@@ -53,6 +44,7 @@ export function dashboardPage(assets: DashboardAssets): string {
 <div><h2>Relayer</h2><table id="relayer"><tbody></tbody></table></div>
 <div><h2>Processes</h2><table id="workers"><thead><tr><th>worker</th><th>event loop</th><th>delay p99 ms</th><th>heap MB</th><th>RSS MB</th></tr></thead><tbody></tbody></table></div>
 </section>
+${transfersSection(true)}
 </main>
-<script src="${assets.chartScript.path}"></script><script src="${assets.script.path}"></script></body></html>`;
+<script src="${assets.chartScript.path}"></script><script src="${assets.script.path}"></script><script src="${assets.transfersScript.path}"></script></body></html>`;
 }

@@ -177,13 +177,38 @@ export const ERROR_CODES = {
     rpc: -32001,
     http: 401,
     retry: 'none',
-    summary: 'The dashboard API needs a session: sign in at /dashboard with the admin token.',
+    summary: 'The dashboard API needs a session: sign in at /dashboard with the admin token or an API key.',
   },
   ERR_DASHBOARD_INVALID: {
     rpc: -32602,
     http: 400,
     retry: 'none',
-    summary: 'The dashboard sign-in form was not sent as a form with a token field.',
+    summary:
+      'The dashboard sign-in form was not sent as a form with a token field, or a dashboard API query is invalid.',
+  },
+  ERR_DASHBOARD_FORBIDDEN: {
+    rpc: -32003,
+    http: 403,
+    retry: 'none',
+    summary: "A project's dashboard session asked for another project's data, or for an admin-only view.",
+  },
+  ERR_DASHBOARD_LOCKED: {
+    rpc: -32005,
+    http: 429,
+    retry: 'none',
+    summary: 'Too many failed dashboard sign-ins from this address: it is locked out for a while.',
+  },
+  ERR_DASHBOARD_NOT_FOUND: {
+    rpc: -32004,
+    http: 404,
+    retry: 'none',
+    summary: 'No project or transfer the dashboard session may see matches.',
+  },
+  ERR_DASHBOARD_RELAYER_OFF: {
+    rpc: -32004,
+    http: 404,
+    retry: 'none',
+    summary: 'The dashboard was asked for transfers, but the relayer is off on this gateway.',
   },
   ERR_DASHBOARD_BUSY: {
     rpc: -32005,

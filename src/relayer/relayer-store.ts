@@ -23,6 +23,7 @@ import type {
   TransferState,
   WebhookDelivery,
 } from './model.js';
+import type { BatchTrail } from './sql-relayer-lookups.js';
 import type { TransferFailure } from './transfer-failure.js';
 
 /** The transfers a settle touched, for latency metrics. */
@@ -69,6 +70,17 @@ export interface RelayerStore {
    * carries now, oldest first; empty for an unknown hash or a no-op transaction.
    */
   getTransactionTransfers(txHash: string): Promise<TransferRecord[]>;
+  /**
+   * The transfers stored under an idempotency key by any of these projects (null = keyless),
+   * oldest first, at most `limit` (the dashboard's transfer search).
+   */
+  findByIdempotencyKey(
+    idempotencyKey: string,
+    projectIds: readonly (string | null)[],
+    limit: number,
+  ): Promise<TransferRecord[]>;
+  /** A batch with every transaction signed for it, without raw bytes (a transfer's timeline). */
+  getBatchTrail(batchId: string): Promise<BatchTrail | undefined>;
   /** Transfers not yet confirmed or failed (the queue depth back-pressure is measured on). */
   countOpen(): Promise<number>;
   /**

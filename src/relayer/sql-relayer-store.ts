@@ -26,6 +26,7 @@ import * as batches from './sql-relayer-batches.js';
 import * as claim from './sql-relayer-claim.js';
 import * as intake from './sql-relayer-intake.js';
 import * as keys from './sql-relayer-keys.js';
+import * as lookups from './sql-relayer-lookups.js';
 import * as webhooks from './sql-relayer-webhooks.js';
 import type { TransferFailure } from './transfer-failure.js';
 
@@ -70,6 +71,18 @@ export class SqlRelayerStore implements RelayerStore {
 
   getTransactionTransfers(txHash: string): Promise<TransferRecord[]> {
     return intake.getTransactionTransfers(this.store.db, txHash);
+  }
+
+  findByIdempotencyKey(
+    idempotencyKey: string,
+    projectIds: readonly (string | null)[],
+    limit: number,
+  ): Promise<TransferRecord[]> {
+    return lookups.findByIdempotencyKey(this.store.db, idempotencyKey, projectIds, limit);
+  }
+
+  getBatchTrail(batchId: string): Promise<lookups.BatchTrail | undefined> {
+    return lookups.getBatchTrail(this.store.db, batchId);
   }
 
   countOpen(): Promise<number> {

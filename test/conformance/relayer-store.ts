@@ -646,6 +646,62 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         expect(await store.getTransactionTransfers(`0x${'e'.repeat(64)}`)).toStrictEqual([]);
       });
 
+      it('finds transfers by idempotency key within the projects named, and a batch with its attempts', async () => {
+        await store.acceptMany(
+          [
+            request('order-9', [transfer(1), transfer(2)]),
+            request('order-9', [transfer(3)], { projectId: 'prj_other' }),
+            request('order-9', [transfer(4)], { projectId: null }),
+          ],
+          T0,
+        );
+        const acme = await store.findByIdempotencyKey('order-9', ['prj_acme'], 10);
+        expect(acme.map((t) => [t.projectId, t.to])).toStrictEqual([
+          ['prj_acme', recipient(1)],
+          ['prj_acme', recipient(2)],
+        ]);
+        const every = await store.findByIdempotencyKey('order-9', ['prj_acme', 'prj_other', null], 10);
+        expect(every.map((t) => t.projectId)).toStrictEqual(['prj_acme', 'prj_acme', 'prj_other', null]);
+        expect(await store.findByIdempotencyKey('order-9', ['prj_acme', 'prj_other', null], 2)).toHaveLength(
+          2,
+        );
+        expect(await store.findByIdempotencyKey('order-9', ['prj_nobody'], 10)).toStrictEqual([]);
+        expect(await store.findByIdempotencyKey('order-10', ['prj_acme'], 10)).toStrictEqual([]);
+
+        const key = await lease();
+        const batch = (await store.claimBatch(key, 2, T0 + 1))!;
+        const original = (await store.recordAttempt(key, attemptFor(key, batch, 0, 100n), T0 + 2))!;
+        expect(await store.markSubmitted(key, original.id, T0 + 3)).toBe(true);
+        const bump = (await store.recordReplacement(
+          key,
+          original.id,
+          attemptFor(key, batch, 0, 200n),
+          T0 + 4,
+        ))!;
+        await store.settleAttempt(key, bump.id, SUCCESS, REVERT, T0 + 5);
+        const trail = await store.getBatchTrail(batch.id);
+        expect(trail).toMatchObject({
+          id: batch.id,
+          keyAddress: KEY_1,
+          state: 'confirmed',
+          size: 2,
+          createdAt: T0 + 1,
+        });
+        expect(trail!.attempts).toStrictEqual([
+          expect.objectContaining({
+            hash: original.hash,
+            nonce: 0,
+            state: 'replaced',
+            createdAt: T0 + 2,
+            submittedAt: T0 + 3,
+            maxFeePerGas: 100n,
+          }),
+          expect.objectContaining({ hash: bump.hash, nonce: 0, state: 'confirmed', createdAt: T0 + 4 }),
+        ]);
+        expect(trail!.attempts[0]).not.toHaveProperty('raw');
+        expect(await store.getBatchTrail('bt_none')).toBeUndefined();
+      });
+
       it('a reverted batch is bisected; a reverted single transfer fails', async () => {
         const ids = await acceptSome(3);
         const key = await lease();
