@@ -3,6 +3,7 @@ export const METRIC = {
   requests: 'turnpike_requests_total',
   requestDuration: 'turnpike_request_duration_seconds',
   inflightRequests: 'turnpike_inflight_requests',
+  stageDuration: 'turnpike_request_stage_seconds',
   upstreamAttempts: 'turnpike_upstream_attempts_total',
   upstreamLatency: 'turnpike_upstream_latency_seconds',
   upstreamFailures: 'turnpike_upstream_failures_total',
