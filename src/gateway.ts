@@ -157,6 +157,7 @@ export function createGateway(
     workerLabel: options.workerLabel ?? '0',
     feed: options.dashboardFeed,
     secret: options.dashboardSecret,
+    tenancy: tenancy.tenancy,
   });
   const modules = [
     tenancy,

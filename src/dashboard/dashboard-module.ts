@@ -14,6 +14,7 @@ import type { HttpRequest, ResponseHeaders, ResponseWriter } from '../http/excha
 import { CLOSE_ORDER, type FeatureModule } from '../http/feature-module.js';
 import type { HttpRoute } from '../http/http-router.js';
 import { type ResponseContext, send, sendError } from '../http/respond.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import { type DashboardAssets, loadAssets } from './assets.js';
 import { EventStreams } from './event-streams.js';
 import { CONTENT_SECURITY_POLICY, dashboardPage, signInPage } from './pages.js';
@@ -35,6 +36,8 @@ export interface DashboardModuleOptions {
   readonly feed?: SnapshotFeed | undefined;
   /** Signs session cookies together with the admin token; the same in every worker. Default: random. */
   readonly secret?: Buffer | undefined;
+  /** The tenancy layer once open (the top projects and keys); undefined when tenancy is off. */
+  readonly tenancy?: (() => Tenancy | undefined) | undefined;
 }
 
 interface Enabled {
@@ -73,7 +76,11 @@ export class DashboardModule implements FeatureModule {
       const localProbe = new ProcessProbe();
       probe = localProbe;
       sampler = new Sampler(async () => [
-        await sampleWorker(options.registry, localProbe, { worker: options.workerLabel, readQueue: true }),
+        await sampleWorker(options.registry, localProbe, {
+          worker: options.workerLabel,
+          readQueue: true,
+          tenancy: options.tenancy,
+        }),
       ]);
       feed = sampler;
     }

@@ -62,6 +62,7 @@ export const METRIC = {
   relayerReconcilerActions: 'turnpike_relayer_reconciler_actions_total',
   relayerWebhooks: 'turnpike_relayer_webhooks_total',
   relayerKeyInflight: 'turnpike_relayer_key_inflight',
+  relayerKeyNonce: 'turnpike_relayer_key_next_nonce',
   relayerConfirmationSeconds: 'turnpike_relayer_confirmation_seconds',
   relayerQueueDepth: 'turnpike_relayer_transfers',
 } as const;
