@@ -2,10 +2,15 @@
  * The dashboard in Debian's chromium through playwright-core, on a real gateway in front of two
  * real anvils: the sign-in form refuses a wrong token and takes the right one; the page loads
  * with no console error and no request leaving 127.0.0.1; the request rate shown moves under
- * load; an anvil killed under load shows as unhealthy within 5 s. Saves the screenshots
+ * load; an anvil killed under load shows as unhealthy within 5 s. With tenancy on (two keys,
+ * one throttled), the panels move too: the stages' time per request, the top keys and projects,
+ * rate-limited requests, and the retries the killed anvil causes. Saves the screenshots
  * docs/dashboard.md shows.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -33,15 +38,35 @@ const requests: string[] = [];
 const problems: string[] = [];
 let sending = true;
 let load: Promise<void>;
+let dir: string;
+
+// biome-ignore lint/suspicious/noExplicitAny: the test reads answers by path.
+async function admin(path: string, body: unknown): Promise<any> {
+  const res = await fetch(`${base}/admin/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return res.json();
+}
 
 beforeAll(async () => {
   anvils = await Promise.all([startAnvil(), startAnvil()]);
+  dir = mkdtempSync(join(tmpdir(), 'turnpike-dashboard-browser-'));
   gateway = createGateway({
     logging: { level: 'silent' },
-    tenancy: { adminToken: token },
+    storage: { database: join(dir, 'turnpike.db') },
+    tenancy: { enabled: true, adminToken: token, usageFlushMs: 200, balanceRefreshMs: 500 },
     networks: { anvil: { upstreams: anvils.map((anvil, i) => ({ id: `anvil-${i}`, url: anvil.url })) } },
   });
   base = (await gateway.listen(0, '127.0.0.1')).url;
+  await admin('/plans', { name: 'open' });
+  await admin('/plans', { name: 'tight', rateLimit: { perSecond: 1, burst: 1 } });
+  await admin('/projects', { name: 'acme', plan: 'open', credits: 50_000_000 });
+  await admin('/projects', { name: 'thrifty', plan: 'tight' });
+  const mainKey: string = (await admin('/keys', { project: 'acme', name: 'backend' })).secret;
+  const tightKey: string = (await admin('/keys', { project: 'thrifty', name: 'cron' })).secret;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   page.on('request', (request) => requests.push(request.url()));
@@ -58,7 +83,9 @@ beforeAll(async () => {
       const method = methods[i++ % methods.length]!;
       const params =
         method === 'eth_getBalance' ? ['0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', 'latest'] : [];
-      await fetch(`${base}/anvil`, {
+      // Every fifth request on the throttled key: most of those are refused (429).
+      const key = i % 5 === 4 ? tightKey : mainKey;
+      await fetch(`${base}/anvil/${key}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', id: i, method, params }),
@@ -75,6 +102,7 @@ afterAll(async () => {
   await browser?.close();
   await gateway?.close(1_000);
   await Promise.all((anvils ?? []).map((anvil) => anvil.stop()));
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 const number = (text: string | null) => Number(text);
@@ -110,14 +138,40 @@ it('signs in, shows live numbers, and shows a killed upstream as unhealthy', asy
   await until(async () => (await page.textContent('#rps')) !== first, 10_000);
   expect(number(await page.textContent('#rps'))).toBeGreaterThan(0);
   await page.waitForSelector('[data-upstream="anvil/anvil-1"][data-health="healthy"]', { timeout: 10_000 });
-  // Both charts drawn (uPlot draws on canvas).
-  expect(await page.$$eval('.uplot canvas', (canvases) => canvases.length)).toBe(2);
+  // The three charts drawn (uPlot draws on canvas): traffic, latency, stages.
+  expect(await page.$$eval('.uplot canvas', (canvases) => canvases.length)).toBe(3);
+
+  // Where the time goes: a total per request above zero that moves, with the upstream stage.
+  await until(async () => number(await page.textContent('#stage-total')) > 0, 10_000);
+  const stageTotal = await page.textContent('#stage-total');
+  await until(async () => (await page.textContent('#stage-total')) !== stageTotal, 10_000);
+  expect(number(await page.textContent('[data-stage="upstream"] td:nth-child(2)'))).toBeGreaterThan(0);
+  expect(await page.$$eval('#stage-bar span', (spans) => spans.length)).toBeGreaterThan(0);
+  // Tenancy: both keys listed with their projects, the busy one's rate moving; refusals counted.
+  const keyRate = async () =>
+    number(await page.textContent('#top-keys tbody tr:first-child td:nth-child(3)'));
+  await until(async () => (await keyRate()) > 0, 10_000);
+  expect(await page.textContent('#top-keys tbody tr:first-child td:nth-child(2)')).toBe('acme');
+  const firstRate = await keyRate();
+  await until(async () => (await keyRate()) !== firstRate, 10_000);
+  await until(async () => (await page.$$('#top-keys tbody tr')).length === 2, 10_000);
+  await until(async () => number(await page.textContent('#rate-limited')) > 0, 10_000);
+  await page.waitForSelector('[data-project="acme"]', { timeout: 10_000 });
+  await until(
+    // Shown with thousands separators.
+    async () =>
+      number((await page.textContent('[data-project="acme"] td:nth-child(4)'))?.replaceAll(',', '') ?? null) <
+      50_000_000,
+    10_000,
+  );
   // Let the charts gather a few seconds before the picture.
   await page.waitForTimeout(3_000);
   await page.screenshot({ path: `${IMAGES}dashboard-overview.png`, fullPage: true });
 
   await anvils[1]!.stop();
   await page.waitForSelector('[data-upstream="anvil/anvil-1"][data-health="unhealthy"]', { timeout: 5_000 });
+  // The requests that met the dead anvil went to the other one: retries of network anvil.
+  await page.waitForSelector('#failover [data-network="anvil"]', { timeout: 10_000 });
   expect(await page.textContent('[data-upstream="anvil/anvil-0"] td:nth-child(3)')).toBe('healthy');
   await page.screenshot({ path: `${IMAGES}dashboard-upstream-down.png`, fullPage: true });
 

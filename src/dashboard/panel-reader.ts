@@ -60,9 +60,10 @@ const total = (values: readonly MetricValue[] | undefined) =>
   (values ?? []).reduce((sum, { value }) => sum + value, 0);
 
 async function readRelayerPanel(read: ReadMetric): Promise<RelayerPanelSample | undefined> {
+  // As the relayer panel of worker-sample.ts: off without the relayer's intake metrics.
+  if ((await read(METRIC.relayerAccepted)) === undefined) return undefined;
   // First: reading it hands the engine's samples to both histograms (relayer-engine-metrics.ts).
-  const confirmation = await read(METRIC.relayerConfirmationSeconds);
-  if (confirmation === undefined) return undefined;
+  const confirmation = (await read(METRIC.relayerConfirmationSeconds)) ?? [];
   const { counts, bounds } = bucketCounts(confirmation);
   const batches = (await read(METRIC.relayerBatchSize)) ?? [];
   const failedByReason: Record<string, number> = {};
