@@ -8,14 +8,12 @@
  * docs/dashboard.md shows.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
+import { type RelayerFixture, randomAddress, startRelayerFixture } from './support/relayer-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -38,7 +36,8 @@ const requests: string[] = [];
 const problems: string[] = [];
 let sending = true;
 let load: Promise<void>;
-let dir: string;
+let transfers: Promise<void>;
+let relayer: RelayerFixture;
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads answers by path.
 async function admin(path: string, body: unknown): Promise<any> {
@@ -53,12 +52,16 @@ async function admin(path: string, body: unknown): Promise<any> {
 
 beforeAll(async () => {
   anvils = await Promise.all([startAnvil(), startAnvil()]);
-  dir = mkdtempSync(join(tmpdir(), 'turnpike-dashboard-browser-'));
+  // The relayer sends transfers on a chain of its own (network "relay"), with two signing keys.
+  relayer = await startRelayerFixture({ dialect: 'sqlite', keys: 2, gateway: false });
   gateway = createGateway({
-    logging: { level: 'silent' },
-    storage: { database: join(dir, 'turnpike.db') },
+    ...relayer.config,
     tenancy: { enabled: true, adminToken: token, usageFlushMs: 200, balanceRefreshMs: 500 },
-    networks: { anvil: { upstreams: anvils.map((anvil, i) => ({ id: `anvil-${i}`, url: anvil.url })) } },
+    networks: {
+      anvil: { upstreams: anvils.map((anvil, i) => ({ id: `anvil-${i}`, url: anvil.url })) },
+      relay: { upstreams: [{ id: 'relay', url: relayer.anvil.url }] },
+    },
+    relayer: { ...relayer.config.relayer, network: 'relay' },
   });
   base = (await gateway.listen(0, '127.0.0.1')).url;
   await admin('/plans', { name: 'open' });
@@ -94,15 +97,32 @@ beforeAll(async () => {
         .catch(() => undefined);
     }
   })();
+  // Transfers for the relayer, a few a second: batches, nonces and confirmations.
+  transfers = (async () => {
+    for (let i = 0; sending; i++) {
+      await fetch(`${base}/v1/transfers`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': mainKey,
+          'idempotency-key': `browser-${i}`,
+        },
+        body: JSON.stringify({ token: 'DEMO', to: randomAddress(), amount: '7' }),
+      })
+        .then((res) => res.arrayBuffer())
+        .catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
 });
 
 afterAll(async () => {
   sending = false;
-  await load;
+  await Promise.all([load, transfers]);
   await browser?.close();
   await gateway?.close(1_000);
   await Promise.all((anvils ?? []).map((anvil) => anvil.stop()));
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  await relayer?.close();
 });
 
 const number = (text: string | null) => Number(text);
@@ -166,12 +186,30 @@ it('signs in, shows live numbers, and shows a killed upstream as unhealthy', asy
   );
   // Let the charts gather a few seconds before the picture.
   await page.waitForTimeout(3_000);
+  // Relayer: both signing keys listed, their nonces moving; batches and confirmations measured.
+  const nonces = async () =>
+    (
+      await page.$$eval('#relayer-keys tbody tr td:nth-child(3)', (cells) =>
+        cells.map((cell) => cell.textContent),
+      )
+    )
+      .map(Number)
+      .reduce((sum, nonce) => sum + nonce, 0);
+  await until(async () => (await page.$$('#relayer-keys tbody tr')).length === 2, 20_000);
+  const firstNonces = await nonces();
+  await until(async () => (await nonces()) > firstNonces, 20_000);
+  const detail = async (label: string) =>
+    number(await page.textContent(`#relayer-details tr[data-detail="${label}"] td:nth-child(2)`));
+  await until(async () => (await detail('batch-size')) > 0, 20_000);
+  await until(async () => (await detail('confirm-p50')) > 0, 20_000);
   await page.screenshot({ path: `${IMAGES}dashboard-overview.png`, fullPage: true });
 
   await anvils[1]!.stop();
   await page.waitForSelector('[data-upstream="anvil/anvil-1"][data-health="unhealthy"]', { timeout: 5_000 });
   // The requests that met the dead anvil went to the other one: retries of network anvil.
-  await page.waitForSelector('#failover [data-network="anvil"]', { timeout: 10_000 });
+  await page.waitForSelector('#failover [data-network="anvil"]', { timeout: 15_000 }).catch(async (err) => {
+    throw new Error(`no retries shown: ${await page.textContent('#failover')} (${err})`);
+  });
   expect(await page.textContent('[data-upstream="anvil/anvil-0"] td:nth-child(3)')).toBe('healthy');
   await page.screenshot({ path: `${IMAGES}dashboard-upstream-down.png`, fullPage: true });
 

@@ -158,10 +158,19 @@
       'relayer-details',
       r
         ? [
-            ['batches/s', fmt(r.batchesPerSec)],
-            ['transfers per batch (1 min)', fmt(r.meanBatchSize)],
-            ['confirmation p50 ms (1 min)', fmt(r.confirmP50Ms, 0)],
-            ['confirmation p99 ms (1 min)', fmt(r.confirmP99Ms, 0)],
+            [{ text: 'batches/s', attr: { 'data-detail': 'batches' } }, fmt(r.batchesPerSec)],
+            [
+              { text: 'transfers per batch (1 min)', attr: { 'data-detail': 'batch-size' } },
+              fmt(r.meanBatchSize),
+            ],
+            [
+              { text: 'confirmation p50 ms (1 min)', attr: { 'data-detail': 'confirm-p50' } },
+              fmt(r.confirmP50Ms, 0),
+            ],
+            [
+              { text: 'confirmation p99 ms (1 min)', attr: { 'data-detail': 'confirm-p99' } },
+              fmt(r.confirmP99Ms, 0),
+            ],
             ...Object.entries(r.failedByReason).map(([reason, n]) => [`failed: ${reason}`, int(n)]),
           ]
         : [['relayer', 'off']],
