@@ -119,8 +119,8 @@ describe('dashboard', () => {
     const cookie = await signedIn();
     const page = await (await fetch(`${base}/dashboard`, { headers: { cookie } })).text();
     const paths = [...page.matchAll(/(?:src|href)="(\/dashboard\/assets\/[^"]+)"/g)].map((m) => m[1]!);
-    // uPlot's script and style, ours, and the transfer search's script and style.
-    expect(paths).toHaveLength(6);
+    // uPlot's script and style, ours, the panels' script, and the transfer search's script and style.
+    expect(paths).toHaveLength(7);
     for (const path of paths) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(200);
@@ -134,7 +134,7 @@ describe('dashboard', () => {
     expect((await fetch(`${base}/dashboard/assets/uplot.000000000000.js`)).status).toBe(404);
   });
 
-  it('sends a first load (page and its six files) of under 100 KB gzip, and says how much', async () => {
+  it('sends a first load (page and its seven files) of under 100 KB gzip, and says how much', async () => {
     const cookie = await signedIn();
     const gzip = { 'accept-encoding': 'gzip' };
     const page = await fetch(`${base}/dashboard`, { headers: { cookie, ...gzip } });
@@ -154,7 +154,7 @@ describe('dashboard', () => {
     const plain = Object.values(sizes).reduce((sum, size) => sum + size.plain, 0);
     // The figure docs/dashboard.md quotes.
     console.log(`dashboard first load: ${wire} bytes gzip (${plain} uncompressed)`, sizes);
-    expect(Object.keys(sizes)).toHaveLength(7);
+    expect(Object.keys(sizes)).toHaveLength(8);
     expect(wire).toBeGreaterThan(0);
     expect(wire).toBeLessThan(100_000);
   });

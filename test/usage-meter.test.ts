@@ -70,4 +70,42 @@ describe('UsageMeter', () => {
     expect(account.flushedRequests).toBe(12);
     expect(account.flushedComputeUnits).toBe(360);
   });
+
+  it('hands out each key’s usage once through recentUsage, across good and failed flushes', async () => {
+    const store = new SqlTenancyStore(database.store);
+    const plan = await store.createPlan({ name: 'recent' });
+    const project = await store.createProject({ name: 'recent', planId: plan.id });
+    const { key } = await store.createKey({ projectId: project.id });
+    const account = new ProjectAccounts().get(project.id);
+    const meter = new UsageMeter(new SqlTenancyStore(impatient), pino({ level: 'silent' }));
+    const recent = () =>
+      meter
+        .recentUsage()
+        .map(({ requests, computeUnits, rateLimited }) => [requests, computeUnits, rateLimited]);
+
+    for (let i = 0; i < 3; i++) meter.record(account, key.id, 'eth', 'eth_call', 'ok', 10, 1);
+    expect(recent()).toEqual([[3, 30, 0]]);
+    expect(recent()).toEqual([]);
+    // Recorded after the read, then flushed: the next read still gets it, once.
+    meter.record(account, key.id, 'eth', 'eth_call', 'ok', 10, 1);
+    meter.record(account, key.id, 'eth', 'eth_call', 'ERR_RATE_LIMITED', 0, 1);
+    await meter.flush();
+    expect(meter.stats.flushes).toBe(1);
+    expect(recent()).toEqual([[2, 10, 1]]);
+    // A failed flush puts the series back, read marks and all: nothing is handed out twice.
+    const locked = await database.store.db.connection().execute(async (connection) => {
+      await sql`begin`.execute(connection);
+      await sql`lock table usage_daily in access exclusive mode`.execute(connection);
+      meter.record(account, key.id, 'eth', 'eth_call', 'ok', 10, 1);
+      const before = recent();
+      meter.record(account, key.id, 'eth', 'eth_call', 'ok', 10, 1);
+      await meter.flush();
+      await sql`rollback`.execute(connection);
+      return { before, failures: meter.stats.failures };
+    });
+    expect(locked).toEqual({ before: [[1, 10, 0]], failures: 1 });
+    expect(recent()).toEqual([[1, 10, 0]]);
+    await meter.close();
+    expect(recent()).toEqual([]);
+  });
 });

@@ -120,7 +120,8 @@ async function shutdown(): Promise<void> {
 }
 
 process.on('message', (message: unknown) => {
-  if (isDashboardMessage(message)) dashboardFeed.onMessage(message, gateway.metrics.registry);
+  if (isDashboardMessage(message))
+    dashboardFeed.onMessage(message, gateway.metrics.registry, () => gateway.tenancy);
   else if (
     isMessage<Extract<PrimaryMessage, { type: 'turnpike:lease:grant' }>>(message, 'turnpike:lease:grant')
   ) {

@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { SnapshotFeed } from '../dashboard/sampler.js';
 import type { HistoryPoint, Snapshot } from '../dashboard/snapshot.js';
 import { ProcessProbe, sampleWorker } from '../dashboard/worker-sample.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
 import type { PrimaryMessage, WorkerMessage } from './cluster-messages.js';
 
 const HISTORY_TIMEOUT_MS = 5_000;
@@ -48,8 +49,8 @@ export class ClusterFeed implements SnapshotFeed {
     };
   }
 
-  /** Handles the primary's dashboard messages; `registry` is this worker's. */
-  onMessage(message: PrimaryMessage, registry: Registry): void {
+  /** Handles the primary's dashboard messages; `registry` and `tenancy` are this worker's. */
+  onMessage(message: PrimaryMessage, registry: Registry, tenancy?: () => Tenancy | undefined): void {
     if (message.type === 'turnpike:dashboard:history') {
       this.pending.get(message.requestId)?.({ points: message.points, latest: message.latest });
       this.pending.delete(message.requestId);
@@ -62,7 +63,7 @@ export class ClusterFeed implements SnapshotFeed {
       this.probe ??= new ProcessProbe();
       // One worker reads the relayer's queue depth (a query on the shared store).
       const readQueue = this.worker === '0';
-      void sampleWorker(registry, this.probe, { worker: this.worker, readQueue }).then(
+      void sampleWorker(registry, this.probe, { worker: this.worker, readQueue, tenancy }).then(
         (sample) => this.send({ type: 'turnpike:dashboard:sample', requestId: message.requestId, sample }),
         () => undefined,
       );

@@ -18,6 +18,8 @@ export interface Asset {
 
 export interface DashboardAssets {
   readonly script: Asset;
+  /** The panels beyond traffic and health (stages, tenancy, relayer details). */
+  readonly panelScript: Asset;
   readonly style: Asset;
   readonly chartScript: Asset;
   readonly chartStyle: Asset;
@@ -38,6 +40,7 @@ export function loadAssets(): DashboardAssets {
   const own = (file: string) => fileURLToPath(new URL(`./assets/${file}`, import.meta.url));
   const require = createRequire(import.meta.url);
   const script = asset('dashboard', own('dashboard.js'));
+  const panelScript = asset('panels', own('panels.js'));
   const style = asset('dashboard', own('dashboard.css'));
   const chartScript = asset('uplot', require.resolve('uplot/dist/uPlot.iife.min.js'));
   const chartStyle = asset('uplot', require.resolve('uplot/dist/uPlot.min.css'));
@@ -46,13 +49,23 @@ export function loadAssets(): DashboardAssets {
   const transfersStyle = asset('transfers', own('transfers.css'));
   return {
     script,
+    panelScript,
     style,
     chartScript,
     chartStyle,
     projectScript,
     transfersScript,
     transfersStyle,
-    all: [script, style, chartScript, chartStyle, projectScript, transfersScript, transfersStyle],
+    all: [
+      script,
+      panelScript,
+      style,
+      chartScript,
+      chartStyle,
+      projectScript,
+      transfersScript,
+      transfersStyle,
+    ],
   };
 }
 

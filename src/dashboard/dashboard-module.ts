@@ -43,7 +43,7 @@ export interface DashboardModuleOptions {
   readonly feed?: SnapshotFeed | undefined;
   /** Signs session cookies together with the admin token; the same in every worker. Default: random. */
   readonly secret?: Buffer | undefined;
-  /** The tenancy layer once open (API-key sign-in, the project view); default: none. */
+  /** The tenancy layer once open (API-key sign-in, the project view, the top projects and keys); default: none. */
   readonly tenancy?: (() => Tenancy | undefined) | undefined;
   /** The relayer's store once open (transfer list and search); default: none. */
   readonly relayerStore?: (() => RelayerStore | undefined) | undefined;
@@ -86,7 +86,11 @@ export class DashboardModule implements FeatureModule {
       const localProbe = new ProcessProbe();
       probe = localProbe;
       sampler = new Sampler(async () => [
-        await sampleWorker(options.registry, localProbe, { worker: options.workerLabel, readQueue: true }),
+        await sampleWorker(options.registry, localProbe, {
+          worker: options.workerLabel,
+          readQueue: true,
+          tenancy: options.tenancy,
+        }),
       ]);
       feed = sampler;
     }

@@ -4,7 +4,11 @@
  * zero, so a total that went down counts from zero), quantiles from the histogram buckets that
  * filled in the second. Pure bookkeeping: no I/O, no timers.
  */
+import { PanelBuilder } from './panel-builder.js';
+import { delta, quantileMs, round } from './rates.js';
 import type { Snapshot, UpstreamRow, UpstreamSample, WorkerSample } from './snapshot.js';
+
+export { quantileMs };
 
 /** The page lists this many methods; the rest are summed as `other`. */
 const METHOD_ROWS = 8;
@@ -14,6 +18,7 @@ export class SnapshotBuilder {
   /** The previous sample of each worker, by label. */
   private previous = new Map<string, WorkerSample>();
   private previousAt = 0;
+  private readonly panels = new PanelBuilder();
 
   build(samples: readonly WorkerSample[], now: number): Snapshot {
     const seconds = this.previousAt === 0 ? 1 : Math.max(0.001, (now - this.previousAt) / 1000);
@@ -61,6 +66,7 @@ export class SnapshotBuilder {
       upstreams: this.upstreamRows(samples),
       cache: this.cache(samples, rate),
       relayer: this.relayer(samples, rate),
+      panels: this.panels.build(samples, seconds, byStatus.ERR_RATE_LIMITED ?? 0),
       workers: samples.map(({ worker, process }) => ({
         worker,
         elu: round(process.elu),
@@ -196,16 +202,6 @@ export class SnapshotBuilder {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Growth of a running total; a total that went down was restarted, so all of it is new. */
-function delta(total: number, before: number | undefined): number {
-  if (before === undefined || total < before) return before === undefined ? 0 : total;
-  return total - before;
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
 function mapValues(record: Record<string, number>, map: (value: number) => number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const key in record) out[key] = map(record[key]!);
@@ -222,26 +218,4 @@ function topMethods(byMethod: Map<string, number>, rate: (value: number) => numb
   });
   if (other > 0) out.other = rate(other);
   return out;
-}
-
-/**
- * The quantile by linear interpolation inside its bucket (as Prometheus's histogram_quantile);
- * the +Inf bucket answers with the highest bound. Milliseconds; null without observations.
- */
-export function quantileMs(buckets: readonly number[], bounds: readonly number[], q: number): number | null {
-  const total = buckets.reduce((sum, count) => sum + count, 0);
-  if (total === 0) return null;
-  const rank = q * total;
-  let seen = 0;
-  for (let i = 0; i < buckets.length; i++) {
-    const count = buckets[i]!;
-    if (seen + count >= rank && count > 0) {
-      const upper = bounds[i];
-      if (upper === undefined) return round((bounds[bounds.length - 1] ?? 0) * 1000);
-      const lower = i === 0 ? 0 : bounds[i - 1]!;
-      return round((lower + (upper - lower) * ((rank - seen) / count)) * 1000);
-    }
-    seen += count;
-  }
-  return round((bounds[bounds.length - 1] ?? 0) * 1000);
 }

@@ -3,6 +3,7 @@
  * (`WorkerSample`, cumulative, cheap to read) and the second they become (`Snapshot`, rates
  * and quantiles over that second). Both cross the cluster IPC as JSON, so they are plain data.
  */
+import type { PanelSample, Panels } from './panels.js';
 
 /** One process's counters, read from its metrics registry once a second. */
 export interface WorkerSample {
@@ -20,6 +21,8 @@ export interface WorkerSample {
   /** Relayer counters; undefined when this process runs no relayer. */
   readonly relayer: RelayerSample | undefined;
   readonly process: ProcessSample;
+  /** Stages, failover, reorgs, tenancy and relayer details (panels.ts). */
+  readonly panels?: PanelSample | undefined;
 }
 
 export interface UpstreamSample {
@@ -95,6 +98,8 @@ export interface Snapshot {
     failedPerSec: number;
     queue: Record<string, number> | null;
   } | null;
+  /** Where the time goes, failover, reorgs, tenancy, relayer details (panels.ts). */
+  readonly panels: Panels;
   readonly workers: {
     worker: string;
     elu: number;

@@ -7,6 +7,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import { METRIC } from '../metrics/names.js';
+import type { Tenancy } from '../tenancy/tenancy.js';
+import { readPanels } from './panel-reader.js';
 import type { CacheSample, ProcessSample, RelayerSample, UpstreamSample, WorkerSample } from './snapshot.js';
 
 interface Value {
@@ -45,6 +47,8 @@ export interface SampleOptions {
   readonly worker: string;
   /** Whether this process reads the relayer's queue depth (a store query; one worker does it). */
   readonly readQueue: boolean;
+  /** The tenancy layer, for the top projects and keys (its usage meter); undefined when off. */
+  readonly tenancy?: (() => Tenancy | undefined) | undefined;
 }
 
 export async function sampleWorker(
@@ -70,6 +74,7 @@ export async function sampleWorker(
     cache: await readCache(read),
     relayer: await readRelayer(read, options.readQueue),
     process: probe.read(),
+    panels: await readPanels(read, options.tenancy?.()),
   };
 }
 

@@ -63,9 +63,32 @@ export interface RequestEndEvent extends Owned {
   durationMs: number;
 }
 
+/**
+ * One HTTP JSON-RPC request's stage durations (the `Server-Timing` stages), milliseconds, when
+ * its answer is written. `timing` is the request's own accumulator, passed as is (no copy).
+ */
+export interface StagesEvent extends Owned {
+  network: string;
+  timing: StageDurations;
+  totalMs: number;
+}
+
+/** The stages of network/stage-timing.ts; auth and cache are undefined when they did not run. */
+export interface StageDurations {
+  readonly readMs: number;
+  readonly parseMs: number;
+  readonly authMs: number | undefined;
+  readonly cacheMs: number | undefined;
+  readonly selectMs: number;
+  readonly upstreamMs: number;
+  /** Answered by the known-shape fast path: no parse, select or upstream stage. */
+  readonly knownHit: boolean;
+}
+
 export const upstreamAttemptChannel = diagnostics.channel('turnpike:upstream:attempt');
 export const retryChannel = diagnostics.channel('turnpike:retry');
 export const hedgeChannel = diagnostics.channel('turnpike:hedge');
 export const breakerChannel = diagnostics.channel('turnpike:breaker');
 export const probeChannel = diagnostics.channel('turnpike:upstream:probe');
 export const requestEndChannel = diagnostics.channel('turnpike:request:end');
+export const stagesChannel = diagnostics.channel('turnpike:request:stages');

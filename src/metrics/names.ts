@@ -3,6 +3,7 @@ export const METRIC = {
   requests: 'turnpike_requests_total',
   requestDuration: 'turnpike_request_duration_seconds',
   inflightRequests: 'turnpike_inflight_requests',
+  stageDuration: 'turnpike_request_stage_seconds',
   upstreamAttempts: 'turnpike_upstream_attempts_total',
   upstreamLatency: 'turnpike_upstream_latency_seconds',
   upstreamFailures: 'turnpike_upstream_failures_total',
@@ -61,6 +62,7 @@ export const METRIC = {
   relayerReconcilerActions: 'turnpike_relayer_reconciler_actions_total',
   relayerWebhooks: 'turnpike_relayer_webhooks_total',
   relayerKeyInflight: 'turnpike_relayer_key_inflight',
+  relayerKeyNonce: 'turnpike_relayer_key_next_nonce',
   relayerConfirmationSeconds: 'turnpike_relayer_confirmation_seconds',
   relayerQueueDepth: 'turnpike_relayer_transfers',
 } as const;

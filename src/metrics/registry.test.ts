@@ -1,6 +1,6 @@
 import { Counter } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { requestEndChannel } from '../events/channels.js';
+import { requestEndChannel, stagesChannel } from '../events/channels.js';
 import { METRIC } from './names.js';
 import { createMetrics, type GatewayMetrics } from './registry.js';
 
@@ -37,5 +37,30 @@ describe('createMetrics', () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain(`${METRIC.requests}{network="eth",method="eth_chainId",status="ok"} 1\n`);
     metrics = undefined;
+  });
+
+  it('observes each stage that ran in the stage histogram, per network', async () => {
+    const owner = {};
+    metrics = createMetrics({ workerLabel: '0', readInflight: () => 0, owners: [owner] });
+    const proxied = {
+      readMs: 0.02,
+      parseMs: 0.01,
+      authMs: undefined,
+      cacheMs: 0.5,
+      selectMs: 0.003,
+      upstreamMs: 4,
+    };
+    stagesChannel.publish({ owner, network: 'eth', timing: { ...proxied, knownHit: false }, totalMs: 5 });
+    // A known-shape hit: read and cache only (no parse, select or upstream stage ran).
+    stagesChannel.publish({ owner, network: 'eth', timing: { ...proxied, knownHit: true }, totalMs: 1 });
+    stagesChannel.publish({ owner: {}, network: 'eth', timing: { ...proxied, knownHit: false }, totalMs: 5 });
+    const text = await metrics.registry.metrics();
+    const count = (stage: string) =>
+      new RegExp(`${METRIC.stageDuration}_count\\{network="eth",stage="${stage}"\\} (\\d+)`).exec(text)?.[1];
+    expect([count('read'), count('cache'), count('total')]).toEqual(['2', '2', '2']);
+    expect([count('parse'), count('select'), count('upstream')]).toEqual(['1', '1', '1']);
+    expect(count('auth')).toBe('0');
+    expect(text).toContain(`${METRIC.stageDuration}_sum{network="eth",stage="upstream"} 0.004\n`);
+    expect(text).toContain(`${METRIC.stageDuration}_bucket{network="eth",stage="upstream",le="0.005"} 1\n`);
   });
 });

@@ -17,14 +17,23 @@ import {
   type RetryEvent,
   requestEndChannel,
   retryChannel,
+  type StagesEvent,
+  stagesChannel,
   type UpstreamAttemptEvent,
   upstreamAttemptChannel,
 } from '../events/channels.js';
 import { MethodLabels } from '../rpc/method-labels.js';
-import { FastCounter, FastHistogram } from './fast-metrics.js';
+import { FastCounter, FastHistogram, type HistogramData } from './fast-metrics.js';
 import { METRIC } from './names.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Stages take microseconds (read, parse, select) to seconds (upstream): finer at the low end. */
+const STAGE_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+  0.5, 1, 2.5, 5, 10,
+];
+/** The `Server-Timing` stages, in the order a request meets them, and the whole request. */
+export const STAGES = ['read', 'parse', 'auth', 'cache', 'select', 'upstream', 'total'] as const;
 
 /** Registers the request-path metrics and subscribes them; returns the unsubscribe. */
 export function subscribeRequestMetrics(
@@ -87,6 +96,15 @@ export function subscribeRequestMetrics(
     labelNames: ['network', 'phase'],
     registers: [registry],
   });
+  const stageDuration = new FastHistogram(
+    METRIC.stageDuration,
+    'Time per Server-Timing stage of an HTTP JSON-RPC request (read, parse, auth, cache, select, upstream; total is the whole request), seconds. A stage that did not run is not observed.',
+    ['network', 'stage'],
+    registry,
+    STAGE_BUCKETS,
+  );
+  /** Each network's stage series, found once: a request costs one Map lookup here. */
+  const stageRows = new Map<object, HistogramData[]>();
   const transitions = new Counter({
     name: METRIC.breakerTransitions,
     help: 'Circuit breaker state changes.',
@@ -100,6 +118,25 @@ export function subscribeRequestMetrics(
     const method = methods.label(event.method);
     requests.inc([event.network, method, event.outcome]);
     duration.observe([event.network, method], event.durationMs / 1000);
+  };
+  const onStages = (message: unknown) => {
+    const event = message as StagesEvent;
+    let row = stageRows.get(event.owner);
+    if (row === undefined) {
+      if (!ownedNetworks.has(event.owner)) return;
+      row = STAGES.map((stage) => stageDuration.seriesOf([event.network, stage]));
+      stageRows.set(event.owner, row);
+    }
+    const { timing } = event;
+    stageDuration.observeInto(row[0]!, timing.readMs / 1000);
+    if (timing.authMs !== undefined) stageDuration.observeInto(row[2]!, timing.authMs / 1000);
+    if (timing.cacheMs !== undefined) stageDuration.observeInto(row[3]!, timing.cacheMs / 1000);
+    if (!timing.knownHit) {
+      stageDuration.observeInto(row[1]!, timing.parseMs / 1000);
+      stageDuration.observeInto(row[4]!, timing.selectMs / 1000);
+      stageDuration.observeInto(row[5]!, timing.upstreamMs / 1000);
+    }
+    stageDuration.observeInto(row[6]!, event.totalMs / 1000);
   };
   const onAttempt = (message: unknown) => {
     const event = message as UpstreamAttemptEvent;
@@ -127,6 +164,7 @@ export function subscribeRequestMetrics(
   };
   const subscriptions: [diagnostics.Channel, (message: unknown) => void][] = [
     [requestEndChannel, onRequest],
+    [stagesChannel, onStages],
     [upstreamAttemptChannel, onAttempt],
     [probeChannel, onProbe],
     [retryChannel, onRetry],

@@ -38,11 +38,18 @@ function registerRelayerEngineMetrics(
       },
     });
   counter(METRIC.relayerConfirmed, 'Transfers confirmed on chain by this process.', (e) => e.stats.confirmed);
-  counter(
-    METRIC.relayerFailed,
-    'Transfers that ended failed (reverted alone, or failed pre-flight).',
-    (e) => e.stats.failed,
-  );
+  new Counter({
+    name: METRIC.relayerFailed,
+    help: 'Transfers that ended failed, by the failure code: ERR_RELAYER_TRANSFER_REVERTED (reverted alone), ERR_RELAYER_PREFLIGHT, ERR_RELAYER_INSUFFICIENT_FUNDS (no key could pay in time).',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect(this: Counter<'reason'>) {
+      const engine = readEngine();
+      if (engine === undefined) return;
+      this.reset();
+      for (const [reason, count] of engine.stats.failedByReason) this.labels(reason).inc(count);
+    },
+  });
   counter(METRIC.relayerBatches, 'Batch transactions signed and sent.', (e) => e.stats.batchesSent);
   counter(
     METRIC.relayerBisections,
@@ -92,6 +99,20 @@ function registerRelayerEngineMetrics(
       if (engine === undefined) return;
       this.reset();
       for (const [key, count] of engine.stats.inFlight) this.labels(key).set(count);
+    },
+  });
+  new Gauge({
+    name: METRIC.relayerKeyNonce,
+    help: 'The nonce each signing key of this process signs its next transaction at.',
+    labelNames: ['key'],
+    registers: [registry],
+    // One process leases a key at a time; after a move the new holder's nonce is the higher.
+    aggregator: 'max',
+    collect(this: Gauge<'key'>) {
+      const engine = readEngine();
+      if (engine === undefined) return;
+      this.reset();
+      for (const [key, nonce] of engine.stats.nextNonce) this.labels(key).set(nonce);
     },
   });
   // Registered first so the scrape that drains the samples also shows them in both histograms.

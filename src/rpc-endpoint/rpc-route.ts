@@ -16,7 +16,7 @@ import type { Network } from '../network/network.js';
 import { runItem, runKnownShape } from '../network/pipeline.js';
 import type { ItemEntry, PipelineCall } from '../network/pipeline-call.js';
 import { failure } from '../network/pipeline-failure.js';
-import { StageTiming } from '../network/stage-timing.js';
+import { finishTiming, StageTiming } from '../network/stage-timing.js';
 import { parseBody } from '../rpc/parse.js';
 import type { RequestShape } from '../rpc/request-shape.js';
 import { joinBatch } from '../rpc/serialize.js';
@@ -186,8 +186,13 @@ function answerFailure(request: RpcRequestContext, err: unknown): void {
   const error = failure(request, err);
   if (error.code === 'ERR_BODY_TOO_LARGE') headers.connection = 'close';
   if (error.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="turnpike"';
-  if (ctx.config.serverTiming)
-    headers['server-timing'] = request.timing.header(performance.now() - request.started);
+  const serverTiming = finishTiming(
+    request.network,
+    request.timing,
+    request.started,
+    ctx.config.serverTiming,
+  );
+  if (serverTiming !== undefined) headers['server-timing'] = serverTiming;
   sendError(ctx, req, res, error, null, headers);
 }
 
@@ -196,7 +201,8 @@ function answer(request: RpcRequestContext, entries: readonly ItemEntry[], batch
   request.access?.writeHeaders(headers);
   const cacheHeader = xCache(entries, batch);
   if (cacheHeader !== undefined) headers['x-cache'] = cacheHeader;
-  if (ctx.config.serverTiming) headers['server-timing'] = timing.header(performance.now() - request.started);
+  const serverTiming = finishTiming(request.network, timing, request.started, ctx.config.serverTiming);
+  if (serverTiming !== undefined) headers['server-timing'] = serverTiming;
   if (ctx.config.exposeUpstream && timing.upstream !== undefined)
     headers['x-turnpike-upstream'] = timing.upstream;
   if (!batch) {

@@ -79,6 +79,21 @@ export class KeyCache {
     return loading;
   }
 
+  /** Display names: of the cached keys among `keyIds` (prefix and name), of the projects among `projectIds`. */
+  describe(
+    keyIds: ReadonlySet<string>,
+    projectIds: ReadonlySet<string>,
+  ): { keys: Map<string, string>; projects: Map<string, string> } {
+    const keys = new Map<string, string>();
+    const projects = new Map<string, string>();
+    for (const { grant } of this.entries.values()) {
+      if (keyIds.has(grant.key.id)) keys.set(grant.key.id, `${grant.key.prefix} ${grant.key.name}`);
+      if (keyIds.has(grant.key.id) || projectIds.has(grant.project.id))
+        projects.set(grant.project.id, grant.project.name);
+    }
+    return { keys, projects };
+  }
+
   /**
    * Credits left per prepaid project with a cached key, as this process can tell (bounded by
    * the key cache, so a metric label per project stays bounded too).

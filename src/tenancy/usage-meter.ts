@@ -13,6 +13,9 @@ class Series {
   requests = 0;
   computeUnits = 0;
   bytes = 0;
+  /** How much of `requests`/`computeUnits` `recentUsage()` has already handed out. */
+  readRequests = 0;
+  readComputeUnits = 0;
   /** Admitted requests count against quotas; refused ones are metered but free. */
   readonly charged: boolean;
 
@@ -34,8 +37,23 @@ export interface UsageMeterStats {
   lastRows: number;
 }
 
+/** One key's usage since the previous `recentUsage()` call. */
+export interface RecentUsage {
+  readonly keyId: string;
+  readonly projectId: string;
+  requests: number;
+  computeUnits: number;
+  /** Of `requests`, refused by a rate limit (ERR_RATE_LIMITED). */
+  rateLimited: number;
+}
+
+/** Keys remembered between two reads at most (their flushed remainder); more are dropped. */
+const MAX_UNREAD_KEYS = 10_000;
+
 export class UsageMeter {
   private series = new Map<string, Series>();
+  /** Flushed usage `recentUsage()` has not seen yet, per key; undefined until it is first called. */
+  private unread: Map<string, RecentUsage> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   readonly stats: UsageMeterStats = { flushes: 0, failures: 0, lastRows: 0 };
@@ -66,6 +84,18 @@ export class UsageMeter {
     series.requests += requests;
     series.computeUnits += computeUnits;
     series.bytes += bytes;
+  }
+
+  /**
+   * Usage per key since the previous call (the dashboard's top keys and projects, once a
+   * second). Read from the pending series and what flushes took since: the request path does
+   * nothing more for it.
+   */
+  recentUsage(): RecentUsage[] {
+    const recent = this.unread ?? new Map<string, RecentUsage>();
+    this.unread = new Map();
+    for (const series of this.series.values()) takeUnread(recent, series, Number.POSITIVE_INFINITY);
+    return [...recent.values()];
   }
 
   /** Series waiting to be written (a gauge, and what tests wait on). */
@@ -132,6 +162,9 @@ export class UsageMeter {
     }
     this.stats.flushes++;
     this.stats.lastRows = deltas.length;
+    const unread = this.unread;
+    if (unread !== undefined)
+      for (const series of batch.values()) takeUnread(unread, series, MAX_UNREAD_KEYS);
     for (const series of batch.values()) {
       if (!series.charged) continue;
       series.account.flushedRequests += series.requests;
@@ -147,7 +180,33 @@ export class UsageMeter {
         current.requests += old.requests;
         current.computeUnits += old.computeUnits;
         current.bytes += old.bytes;
+        current.readRequests += old.readRequests;
+        current.readComputeUnits += old.readComputeUnits;
       }
     }
   }
+}
+
+/** Adds what `series` served since it was last read to its key's row, and marks it read. */
+function takeUnread(into: Map<string, RecentUsage>, series: Series, maxKeys: number): void {
+  const requests = series.requests - series.readRequests;
+  if (requests === 0) return;
+  const computeUnits = series.computeUnits - series.readComputeUnits;
+  let row = into.get(series.keyId);
+  if (row === undefined) {
+    if (into.size >= maxKeys) return;
+    row = {
+      keyId: series.keyId,
+      projectId: series.account.projectId,
+      requests: 0,
+      computeUnits: 0,
+      rateLimited: 0,
+    };
+    into.set(series.keyId, row);
+  }
+  row.requests += requests;
+  row.computeUnits += computeUnits;
+  if (series.outcome === 'ERR_RATE_LIMITED') row.rateLimited += requests;
+  series.readRequests = series.requests;
+  series.readComputeUnits = series.computeUnits;
 }

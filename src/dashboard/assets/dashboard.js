@@ -176,6 +176,8 @@
       redraw();
     }
     render(snapshot);
+    // panels.js draws the rest from the same snapshot.
+    document.dispatchEvent(new CustomEvent('turnpike:snapshot', { detail: snapshot }));
   });
   window.addEventListener('resize', () => {
     for (const name of ['traffic', 'latency']) {

@@ -35,6 +35,14 @@ export class EngineStats {
   confirmationSeconds: number[] = [];
   /** Transactions signed and not yet settled, per key address. */
   readonly inFlight = new Map<string, number>();
+  /** The nonce each key signs at next, per key address. */
+  readonly nextNonce = new Map<string, number>();
+  /** Failed transfers by the failure's code; the codes the engine sets start at 0 (a series each). */
+  readonly failedByReason = new Map<string, number>([
+    ['ERR_RELAYER_PREFLIGHT', 0],
+    ['ERR_RELAYER_TRANSFER_REVERTED', 0],
+    ['ERR_RELAYER_INSUFFICIENT_FUNDS', 0],
+  ]);
 
   noteConfirmed(createdAt: readonly number[], now: number): void {
     this.confirmed += createdAt.length;
@@ -43,13 +51,19 @@ export class EngineStats {
     for (const at of createdAt) this.confirmationSeconds.push((now - at) / 1000);
   }
 
-  /** Transfers a settle or a failure moved to a terminal state. */
-  noteSettled(settled: SettledTransfers, now = Date.now()): void {
+  /** Transfers a settle or a failure moved to a terminal state; `reason`: the failure's code. */
+  noteSettled(settled: SettledTransfers, reason: string, now = Date.now()): void {
     this.noteConfirmed(
       settled.confirmed.map((transfer) => transfer.createdAt),
       now,
     );
-    this.failed += settled.failed.length;
+    this.noteFailed(settled.failed.length, reason);
+  }
+
+  noteFailed(count: number, reason: string): void {
+    if (count === 0) return;
+    this.failed += count;
+    this.failedByReason.set(reason, (this.failedByReason.get(reason) ?? 0) + count);
   }
 
   noteBatch(size: number): void {

@@ -87,7 +87,7 @@ export class KeyPool {
     } as const;
     try {
       const settled = await store.failUnfunded(now - settings.unfundedTimeoutMs, now, failure);
-      stats.failed += settled.failed.length;
+      stats.noteFailed(settled.failed.length, failure.code);
       if (settled.failed.length > 0)
         log.warn({ transfers: settled.failed.length }, 'relayer transfers failed: no key could pay them');
     } catch (err) {

@@ -155,6 +155,7 @@ export class KeyWorker {
       sent = true;
     }
     this.deps.stats.inFlight.set(this.address, this.open.nonceCount);
+    this.deps.stats.nextNonce.set(this.address, this.nextNonce);
     return sent;
   }
 
@@ -198,6 +199,7 @@ export class KeyWorker {
             Date.now(),
           ),
         ),
+        'ERR_RELAYER_PREFLIGHT',
       );
       return;
     }
@@ -255,6 +257,7 @@ export class KeyWorker {
           Date.now(),
         ),
       ),
+      'ERR_RELAYER_TRANSFER_REVERTED',
     );
   }
 
@@ -328,7 +331,7 @@ export class KeyWorker {
     );
     if (receipt.status === 'success') this.spent(attempt);
     this.forget(attempt);
-    this.deps.stats.noteSettled(settled);
+    this.deps.stats.noteSettled(settled, failure.code);
     if (settled.split.length > 0) {
       this.unsigned.unshift(...settled.split);
       this.deps.stats.bisections++;
