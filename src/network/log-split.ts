@@ -14,11 +14,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
 import type { ForwardTiming } from '../upstream/forward-result.js';
+import { LOGS_TOO_LARGE } from '../upstream/logs-refusal.js';
 import type { Upstream } from '../upstream/upstream.js';
-
-/** Provider refusals of a range that is too wide or answers too many logs. */
-const TOO_MUCH =
-  /query returned more than|more than \d+ (?:results|logs)|maximum block range|block range (?:is )?too (?:large|wide)|range (?:is )?too (?:large|wide)|too many (?:results|logs|blocks)|response size exceeded|log response size|limited to a \d+ block range|block range limit|range exceeds|query timeout exceeded/i;
 
 export interface LogSplitHost {
   readonly upstreams: readonly Upstream[];
@@ -141,7 +138,7 @@ export class LogSplitter {
   /** Refused as too large, or as long as an upstream's result cap (so maybe cut). */
   private tooMuch(answer: CachedResult): boolean {
     if (!answer.ok) return false;
-    if (answer.rpcError) return answer.body.length < 4096 && TOO_MUCH.test(textOf(answer.body));
+    if (answer.rpcError) return answer.body.length < 4096 && LOGS_TOO_LARGE.test(textOf(answer.body));
     if (this.maxResults === Number.POSITIVE_INFINITY) return false;
     const logs = resultOf(answer);
     return Array.isArray(logs) && logs.length >= this.maxResults;
