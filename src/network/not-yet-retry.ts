@@ -1,8 +1,9 @@
 /**
  * "Not yet" answers retried before the client sees them: when an upstream answers `null`, an
  * empty log range above its head or "header not found" (not-yet.ts), the request goes to an
- * upstream whose known head covers it, within what is left of the deadline. When none covers
- * it, or the retry fails, the first answer passes through unchanged.
+ * upstream whose known head covers it (else one known to be ahead of the one that answered),
+ * within what is left of the deadline. When there is none, or the retry fails, the first answer
+ * passes through unchanged.
  */
 import type { NotYetRetryConfig } from '../config/late-reads-schema.js';
 import { retryChannel } from '../events/channels.js';
@@ -48,7 +49,11 @@ export class NotYetRetry {
       if (need === FINAL) return result;
       tried ??= new Set();
       if (answering !== undefined) tried.add(answering);
-      const next = coveringUpstream(this.ctx.upstreams, tried, need);
+      // Known heads trail the real ones by up to a probe interval: when none is known to cover
+      // the request, one known to be ahead of the upstream that answered is the next best.
+      const next =
+        coveringUpstream(this.ctx.upstreams, tried, need) ??
+        coveringUpstream(this.ctx.upstreams, tried, (answering?.head ?? -1) + 1);
       const remaining = deadline - performance.now();
       if (next === undefined || remaining <= 0 || !next.breaker.tryAcquire()) return result;
       tried.add(next);
