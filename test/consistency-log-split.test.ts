@@ -146,6 +146,9 @@ describe('eth_getLogs range splitting', () => {
     expect(answer.result).toEqual(expected);
     expect(node.stats.refusedRange).toBe(0);
     expect(node.stats.getLogs).toBe(21);
+    // In parallel, within logSplit.concurrency (4).
+    expect(node.stats.maxInFlight).toBeGreaterThan(1);
+    expect(node.stats.maxInFlight).toBeLessThanOrEqual(4);
   });
 
   it('"query returned more than N results" refusals are halved until they fit', async () => {
@@ -157,6 +160,19 @@ describe('eth_getLogs range splitting', () => {
     const answer = await logsVia(gw.url, filter);
     expect(answer.result).toEqual(expected);
     expect(node.stats.refusedResults).toBeGreaterThan(0);
+  });
+
+  it('a one-block part still refused reaches the client as the provider said it, under the client id', async () => {
+    node = await startLogsLimitedNode(anvil.url, { maxResults: 2 });
+    gw = await gateway(node.url, {});
+    // Block 48,100 holds three logs: halving ends there, and the refusal is final.
+    const res = await rpc(gw.url, 'eth_getLogs', [{ fromBlock: hex(48_000), toBlock: hex(48_199) }], {
+      id: 9,
+    });
+    const body = res.body as { id: number; result?: unknown; error?: { message: string } };
+    expect(body.id).toBe(9);
+    expect(body.result).toBeUndefined();
+    expect(body.error?.message).toBe('query returned more than 2 results');
   });
 
   it('with logSplit off the upstream refusal reaches the client (the limit is real)', async () => {

@@ -15,7 +15,14 @@ export interface LogsLimits {
 
 export interface LogsLimitedNode {
   readonly url: string;
-  readonly stats: { getLogs: number; refusedRange: number; refusedResults: number; widest: number };
+  readonly stats: {
+    getLogs: number;
+    refusedRange: number;
+    refusedResults: number;
+    widest: number;
+    /** Most eth_getLogs requests in flight at once. */
+    maxInFlight: number;
+  };
   close(): Promise<void>;
 }
 
@@ -28,7 +35,8 @@ interface Item {
 export async function startLogsLimitedNode(targetUrl: string, limits: LogsLimits): Promise<LogsLimitedNode> {
   const target = new URL(targetUrl);
   const pool = new Pool(target.origin, { connections: 16, keepAliveTimeout: 10_000 });
-  const stats = { getLogs: 0, refusedRange: 0, refusedResults: 0, widest: 0 };
+  const stats = { getLogs: 0, refusedRange: 0, refusedResults: 0, widest: 0, maxInFlight: 0 };
+  let inFlight = 0;
   const sockets = new Set<Socket>();
 
   async function call(body: string): Promise<{ result?: unknown; error?: unknown }> {
@@ -57,6 +65,15 @@ export async function startLogsLimitedNode(targetUrl: string, limits: LogsLimits
     });
     if (item.method !== 'eth_getLogs') return call(body);
     stats.getLogs++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, ++inFlight);
+    try {
+      return await limited(item, body);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function limited(item: Item, body: string): Promise<object> {
     const filter = ((item.params as unknown[] | undefined)?.[0] ?? {}) as Record<string, unknown>;
     if (filter.blockHash === undefined && limits.maxBlockRange !== undefined) {
       const span = (await height(filter.toBlock)) - (await height(filter.fromBlock)) + 1;
