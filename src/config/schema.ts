@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { logSplitSchema, notYetRetrySchema, upstreamLogsSchema } from './late-reads-schema.js';
 import { flag, httpUrl, milliseconds, nonNegativeInt, numeric, positiveInt, wsUrl } from './primitives.js';
 import { realtimeSchema } from './realtime-schema.js';
 import { relayerSchema } from './relayer-schema.js';
@@ -32,6 +33,8 @@ export const upstreamSchema = z.strictObject({
   /** A larger answer fails the attempt instead of filling the worker's memory. */
   maxResponseBytes: positiveInt.default(128 * 1024 * 1024),
   pool: poolSchema.prefault({}),
+  /** `eth_getLogs` limits of this upstream: wider ranges are split (docs/consistency.md). */
+  logs: upstreamLogsSchema.prefault({}),
 });
 
 export const retrySchema = z.strictObject({
@@ -132,6 +135,10 @@ export const networkSchema = z.strictObject({
   upstreams: z.array(upstreamSchema).min(1, 'expected at least one upstream'),
   failsafe: failsafeSchema.prefault({}),
   health: healthSchema.prefault({}),
+  /** "Not yet" answers retried on an upstream that has the block (docs/consistency.md). */
+  notYetRetry: notYetRetrySchema.prefault({}),
+  /** `eth_getLogs` range splitting (docs/consistency.md). */
+  logSplit: logSplitSchema.prefault({}),
 });
 
 export const corsSchema = z.strictObject({

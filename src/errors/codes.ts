@@ -97,6 +97,12 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'The gateway does not proxy this method (for example subscriptions over HTTP).',
   },
+  ERR_LOGS_RANGE_TOO_LARGE: {
+    rpc: -32005,
+    http: 400,
+    retry: 'none',
+    summary: 'An eth_getLogs range would need more than `logSplit.maxParts` parts to fit the upstreams.',
+  },
   // Realtime: the WebSocket handshake.
   ERR_REALTIME_CONNECTION_LIMIT: {
     rpc: -32005,

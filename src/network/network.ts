@@ -23,6 +23,8 @@ import {
 import { Upstream } from '../upstream/upstream.js';
 import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
 import { HeadWatcher } from './head-watcher.js';
+import { LogSplitter } from './log-split.js';
+import { NotYetRetry } from './not-yet-retry.js';
 
 /** What a network needs to cache its answers (shared tiers, built by the gateway). */
 export interface NetworkCacheDeps {
@@ -63,6 +65,10 @@ export class Network {
   /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
   private trackerFirstRead: Promise<void> | undefined;
   private readonly forwardContext: ForwardContext;
+  /** Undefined when `notYetRetry.enabled` is false. */
+  private readonly notYet: NotYetRetry | undefined;
+  /** Undefined when `logSplit.enabled` is false. */
+  private readonly logSplit: LogSplitter | undefined;
 
   constructor(
     readonly name: string,
@@ -90,6 +96,21 @@ export class Network {
       failsafe: config.failsafe,
       onResult: (upstream, rule, result, request) => this.learn(upstream, rule, result, request),
     };
+    this.notYet = config.notYetRetry.enabled
+      ? new NotYetRetry(this.forwardContext, config.notYetRetry)
+      : undefined;
+    this.logSplit = config.logSplit.enabled
+      ? new LogSplitter(
+          {
+            upstreams: this.upstreams,
+            failsafe: config.failsafe,
+            head: () => this.highestHead(),
+            fetch: (part, timing) => this.serveRead(part, ruleFor(part.method), timing),
+          },
+          config.logSplit,
+          config.upstreams.map((upstream) => upstream.logs),
+        )
+      : undefined;
     const cacheConfig = config.cache;
     let cache: NetworkCache | undefined;
     this.heads = new HeadWatcher({
@@ -151,6 +172,19 @@ export class Network {
       const answer = this.answerLocally(rule.local, request);
       if (answer !== undefined) return answer;
     }
+    if (this.logSplit !== undefined && request.method === 'eth_getLogs') {
+      const split = this.logSplit.serve(request, timing);
+      if (split !== undefined) return split;
+    }
+    return this.serveRead(request, rule, timing);
+  }
+
+  /** The cache (when on), then the upstreams. */
+  private serveRead(
+    request: RpcRequest,
+    rule: MethodRule,
+    timing: ForwardTiming,
+  ): Promise<CachedResult> | CachedResult {
     const cache = this.cache;
     if (cache !== undefined) {
       // The tracker starts with the first request whose caching depends on the chain, so a
@@ -216,7 +250,20 @@ export class Network {
     const synthetic =
       request.id === undefined || (request.rawId !== undefined && typeof request.id === 'number');
     const body = synthetic ? withSyntheticId(request) : request.raw;
-    return forward(this.forwardContext, request, body, rule, timing);
+    const notYet = this.notYet;
+    if (notYet === undefined || !notYet.watches(request.method))
+      return forward(this.forwardContext, request, body, rule, timing);
+    const started = performance.now();
+    const pending = forward(this.forwardContext, request, body, rule, timing);
+    return notYet.settle(pending, request, body, timing, started);
+  }
+
+  /** The highest head known: the chain tracker's, or the highest an upstream reported. */
+  private highestHead(): number {
+    let head = this.tracker.head;
+    for (const upstream of this.upstreams)
+      if (upstream.head > head && !upstream.excluded) head = upstream.head;
+    return head;
   }
 
   /**

@@ -114,6 +114,19 @@ describe('classifyResponse', () => {
     });
   });
 
+  it("a log query refused as too large is the request's error, even with -32005", () => {
+    for (const message of [
+      'query returned more than 10000 results',
+      'exceed maximum block range: 2000',
+      'Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range',
+    ]) {
+      expect(classifyResponse(200, rpcError(-32005, message), 'up')).toMatchObject({
+        kind: 'rpc-error',
+        message,
+      });
+    }
+  });
+
   it('-32005 and "limit exceeded" style messages are rate-limit failures', () => {
     expect(failureCode(classifyResponse(200, rpcError(-32005, 'whatever'), 'up'))).toBe(
       'ERR_UPSTREAM_RATE_LIMITED',

@@ -6,6 +6,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { OPEN_BRACE } from '../rpc/json-bytes.js';
 import { containerEnd, skipSpace } from '../rpc/json-scan.js';
+import { LOGS_TOO_LARGE } from './logs-refusal.js';
 
 export type UpstreamOutcome =
   | { readonly kind: 'result'; readonly result: unknown; readonly parsed: boolean }
@@ -63,6 +64,8 @@ export function classifyResponse(status: number, body: Buffer, upstreamId: strin
   }
   const code = typeof error.code === 'number' ? error.code : 0;
   const message = typeof error.message === 'string' ? error.message : '';
+  // Too large a log query is the request's fault, whatever the code: passed on (then split).
+  if (LOGS_TOO_LARGE.test(message)) return { kind: 'rpc-error', code, message };
   if (code === -32005 || mentionsRateLimit(message)) {
     return failure('ERR_UPSTREAM_RATE_LIMITED', `upstream ${upstreamId} is rate limiting: ${message}`);
   }
