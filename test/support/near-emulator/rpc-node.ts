@@ -139,6 +139,8 @@ export class NearRpcNode implements NodeView {
             await new Promise((resolve) => setTimeout(resolve, fault.ms));
             break;
           case 'timeout-error':
+            // As on NEAR: a send that times out has still handed the transaction to the pool.
+            if (SEND_METHODS.has(method)) submitQuietly(this.chain, request.params);
             throw timeoutError();
           case 'expired':
             throw invalidTransaction('Expired');
@@ -178,6 +180,17 @@ export class NearRpcNode implements NodeView {
       return fault;
     }
     return undefined;
+  }
+}
+
+function submitQuietly(chain: NearChain, params: unknown): void {
+  const base64 = Array.isArray(params)
+    ? params[0]
+    : (params as { signed_tx_base64?: unknown } | null)?.signed_tx_base64;
+  try {
+    chain.submit(base64);
+  } catch {
+    // an invalid transaction times out all the same
   }
 }
 
