@@ -176,6 +176,44 @@ describe('NEAR through the gateway', () => {
     expect(viewResult(balance)).toBe('42');
   });
 
+  it('recovers InvalidNonce for bytes the chain already applied, and passes it through otherwise', async () => {
+    const block = await nearResult<{ header: { hash: string } }>(url, 'block', { finality: 'final' });
+    nonce += 1n;
+    const applied = signedTransactionBase64({
+      signerId: 'relayer.test',
+      keyPair: relayerKey,
+      nonce,
+      receiverId: 'token.test',
+      actions: [ftTransfer('alice.test', '1')],
+      blockHash: block.header.hash,
+    });
+    // An earlier attempt got through; these nodes answer a resend with InvalidNonce.
+    const record = emulator.chain.submit(applied);
+    for (const node of emulator.nodes) node.setFault({ kind: 'invalid-nonce' });
+    try {
+      const sent = await nearResult<{ transaction: { hash: string } }>(url, 'send_tx', {
+        signed_tx_base64: applied,
+        wait_until: 'EXECUTED_OPTIMISTIC',
+      });
+      expect(sent.transaction.hash).toBe(record.tx.hash);
+      expect(await nearResult(url, 'broadcast_tx_async', [applied])).toBe(record.tx.hash);
+      nonce += 1n;
+      const unknown = signedTransactionBase64({
+        signerId: 'relayer.test',
+        keyPair: relayerKey,
+        nonce,
+        receiverId: 'token.test',
+        actions: [ftTransfer('alice.test', '1')],
+        blockHash: block.header.hash,
+      });
+      const refused = await nearCall(url, 'send_tx', { signed_tx_base64: unknown, wait_until: 'NONE' });
+      expect(refused.error?.cause?.name).toBe('INVALID_TRANSACTION');
+      expect(JSON.stringify(refused.error?.data)).toContain('InvalidNonce');
+    } finally {
+      for (const node of emulator.nodes) node.setFault(null);
+    }
+  });
+
   it('caches answers at a block hash, a final height and finality final; never optimistic', async () => {
     const head = await nearResult<{ header: { hash: string; height: number } }>(url, 'block', {
       finality: 'optimistic',

@@ -3,10 +3,12 @@
  * by NEAR finality, compute units (the same scale as the EVM table: a plain state read ≈ 20),
  * write class. Signed transactions are idempotent writes: the same bytes are the same
  * transaction (one hash), and nearcore answers a known transaction with its status, so a retry
- * rebroadcasts them on another node. Methods not listed get the defaults of method-table.ts.
+ * rebroadcasts them on another node (an `InvalidNonce` for bytes already applied is recovered
+ * by looking the hash up: near-send-tx.ts). Methods not listed get the defaults of method-table.ts.
  */
 import { DEFAULT_COMPUTE_UNITS, type MethodTable, methodTable } from './method-table.js';
 import { nearBlockHead, nearStatusHead } from './near-head-reports.js';
+import { recoverNearSend } from './near-send-tx.js';
 
 const NAMED = DEFAULT_COMPUTE_UNITS;
 const AT_BLOCK = { kind: 'near-block' } as const;
@@ -40,7 +42,7 @@ export const NEAR_METHODS: MethodTable = methodTable('near', {
   tx: { units: 20, cache: TX_STATUS },
   EXPERIMENTAL_tx_status: { units: 30, cache: TX_STATUS },
   EXPERIMENTAL_receipt: { units: 20 },
-  send_tx: { units: 250, write: 'idempotent' },
-  broadcast_tx_async: { units: 250, write: 'idempotent' },
-  broadcast_tx_commit: { units: 250, write: 'idempotent' },
+  send_tx: { units: 250, write: 'idempotent', recover: recoverNearSend },
+  broadcast_tx_async: { units: 250, write: 'idempotent', recover: recoverNearSend },
+  broadcast_tx_commit: { units: 250, write: 'idempotent', recover: recoverNearSend },
 });
