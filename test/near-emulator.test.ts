@@ -9,6 +9,7 @@ import {
   AccountViewSchema,
   RpcBlockResponseSchema,
   RpcChunkResponseSchema,
+  RpcErrorSchema,
   RpcGasPriceResponseSchema,
   RpcStatusResponseSchema,
   RpcTransactionResponseSchema,
@@ -125,6 +126,10 @@ describe('NEAR emulator', () => {
     expect(schemaIssues(AccessKeyViewSchema, key)).toEqual([]);
     const unknown = await nearCall(url, 'block', { block_id: 99_999_999 });
     expect(unknown.error?.cause?.name).toBe('UNKNOWN_BLOCK');
+    expect(schemaIssues(RpcErrorSchema, unknown.error)).toEqual([]);
+    const notFound = await nearCall(url, 'no_such_method', []);
+    expect(notFound.error?.cause?.name).toBe('METHOD_NOT_FOUND');
+    expect(schemaIssues(RpcErrorSchema, notFound.error)).toEqual([]);
   });
 
   it('transfers tokens with ft_transfer and settles the outcome over the next blocks', async () => {
@@ -168,6 +173,7 @@ describe('NEAR emulator', () => {
     await expect.poll(() => emulator.chain.head.height > 25).toBe(true);
     const expired = await send([ftTransfer('alice.test', '1')], { blockHash: old });
     expect(expired.answer.error?.data).toEqual({ TxExecutionError: { InvalidTxError: 'Expired' } });
+    expect(schemaIssues(RpcErrorSchema, expired.answer.error)).toEqual([]);
     const heavy = await send([
       ftTransfer('alice.test', '1', undefined, 1n, 200_000_000_000_000n),
       ftTransfer('alice.test', '1', undefined, 1n, 200_000_000_000_000n),
