@@ -16,6 +16,7 @@ import {
   viewArgs,
   viewResult,
 } from './support/near-emulator/near-test-client.js';
+import { openSocket, request } from './support/ws-client.js';
 
 const NEAR = 10n ** 24n;
 let emulator: NearEmulator;
@@ -247,6 +248,20 @@ describe('NEAR through the gateway', () => {
     await expect.poll(() => upstream('near-2').exclusionReason, { timeout: 10_000 }).toBe('lagging');
     lagging.lagBlocks = 0;
     await expect.poll(() => upstream('near-2').exclusionReason, { timeout: 10_000 }).toBeUndefined();
+  });
+
+  it('serves NEAR methods over WebSocket and refuses eth_subscribe there', async () => {
+    const ws = await openSocket(`${url.replace('http', 'ws')}`);
+    try {
+      const status = JSON.parse(await request(ws, '{"jsonrpc":"2.0","id":1,"method":"status","params":[]}'));
+      expect(status.result.chain_id).toBe('localnet');
+      const refused = JSON.parse(
+        await request(ws, '{"jsonrpc":"2.0","id":2,"method":"eth_subscribe","params":["newHeads"]}'),
+      );
+      expect(refused.error.data.code).toBe('ERR_METHOD_NOT_SUPPORTED');
+    } finally {
+      ws.close();
+    }
   });
 
   it('fails over when a node dies', async () => {

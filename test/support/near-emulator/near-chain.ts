@@ -132,7 +132,8 @@ export class NearChain {
     const reference = this.byHash.get(tx.blockHash);
     if (reference === undefined) throw invalidTransaction('InvalidChain');
     if (this.head.height - reference.height > this.validityBlocks) throw invalidTransaction('Expired');
-    admitTransaction(this.state, tx, this.head.height, this.limits);
+    // The bound on nonces is the height of the block that will include it (the next one).
+    admitTransaction(this.state, tx, this.head.height + 1, this.limits);
     // The key's nonce moves when the pool takes the transaction (nearcore: at chunk inclusion).
     this.state.accounts.get(tx.signerId)!.keys.get(tx.publicKey)!.nonce = tx.nonce;
     const record: TxRecord = {
