@@ -91,3 +91,20 @@ function bindingOf(params: unknown, finalHeight: number): NearBinding | undefine
     return finalHeight >= 0 && reference <= finalHeight ? 'immutable' : undefined;
   return undefined;
 }
+
+/**
+ * The cache planner of one NEAR network: the first request whose caching may depend on the final
+ * height starts the reads of it (near-final-head.ts).
+ */
+export function nearCachePlanner(
+  network: string,
+  config: NetworkCacheConfig,
+  finalHead: NearFinality & { readonly started: boolean; start(): Promise<void> },
+  policyOf: (method: string) => { readonly cache: CachePolicy | undefined },
+): (request: RpcRequest) => CachePlan | undefined {
+  return (request) => {
+    const policy = policyOf(request.method).cache;
+    if (policy?.kind === 'near-block' && !finalHead.started) void finalHead.start();
+    return planNearCache(request, network, config, policy, finalHead);
+  };
+}

@@ -4,9 +4,8 @@ import { ChainTracker, type ChainWatcher } from '../cache/chain-tracker.js';
 import type { BlockHeader, ReorgEvent } from '../cache/chain-view.js';
 import type { FillLock } from '../cache/fill-lock.js';
 import { NearFinalHead } from '../cache/near-final-head.js';
-import { planNearCache } from '../cache/near-policy.js';
+import { nearCachePlanner } from '../cache/near-policy.js';
 import { type CachedResult, NetworkCache } from '../cache/network-cache.js';
-import { METHOD_SPECS } from '../cache/policy-methods.js';
 import type { NetworkConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
@@ -24,6 +23,7 @@ import {
 } from '../upstream/health.js';
 import { probesOf } from '../upstream/health-probes.js';
 import { Upstream } from '../upstream/upstream.js';
+import { chainDependent } from './chain-dependent.js';
 import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
 import { HeadWatcher } from './head-watcher.js';
 
@@ -140,7 +140,9 @@ export class Network {
         cacheDeps.store,
         this.tracker,
         cacheDeps.fillLock,
-        this.nearFinal === undefined ? undefined : this.nearPlanner(this.nearFinal),
+        this.nearFinal === undefined
+          ? undefined
+          : nearCachePlanner(name, cacheConfig, this.nearFinal, (method) => this.ruleOf(method)),
       );
     this.cache = cache;
   }
@@ -201,18 +203,6 @@ export class Network {
   private ruleOf(method: string): MethodEntry {
     const methods = this.methods;
     return methods.entries.get(method) ?? methods.unknown;
-  }
-
-  /**
-   * The cache planner of a NEAR network (cache/near-policy.ts); the first request whose caching
-   * may depend on the final height starts the reads of it.
-   */
-  private nearPlanner(nearFinal: NearFinalHead) {
-    return (request: RpcRequest) => {
-      const policy = this.ruleOf(request.method).cache;
-      if (policy?.kind === 'near-block' && !nearFinal.started) void nearFinal.start();
-      return planNearCache(request, this.name, this.config.cache, policy, nearFinal);
-    };
   }
 
   private serveCached(
@@ -399,31 +389,4 @@ function blockHeader(block: unknown): BlockHeader | undefined {
   const parsed = Number.parseInt(number, 16);
   if (!Number.isSafeInteger(parsed)) return undefined;
   return { number: parsed, hash: hash.toLowerCase(), parentHash: parentHash.toLowerCase() };
-}
-
-const TIP_TAGS = new Set(['latest', 'pending', 'safe', 'finalized']);
-
-/**
- * Whether caching this request needs to know the head, finality or block hashes. Reads at
- * `latest` (the bulk of traffic) do not when tip caching is off, so they never start the
- * tracker's polling.
- */
-function chainDependent(request: RpcRequest, tipTtlMs: number): boolean {
-  const spec = METHOD_SPECS.get(request.method);
-  if (spec === undefined || spec.kind === 'static') return false;
-  if (spec.kind === 'block-hash' || spec.kind === 'tx') return true;
-  const params = Array.isArray(request.params) ? (request.params as unknown[]) : [];
-  if (spec.kind === 'logs') {
-    const filter = params[0] as { blockHash?: unknown; fromBlock?: unknown; toBlock?: unknown } | undefined;
-    if (filter === undefined || filter === null || typeof filter !== 'object') return false;
-    if (filter.blockHash !== undefined) return true;
-    return !(isTip(filter.fromBlock) && isTip(filter.toBlock)) || tipTtlMs > 0;
-  }
-  const ref = params[spec.index ?? 0];
-  return !isTip(ref) || tipTtlMs > 0;
-}
-
-/** A missing block parameter means `latest`. */
-function isTip(ref: unknown): boolean {
-  return ref === undefined || (typeof ref === 'string' && TIP_TAGS.has(ref));
 }
