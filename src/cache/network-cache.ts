@@ -67,11 +67,15 @@ export class NetworkCache {
     private readonly store: CacheStore,
     private readonly chain: ChainView,
     private readonly fillLock: FillLock | undefined,
+    /** The chain family's planner; the EVM policy (policy.ts) when unset. */
+    private readonly planner?: (request: RpcRequest) => CachePlan | undefined,
   ) {}
 
   /** The plan for a request, or undefined when it is not cacheable (then call upstream as usual). */
   plan(request: RpcRequest): CachePlan | undefined {
     if (!this.config.enabled) return undefined;
+    const planner = this.planner;
+    if (planner !== undefined) return planner(request);
     return planCache(request, this.network, this.config, this.chain);
   }
 

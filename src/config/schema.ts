@@ -71,11 +71,12 @@ export const failsafeSchema = z.strictObject({
 });
 
 export const healthSchema = z.strictObject({
-  /** Check `eth_chainId` of every upstream at start and exclude mismatches. */
+  /** Check the chain id of every upstream at start (`eth_chainId`; NEAR: `status`) and exclude mismatches. */
   checkChainId: flag().default(true),
   /** How often the health loop runs; an upstream is probed only when idle this long. */
   probeIntervalMs: positiveInt.default(5_000),
-  probeMethod: z.string().default('eth_blockNumber'),
+  /** Unset: the family's head method (`eth_blockNumber`; NEAR: `status`), which also updates the head. */
+  probeMethod: z.string().min(1).optional(),
   /** Exclude upstreams more than this many blocks behind the highest head (0 = off). */
   maxBlockLag: nonNegativeInt.default(5),
 });
@@ -122,12 +123,20 @@ export const networkCacheSchema = z.strictObject({
   blockNumberMaxAgeMs: nonNegativeInt.default(2_000),
   /** How often the chain tracker reads the head block (it follows parent hashes to see reorgs). */
   headPollMs: positiveInt.default(2_000),
+  /** NEAR: how long an answer at `finality: final` is served from the cache (0 = never). */
+  finalTtlMs: nonNegativeInt.default(1_000),
   /** Overrides of the built-in rules, first match wins. */
   rules: z.array(cacheRuleSchema).default([]),
 });
 
+/** A NEAR chain id as `status` reports it (`mainnet`, `testnet`, a localnet's name). */
+const nearChainId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a chain id such as "mainnet"');
+
 export const networkSchema = z.strictObject({
-  chainId: positiveInt.optional(),
+  /** The chain family: its method table, health checks and cache policy. */
+  type: z.enum(['evm', 'near']).default('evm'),
+  /** EVM: an integer (`eth_chainId`). NEAR: the `chain_id` of `status` (`mainnet`). */
+  chainId: z.union([positiveInt, nearChainId]).optional(),
   access: accessSchema.prefault({}),
   cache: networkCacheSchema.prefault({}),
   /** Extra names that route to this network via the `Target-Service-Id` header. */
@@ -264,7 +273,27 @@ export const configSchema = z
         path: ['relayer', 'network'],
         message: `no network "${relayerNetwork}"`,
       });
+    if (
+      config.relayer.enabled &&
+      relayerNetwork !== undefined &&
+      config.networks[relayerNetwork]?.type === 'near'
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relayer', 'network'],
+        message: `network "${relayerNetwork}" is a NEAR network; the relayer sends EVM transactions only`,
+      });
     for (const [name, network] of Object.entries(config.networks)) {
+      const chainId = network.chainId;
+      if (chainId !== undefined && (typeof chainId === 'number') !== (network.type === 'evm'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['networks', name, 'chainId'],
+          message:
+            network.type === 'evm'
+              ? 'expected an integer chain id on an EVM network'
+              : 'expected a NEAR chain id such as "mainnet" (a string) on a NEAR network',
+        });
       const seen = new Set<string>();
       network.upstreams.forEach((upstream, index) => {
         const id = upstream.id ?? `${name}-${index}`;
@@ -306,3 +335,4 @@ export type RelayerConfig = z.output<typeof relayerSchema>;
 export type RealtimeConfig = z.output<typeof realtimeSchema>;
 export type RelayerWaitConfig = RelayerConfig['wait'];
 export type CacheRuleConfig = z.output<typeof cacheRuleSchema>;
+export type NetworkType = NetworkConfig['type'];

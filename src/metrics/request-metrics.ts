@@ -23,6 +23,7 @@ import {
   upstreamAttemptChannel,
 } from '../events/channels.js';
 import { MethodLabels } from '../rpc/method-labels.js';
+import { BUILTIN_METHOD_NAMES } from '../rpc/methods/rules.js';
 import { FastCounter, FastHistogram, type HistogramData } from './fast-metrics.js';
 import { METRIC } from './names.js';
 
@@ -42,7 +43,8 @@ export function subscribeRequestMetrics(
   /** Reads the gateway's count of HTTP requests in progress at scrape time. */
   readInflight: () => number,
 ): () => void {
-  const methods = new MethodLabels();
+  // Table names keep their label even without an `_` (NEAR's `status`, `block`, `query`).
+  const methods = new MethodLabels(256, BUILTIN_METHOD_NAMES);
   const ownedNetworks = new Set<object>(owners);
   const requests = new FastCounter(
     METRIC.requests,

@@ -142,9 +142,10 @@ async function recover(
 ): Promise<ForwardResult> {
   const { outcome, upstream } = result;
   if (rule.recover !== undefined && outcome.kind === 'rpc-error') {
-    const lookup = (method: string, params: unknown[]) =>
+    const lookup = (method: string, params: unknown[] | Record<string, unknown>) =>
       lookupOn(upstream, method, params, ctx.failsafe, deadline);
-    const recovered = await rule.recover(request, outcome, lookup);
+    const error = { code: outcome.code, message: outcome.message, body: result.body };
+    const recovered = await rule.recover(request, error, lookup);
     if (recovered !== undefined) {
       return { ok: true, body: resultResponse(request.id ?? null, recovered), rpcError: false };
     }
@@ -156,7 +157,7 @@ async function recover(
 async function lookupOn(
   upstream: Upstream,
   method: string,
-  params: unknown[],
+  params: unknown[] | Record<string, unknown>,
   failsafe: FailsafeConfig,
   deadline: number,
 ) {

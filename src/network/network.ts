@@ -3,13 +3,14 @@ import type { CacheStore } from '../cache/cache-store.js';
 import { ChainTracker, type ChainWatcher } from '../cache/chain-tracker.js';
 import type { BlockHeader, ReorgEvent } from '../cache/chain-view.js';
 import type { FillLock } from '../cache/fill-lock.js';
+import { NearFinalHead } from '../cache/near-final-head.js';
+import { nearCachePlanner } from '../cache/near-policy.js';
 import { type CachedResult, NetworkCache } from '../cache/network-cache.js';
-import { METHOD_SPECS } from '../cache/policy-methods.js';
 import type { NetworkConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
-import type { LocalAnswer } from '../rpc/methods/method-table.js';
-import { ruleFor } from '../rpc/methods/rules.js';
+import type { ChainFamily, LocalAnswer, MethodEntry, MethodTable } from '../rpc/methods/method-table.js';
+import { methodsOf } from '../rpc/methods/rules.js';
 import { RpcAnswerError } from '../rpc/rpc-answer-error.js';
 import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
@@ -20,7 +21,9 @@ import {
   type ProbeReport,
   type SharedProbing,
 } from '../upstream/health.js';
+import { probesOf } from '../upstream/health-probes.js';
 import { Upstream } from '../upstream/upstream.js';
+import { chainDependent } from './chain-dependent.js';
 import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
 import { HeadWatcher } from './head-watcher.js';
 import { LogSplitter } from './log-split.js';
@@ -49,6 +52,9 @@ const UNTIMED: ForwardTiming = {
 
 const READ: ForwardOptions = { rpcErrorFails: true };
 
+/** JSON-RPC params: positional (EVM, some NEAR methods) or named (most NEAR methods). */
+export type RpcParams = readonly unknown[] | Readonly<Record<string, unknown>>;
+
 export class Network {
   readonly upstreams: readonly Upstream[];
   readonly health: HealthMonitor;
@@ -61,6 +67,11 @@ export class Network {
   readonly tracker: ChainTracker;
   /** WebSocket heads from the upstreams with a `wsUrl`, held while the tracker has watchers. */
   readonly heads: HeadWatcher;
+  readonly family: ChainFamily;
+  /** NEAR networks: the last final block, for the cache (undefined on EVM networks). */
+  readonly nearFinal: NearFinalHead | undefined;
+  /** The family's method table (rules, cache policy, prices). */
+  private readonly methods: MethodTable;
   private trackerStarted = false;
   /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
   private trackerFirstRead: Promise<void> | undefined;
@@ -77,6 +88,8 @@ export class Network {
     probing?: SharedProbing,
     cacheDeps?: NetworkCacheDeps,
   ) {
+    this.family = config.type;
+    this.methods = methodsOf(config.type);
     this.upstreams = config.upstreams.map(
       (upstream, index) => new Upstream(upstream, index, name, config, this),
     );
@@ -88,6 +101,7 @@ export class Network {
       log,
       config.failsafe.attemptTimeoutMs,
       probing,
+      probesOf(config.type),
     );
     this.forwardContext = {
       network: name,
@@ -105,7 +119,7 @@ export class Network {
             upstreams: this.upstreams,
             failsafe: config.failsafe,
             head: () => this.highestHead(),
-            fetch: (part, timing) => this.serveRead(part, ruleFor(part.method), timing),
+            fetch: (part, timing) => this.serveRead(part, this.ruleOf(part.method), timing),
           },
           config.logSplit,
           config.upstreams.map((upstream) => upstream.logs),
@@ -132,8 +146,25 @@ export class Network {
       onWatched: (watched) => (watched ? this.heads.start() : this.heads.stop()),
       ...(cacheDeps?.onTrackerError !== undefined && { onError: cacheDeps.onTrackerError }),
     });
+    this.nearFinal =
+      config.type === 'near'
+        ? new NearFinalHead({
+            fetchFinalBlock: () => this.read('block', { finality: 'final' }),
+            pollMs: cacheConfig.headPollMs,
+            ...(cacheDeps?.onTrackerError !== undefined && { onError: cacheDeps.onTrackerError }),
+          })
+        : undefined;
     if (cacheDeps?.store !== undefined && cacheConfig.enabled)
-      cache = new NetworkCache(name, cacheConfig, cacheDeps.store, this.tracker, cacheDeps.fillLock);
+      cache = new NetworkCache(
+        name,
+        cacheConfig,
+        cacheDeps.store,
+        this.tracker,
+        cacheDeps.fillLock,
+        this.nearFinal === undefined
+          ? undefined
+          : nearCachePlanner(name, cacheConfig, this.nearFinal, (method) => this.ruleOf(method)),
+      );
     this.cache = cache;
   }
 
@@ -158,7 +189,7 @@ export class Network {
 
   /** Forwards one request; the body is the exact bytes to send upstream. */
   handle(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> | CachedResult {
-    const rule = ruleFor(request.method);
+    const rule = this.ruleOf(request.method);
     if (rule.unsupported !== undefined) {
       return {
         ok: false,
@@ -191,7 +222,8 @@ export class Network {
       // gateway that is never asked such a thing sends no head polls at all. Such requests wait
       // for its first read (bounded), so the first read of an old block is cached already.
       if (this.trackerFirstRead !== undefined || !this.trackerStarted) {
-        if (chainDependent(request, cache.config.tipTtlMs)) {
+        // NEAR networks have no EVM chain tracker to start (their cache reads nearFinal).
+        if (this.nearFinal === undefined && chainDependent(request, cache.config.tipTtlMs)) {
           this.trackerFirstRead ??= this.startTracker();
           if (this.trackerFirstRead !== undefined)
             return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache));
@@ -200,6 +232,11 @@ export class Network {
       return this.serveCached(request, rule, timing, cache);
     }
     return this.forward(request, rule, timing);
+  }
+
+  private ruleOf(method: string): MethodEntry {
+    const methods = this.methods;
+    return methods.entries.get(method) ?? methods.unknown;
   }
 
   private serveCached(
@@ -271,9 +308,9 @@ export class Network {
    * selection, retries, failover, the cache. Resolves with the result; rejects with the
    * GatewayError of a failed pipeline, or an RpcAnswerError when the node answered an error.
    */
-  async call(method: string, params: readonly unknown[]): Promise<unknown> {
+  async call(method: string, params: RpcParams): Promise<unknown> {
     const raw = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
-    const request: RpcRequest = { id: 1, method, params: params as unknown[], raw };
+    const request: RpcRequest = { id: 1, method, params, raw };
     const result = await this.handle(request, { ...UNTIMED });
     if (!result.ok) throw result.error;
     if (!result.rpcError && result.parsed === true) return result.result;
@@ -290,10 +327,17 @@ export class Network {
    * upstream, so one node failing a method cannot stall the reader (it would ask the same node
    * again). Rejects with the GatewayError of the failed pipeline.
    */
-  async read(method: string, params: readonly unknown[]): Promise<unknown> {
+  async read(method: string, params: RpcParams): Promise<unknown> {
     const raw = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
-    const request: RpcRequest = { id: 1, method, params: params as unknown[], raw };
-    const result = await forward(this.forwardContext, request, raw, ruleFor(method), { ...UNTIMED }, READ);
+    const request: RpcRequest = { id: 1, method, params, raw };
+    const result = await forward(
+      this.forwardContext,
+      request,
+      raw,
+      this.ruleOf(method),
+      { ...UNTIMED },
+      READ,
+    );
     if (!result.ok) throw result.error;
     return result.parsed === true ? result.result : parseResult(result.body);
   }
@@ -340,7 +384,7 @@ export class Network {
     );
     const request: RpcRequest = { id: 1, method: 'eth_getBlockByNumber', params, raw };
     // A read of the chain like the feed's: an error answer is that node's failure (Network.read).
-    const rule = ruleFor(request.method);
+    const rule = this.ruleOf(request.method);
     const result = await forward(this.forwardContext, request, raw, rule, { ...UNTIMED }, READ);
     if (!result.ok) throw result.error;
     if (result.rpcError) throw new Error(`eth_getBlockByNumber(${tag}) answered an error`);
@@ -358,6 +402,7 @@ export class Network {
   }
 
   async close(): Promise<void> {
+    this.nearFinal?.stop();
     this.heads.stop();
     await this.tracker.stop();
     this.health.stop();
@@ -391,31 +436,4 @@ function blockHeader(block: unknown): BlockHeader | undefined {
   const parsed = Number.parseInt(number, 16);
   if (!Number.isSafeInteger(parsed)) return undefined;
   return { number: parsed, hash: hash.toLowerCase(), parentHash: parentHash.toLowerCase() };
-}
-
-const TIP_TAGS = new Set(['latest', 'pending', 'safe', 'finalized']);
-
-/**
- * Whether caching this request needs to know the head, finality or block hashes. Reads at
- * `latest` (the bulk of traffic) do not when tip caching is off, so they never start the
- * tracker's polling.
- */
-function chainDependent(request: RpcRequest, tipTtlMs: number): boolean {
-  const spec = METHOD_SPECS.get(request.method);
-  if (spec === undefined || spec.kind === 'static') return false;
-  if (spec.kind === 'block-hash' || spec.kind === 'tx') return true;
-  const params = Array.isArray(request.params) ? (request.params as unknown[]) : [];
-  if (spec.kind === 'logs') {
-    const filter = params[0] as { blockHash?: unknown; fromBlock?: unknown; toBlock?: unknown } | undefined;
-    if (filter === undefined || filter === null || typeof filter !== 'object') return false;
-    if (filter.blockHash !== undefined) return true;
-    return !(isTip(filter.fromBlock) && isTip(filter.toBlock)) || tipTtlMs > 0;
-  }
-  const ref = params[spec.index ?? 0];
-  return !isTip(ref) || tipTtlMs > 0;
-}
-
-/** A missing block parameter means `latest`. */
-function isTip(ref: unknown): boolean {
-  return ref === undefined || (typeof ref === 'string' && TIP_TAGS.has(ref));
 }

@@ -172,6 +172,11 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   feedFor(network: Network): SubscriptionFeed | GatewayError {
     const known = this.feeds.get(network.name);
     if (known !== undefined) return known;
+    if (network.family !== 'evm')
+      return new GatewayError(
+        'ERR_METHOD_NOT_SUPPORTED',
+        `${network.name} is a ${network.family.toUpperCase()} network: subscriptions are EVM's eth_subscribe`,
+      );
     const tracker = network.tracker;
     if (this.draining)
       return new GatewayError(

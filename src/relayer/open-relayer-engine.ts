@@ -44,7 +44,10 @@ export async function openRelayerEngine(options: OpenEngineOptions): Promise<Rel
       `relayer: no signing keys; set $${relayer.keys.env} or relayer.keys.file (or relayer.engine: false to accept only)`,
     );
   const rpc = (method: string, params: readonly unknown[]) => network.call(method, params);
-  const chainId = network.config.chainId ?? Number.parseInt(String(await rpc('eth_chainId', [])), 16);
+  // The config refuses a NEAR network as the relayer's, so a configured chain id is an integer.
+  const configured = network.config.chainId;
+  const chainId =
+    typeof configured === 'number' ? configured : Number.parseInt(String(await rpc('eth_chainId', [])), 16);
   const chain = new EvmChain({ rpc, chainId, batchContract: relayer.batchContract, privateKeys });
   const engine = new RelayerEngine({
     config: relayer,

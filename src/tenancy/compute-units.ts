@@ -1,11 +1,12 @@
 /**
  * What one request costs, in compute units (CU): roughly the work it makes a node do. Credits
  * and compute-unit quotas are counted in CU. The prices are stated in the method tables
- * (src/rpc/methods/evm-methods.ts); a plan's `computeUnits` map overrides any entry; methods
+ * (src/rpc/methods/evm-methods.ts, near-methods.ts); a plan's `computeUnits` map overrides any entry; methods
  * not listed cost DEFAULT_COMPUTE_UNITS.
  */
 import { EVM_METHODS } from '../rpc/methods/evm-methods.js';
 import { DEFAULT_COMPUTE_UNITS, type MethodTable } from '../rpc/methods/method-table.js';
+import { NEAR_METHODS } from '../rpc/methods/near-methods.js';
 
 export { DEFAULT_COMPUTE_UNITS };
 
@@ -21,6 +22,8 @@ function pricesOf(table: MethodTable): Record<string, number> {
  */
 export const BUILTIN_COMPUTE_UNITS: Readonly<Record<string, number>> = {
   ...pricesOf(EVM_METHODS),
+  // NEAR's names (`status`, `block`, `query`, …) do not overlap the EVM's.
+  ...pricesOf(NEAR_METHODS),
   // The relayer API's POST, per transfer stored (src/relayer/api/relayer-access.ts).
   relayer_transfers: DEFAULT_COMPUTE_UNITS,
 };

@@ -25,6 +25,22 @@ const RATE_LIMIT_PATTERN = /rate.?limit|limit exceeded|too many requests|throttl
  */
 const EXCEEDED = /exceeded /i;
 const CAPACITY_OR_QUOTA = /capacity|quota/i;
+/**
+ * NEAR errors carry their kind in `cause.name` (the message is a generic "Server error"). These
+ * are the node's failures, not the request's: a timeout waiting for a transaction (the same
+ * signed bytes are resent elsewhere), a node not synced, or missing a block or chunk it should
+ * have (lagging, or not archival).
+ */
+const NEAR_NODE_FAILURES = new Set([
+  'TIMEOUT_ERROR',
+  'INTERNAL_ERROR',
+  'NO_SYNCED_BLOCKS',
+  'NOT_SYNCED_YET',
+  'UNAVAILABLE_SHARD',
+  'UNKNOWN_BLOCK',
+  'UNKNOWN_CHUNK',
+  'GARBAGE_COLLECTED_BLOCK',
+]);
 const NODE_FAILURE_PATTERN =
   /header not found|missing trie node|unknown block|request timed out|service unavailable|internal server error|upstream|backend|no healthy|syncing|not synced/i;
 
@@ -71,6 +87,10 @@ export function classifyResponse(status: number, body: Buffer, upstreamId: strin
   }
   if (NODE_FAILURE_PATTERN.test(message)) {
     return failure('ERR_UPSTREAM_NODE_ERROR', `upstream ${upstreamId} failed: ${message}`);
+  }
+  const nearCause = (error as { cause?: { name?: unknown } }).cause?.name;
+  if (typeof nearCause === 'string' && NEAR_NODE_FAILURES.has(nearCause)) {
+    return failure('ERR_UPSTREAM_NODE_ERROR', `upstream ${upstreamId} failed: ${nearCause}`);
   }
   return { kind: 'rpc-error', code, message };
 }

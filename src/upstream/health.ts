@@ -10,6 +10,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { type ProbeEvent, probeChannel } from '../events/channels.js';
 import { classifyResponse } from './classify-response.js';
 import { failureReason } from './failure-reason.js';
+import { type ChainId, type HealthProbes, probesOf } from './health-probes.js';
 import { type HealthState, SharedHealth } from './shared-health.js';
 import type { Upstream } from './upstream.js';
 
@@ -36,7 +37,7 @@ export interface HealthLogger {
  */
 export interface ProbeReport {
   readonly head?: number;
-  readonly chainId?: number;
+  readonly chainId?: ChainId;
   readonly health?: HealthState;
 }
 
@@ -62,16 +63,18 @@ export class HealthMonitor {
   /** Up/down sharing between cluster workers; undefined outside a cluster. */
   private readonly sharedHealth: SharedHealth | undefined;
   /** The chain id every upstream must report (configured, or learned from the majority). */
-  expectedChainId: number | undefined;
+  expectedChainId: ChainId | undefined;
 
   constructor(
     private readonly network: string,
     private readonly upstreams: readonly Upstream[],
     private readonly config: HealthConfig,
-    configuredChainId: number | undefined,
+    configuredChainId: ChainId | undefined,
     private readonly log: HealthLogger,
     private readonly timeoutMs: number,
     private readonly shared: SharedProbing = { probes: true },
+    /** The chain family's chain id and head questions. */
+    private readonly probes: HealthProbes = probesOf('evm'),
   ) {
     this.expectedChainId = configuredChainId;
     const publish = shared.publish;
@@ -107,11 +110,11 @@ export class HealthMonitor {
   }
 
   private async fetchChainId(upstream: Upstream): Promise<void> {
-    const call = await this.call(upstream, 'eth_chainId');
-    const result = call.ok ? call.result : undefined;
-    if (typeof result === 'string' && result.startsWith('0x')) {
-      upstream.chainId = Number.parseInt(result, 16);
-      this.report(upstream, { chainId: upstream.chainId });
+    const call = await this.call(upstream, this.probes.chainIdMethod);
+    const chainId = call.ok ? this.probes.chainIdOf(call.result) : undefined;
+    if (chainId !== undefined) {
+      upstream.chainId = chainId;
+      this.report(upstream, { chainId });
     }
   }
 
@@ -223,7 +226,8 @@ export class HealthMonitor {
     const { breaker } = upstream;
     if (!breaker.tryAcquire()) return;
     const started = performance.now();
-    const call = await this.call(upstream, this.config.probeMethod);
+    const method = this.config.probeMethod ?? this.probes.headMethod;
+    const call = await this.call(upstream, method);
     if (!call.ok) {
       upstream.lastFailure = failureReason(call.error);
       const wasClosed = breaker.state === 'closed';
@@ -246,10 +250,12 @@ export class HealthMonitor {
     // Half-open: the next trial follows at once rather than a probe interval later.
     if (breaker.state === 'half-open') this.followUp(upstream);
     const { result } = call;
-    if (this.config.probeMethod === 'eth_blockNumber' && typeof result === 'string') {
-      const head = Number.parseInt(result, 16);
-      upstream.noteHead(head, Date.now());
-      if (Number.isSafeInteger(head)) this.report(upstream, { head });
+    if (method === this.probes.headMethod) {
+      const head = this.probes.headOf(result);
+      if (head !== undefined) {
+        upstream.noteHead(head, Date.now());
+        this.report(upstream, { head });
+      }
     }
   }
 
@@ -307,12 +313,12 @@ export class HealthMonitor {
   }
 }
 
-function majority(upstreams: readonly Upstream[]): number | undefined {
-  const counts = new Map<number, number>();
+function majority(upstreams: readonly Upstream[]): ChainId | undefined {
+  const counts = new Map<ChainId, number>();
   for (const upstream of upstreams) {
     if (upstream.chainId !== undefined) counts.set(upstream.chainId, (counts.get(upstream.chainId) ?? 0) + 1);
   }
-  let best: number | undefined;
+  let best: ChainId | undefined;
   let bestCount = 0;
   for (const [chainId, count] of counts) {
     if (count > bestCount) {

@@ -12,6 +12,7 @@ import { type AttemptControl, startAttempt } from '../failsafe/timeout.js';
 import { redactUrl } from '../logging/redact.js';
 import { collectResponse } from './collect-response.js';
 import { type FailureReason, transportReason } from './failure-reason.js';
+import type { ChainId } from './health-probes.js';
 
 export interface UpstreamReply {
   readonly status: number;
@@ -42,7 +43,7 @@ export class Upstream {
   headSeenAt = 0;
   lastUsedAt = 0;
   /** Chain id it reported (undefined until checked). */
-  chainId: number | undefined;
+  chainId: ChainId | undefined;
   chainIdMismatch = false;
   lagging = false;
   /** Why the latest failed call to it failed (logged when the breaker opens). */

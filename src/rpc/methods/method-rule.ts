@@ -22,7 +22,9 @@ export interface MethodRule {
 export interface RecoverableError {
   readonly code: number;
   readonly message: string;
+  /** The whole answer, for chains whose errors say what they mean outside `message` (NEAR). */
+  readonly body?: Buffer | string;
 }
 
-/** Asks the same upstream one more question (used by `recover`). */
-export type LookupFn = (method: string, params: unknown[]) => Promise<unknown>;
+/** Asks the same upstream one more question (used by `recover`); params positional or named. */
+export type LookupFn = (method: string, params: unknown[] | Record<string, unknown>) => Promise<unknown>;

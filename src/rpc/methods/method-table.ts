@@ -7,8 +7,8 @@
 import type { RpcRequest } from '../types.js';
 import type { LookupFn, MethodRule, RecoverableError } from './method-rule.js';
 
-/** The chain families Turnpike has method tables for (NEAR's comes with its table). */
-export type ChainFamily = 'evm';
+/** The chain families Turnpike has method tables for (a network's `type`). */
+export type ChainFamily = 'evm' | 'near';
 
 /** Compute units of a method its table does not price; plans may override any price. */
 export const DEFAULT_COMPUTE_UNITS = 20;
@@ -25,8 +25,10 @@ export interface CachePolicy {
   /**
    * `static`: never changes. `ref`: a block parameter at `index`. `block-hash`: a bare block hash
    * at `index`. `tx`: a transaction hash; the block comes from the result. `logs`: a log filter.
+   * NEAR (cache/near-policy.ts): `near-block`: a NEAR block reference (`finality`, `block_id`,
+   * `chunk_id`, or `[block_id]`); `near-tx`: a transaction status, final once it says `FINAL`.
    */
-  readonly kind: 'static' | 'ref' | 'block-hash' | 'tx' | 'logs';
+  readonly kind: 'static' | 'ref' | 'block-hash' | 'tx' | 'logs' | 'near-block' | 'near-tx';
   readonly index?: number;
   /** Position of an address parameter (lowercased in the key). */
   readonly address?: number;
