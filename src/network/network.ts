@@ -20,6 +20,7 @@ import {
   type ProbeReport,
   type SharedProbing,
 } from '../upstream/health.js';
+import type { RequestRoute } from '../upstream/request-route.js';
 import { Upstream } from '../upstream/upstream.js';
 import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
 import { HeadWatcher } from './head-watcher.js';
@@ -135,8 +136,15 @@ export class Network {
     );
   }
 
-  /** Forwards one request; the body is the exact bytes to send upstream. */
-  handle(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> | CachedResult {
+  /**
+   * Forwards one request; the body is the exact bytes to send upstream. A `route` (consistency
+   * sessions and directives) limits where it may go, and may skip the cache and local answers.
+   */
+  handle(
+    request: RpcRequest,
+    timing: ForwardTiming,
+    route?: RequestRoute,
+  ): Promise<CachedResult> | CachedResult {
     const rule = ruleFor(request.method);
     if (rule.unsupported !== undefined) {
       return {
@@ -148,10 +156,10 @@ export class Network {
       };
     }
     if (rule.local !== undefined) {
-      const answer = this.answerLocally(rule.local, request);
+      const answer = this.answerLocally(rule.local, request, route);
       if (answer !== undefined) return answer;
     }
-    const cache = this.cache;
+    const cache = route?.skipCache === true ? undefined : this.cache;
     if (cache !== undefined) {
       // The tracker starts with the first request whose caching depends on the chain, so a
       // gateway that is never asked such a thing sends no head polls at all. Such requests wait
@@ -160,12 +168,12 @@ export class Network {
         if (chainDependent(request, cache.config.tipTtlMs)) {
           this.trackerFirstRead ??= this.startTracker();
           if (this.trackerFirstRead !== undefined)
-            return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache));
+            return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache, route));
         }
       }
-      return this.serveCached(request, rule, timing, cache);
+      return this.serveCached(request, rule, timing, cache, route);
     }
-    return this.forward(request, rule, timing);
+    return this.forward(request, rule, timing, route);
   }
 
   private serveCached(
@@ -173,10 +181,11 @@ export class Network {
     rule: MethodRule,
     timing: ForwardTiming,
     cache: NetworkCache,
+    route: RequestRoute | undefined,
   ): Promise<CachedResult> | CachedResult {
     const plan = cache.plan(request);
-    if (plan === undefined) return this.forward(request, rule, timing);
-    return cache.serve(request, plan, timing, () => this.forward(request, rule, timing));
+    if (plan === undefined) return this.forward(request, rule, timing, route);
+    return cache.serve(request, plan, timing, () => this.forward(request, rule, timing, route));
   }
 
   /**
@@ -209,14 +218,19 @@ export class Network {
     });
   }
 
-  private forward(request: RpcRequest, rule: MethodRule, timing: ForwardTiming): Promise<ForwardResult> {
+  private forward(
+    request: RpcRequest,
+    rule: MethodRule,
+    timing: ForwardTiming,
+    route?: RequestRoute,
+  ): Promise<ForwardResult> {
     // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
     // Numeric ids like 2^64 or 1e2 get one too (many nodes reject them); rpc-route splices the
     // original back. String ids go as sent.
     const synthetic =
       request.id === undefined || (request.rawId !== undefined && typeof request.id === 'number');
     const body = synthetic ? withSyntheticId(request) : request.raw;
-    return forward(this.forwardContext, request, body, rule, timing);
+    return forward(this.forwardContext, request, body, rule, timing, route === undefined ? {} : { route });
   }
 
   /**
@@ -255,7 +269,11 @@ export class Network {
    * A method the table answers locally: the chain id from config (when configured), the head
    * from the tracker (when fresh). Undefined sends the request on.
    */
-  private answerLocally(local: LocalAnswer, request: RpcRequest): CachedResult | undefined {
+  private answerLocally(
+    local: LocalAnswer,
+    request: RpcRequest,
+    route: RequestRoute | undefined,
+  ): CachedResult | undefined {
     if (local === 'chain-id') {
       const chainId = this.health.expectedChainId;
       if (chainId === undefined) return undefined;
@@ -267,6 +285,8 @@ export class Network {
     }
     const head = this.freshHead();
     if (head === undefined) return undefined;
+    // A session's mark above the tracker's head, or a client's directive: ask an upstream.
+    if (route !== undefined && (route.skipCache || !localHeadFits(route, head))) return undefined;
     return {
       ok: true,
       body: resultResponse(request.id ?? null, `0x${head.toString(16)}`),
@@ -316,6 +336,10 @@ export class Network {
     this.health.stop();
     await Promise.all(this.upstreams.map((upstream) => upstream.close()));
   }
+}
+
+function localHeadFits(route: RequestRoute, head: number): boolean {
+  return route.only === undefined && route.maxLag < 0 && head >= route.minBlock && head >= route.minHead;
 }
 
 function withSyntheticId(request: RpcRequest): string {
