@@ -11,8 +11,12 @@ import { connectRedis, maskRedisUrl } from '../store/redis.js';
 
 export interface OpenConsistency {
   readonly consistency: Consistency;
+  /** Resolves once Redis is connected (bounded: a Redis that stays away means local marks). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
+
+const READY_WAIT_MS = 2_000;
 
 export function openConsistency(
   config: TurnpikeConfig,
@@ -44,6 +48,17 @@ export function openConsistency(
   });
   return {
     consistency,
+    async ready() {
+      if (redis === undefined || redis.status === 'ready') return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise((resolve) => redis.once('ready', resolve)),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, READY_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
     async close() {
       await redis?.quit().catch(() => redis.disconnect());
     },

@@ -47,6 +47,7 @@ export class RpcEndpointModule implements FeatureModule {
   readonly closers: readonly FeatureModule[];
   /** Sessions and directives; undefined unless `consistency.enabled`. */
   readonly consistency: Consistency | undefined;
+  private readonly consistencyReady: () => Promise<void>;
 
   constructor(options: RpcEndpointOptions) {
     const { config, log, drain } = options;
@@ -87,6 +88,7 @@ export class RpcEndpointModule implements FeatureModule {
     const stopEventLog = logUpstreamEvents(log, new Set(this.networks.values()));
     const consistency = openConsistency(config, this.networks.values(), log);
     this.consistency = consistency?.consistency;
+    this.consistencyReady = () => consistency?.ready() ?? Promise.resolve();
     const ctx: NetworkRouteContext = {
       config: config.server,
       draining: drain.isDraining,
@@ -130,7 +132,10 @@ export class RpcEndpointModule implements FeatureModule {
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.networks.values()].map((network) => network.start()));
+    await Promise.all([
+      ...[...this.networks.values()].map((network) => network.start()),
+      this.consistencyReady(),
+    ]);
   }
 
   async close(): Promise<void> {

@@ -14,7 +14,10 @@ export interface UnevenAnvils {
   stop(): Promise<void>;
 }
 
-export async function startUnevenAnvils(options: { lead: number; blockTime?: number }): Promise<UnevenAnvils> {
+export async function startUnevenAnvils(options: {
+  lead: number;
+  blockTime?: number;
+}): Promise<UnevenAnvils> {
   const anvilOptions = options.blockTime === undefined ? {} : { blockTime: options.blockTime };
   const [ahead, behind] = await Promise.all([startAnvil(anvilOptions), startAnvil(anvilOptions)]);
   await rpc(ahead!.url, 'anvil_mine', [`0x${options.lead.toString(16)}`]);
