@@ -32,8 +32,14 @@ export function selectRouted(
     if (upstream.head < minHead) continue;
     seen++;
     if (seen === 1) first = upstream;
-    else if (seen === 2) second = upstream;
-    else {
+    else if (seen === 2) {
+      // Random order, so equal scores do not always favour the first in the list.
+      if (random() < 0.5) second = upstream;
+      else {
+        second = first;
+        first = upstream;
+      }
+    } else {
       const slot = Math.floor(random() * seen);
       if (slot === 0) first = upstream;
       else if (slot === 1) second = upstream;
