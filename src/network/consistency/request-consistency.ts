@@ -45,10 +45,11 @@ export class RequestConsistency {
   async handle(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> {
     const kind = latestRead(request);
     const method = request.method;
-    const state = this.store.state(this.session);
-    const sent = this.readYourWrites ? this.sentAbout(request, state) : undefined;
+    const known = this.readYourWrites ? this.store.peek(this.session) : undefined;
+    const sent = known === undefined ? undefined : this.sentAbout(request, known);
     if (kind === LatestRead.None && sent === undefined && this.directives === undefined && method !== SEND)
       return this.network.handle(request, timing);
+    const state = this.store.state(this.session);
 
     const marked = kind === LatestRead.None ? -1 : this.store.mark(this.session, state);
     const mark = typeof marked === 'number' ? marked : await marked;

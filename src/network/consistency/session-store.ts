@@ -36,6 +36,11 @@ export class SessionStore {
     return this.sessions.size;
   }
 
+  /** The session's state when it has one (does not create it, nor refresh its age). */
+  peek(session: string): SessionState | undefined {
+    return this.sessions.peek(session);
+  }
+
   state(session: string): SessionState {
     let state = this.sessions.get(session);
     if (state === undefined) {
