@@ -81,8 +81,8 @@ for (const [name, [req, answer]] of Object.entries(answers)) {
   const off = [];
   const on = [];
   for (let round = 0; round < 6; round++) {
-    if (round % 2 === 0) off.push(await run(false, req)), on.push(await run(true, req));
-    else on.push(await run(true, req)), off.push(await run(false, req));
+    for (const on_ of round % 2 === 0 ? [false, true] : [true, false])
+      (on_ ? on : off).push(await run(on_, req));
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(
