@@ -117,6 +117,14 @@ describe('directives honoured for a plan that allows them', () => {
     expect(skipped.headers['x-turnpike-upstream']).toBeDefined();
   });
 
+  it('X-Turnpike-Upstream bypasses the cache', async () => {
+    await call('gold', {}, 'net_version');
+    expect((await call('gold', {}, 'net_version')).headers['x-cache']).toBe('HIT');
+    const named = await call('gold', { 'x-turnpike-upstream': 'behind' }, 'net_version');
+    expect(named.headers['x-cache']).toBeUndefined();
+    expect(named.headers['x-turnpike-upstream']).toBe('behind');
+  });
+
   it('X-Turnpike-Debug: attempts lists each attempt', async () => {
     const answer = await call('basic', { 'x-turnpike-debug': 'attempts' }, 'eth_gasPrice');
     expect(answer.headers['x-turnpike-attempts']).toMatch(/^(ahead|behind);outcome=ok;ms=\d+\.\d$/);

@@ -36,9 +36,9 @@ export class RequestConsistency {
     this.attempts = directives?.attempts === true ? [] : undefined;
   }
 
-  /** `X-Turnpike-Skip-Cache`: the known-shape fast path is skipped too. */
+  /** `X-Turnpike-Skip-Cache` or `X-Turnpike-Upstream`: the known-shape fast path is skipped too. */
   get skipsCache(): boolean {
-    return this.directives?.skipCache === true;
+    return this.directives?.skipCache === true || this.only !== undefined;
   }
 
   /** One item through the network under the session's and the directives' route. */
@@ -90,9 +90,9 @@ export class RequestConsistency {
       minHead: Math.max(mark, sentBlock),
       maxLag: directives?.maxLag ?? -1,
       // The cache may hold a `latest` answer (tipTtlMs) from before the session's mark.
+      // A named upstream is asked for its own answer, not the cache's.
       skipCache:
-        directives?.skipCache === true ||
-        (kind !== LatestRead.None && mark >= 0 && this.network.config.cache.tipTtlMs > 0),
+        this.skipsCache || (kind !== LatestRead.None && mark >= 0 && this.network.config.cache.tipTtlMs > 0),
       attempts: this.attempts,
       served: undefined,
     };
