@@ -72,6 +72,39 @@ afterAll(async () => {
 });
 
 describe('monotonic reads per session', () => {
+  it('state reads at latest and logs to latest go to an upstream at or above the mark', async () => {
+    const served = await withGateway(true, async (url) => {
+      const headers = { 'x-turnpike-session': 'state' };
+      // The mark: a head only the upstream ahead has reached.
+      let mark = 0;
+      while (mark < 20) {
+        const answer = await postJson(
+          url,
+          { jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] },
+          { headers },
+        );
+        mark = Number.parseInt((answer.body as { result: string }).result, 16);
+      }
+      const upstreams = new Set<string>();
+      for (let i = 0; i < 60; i++) {
+        const payload =
+          i % 2 === 0
+            ? {
+                jsonrpc: '2.0',
+                id: i,
+                method: 'eth_getBalance',
+                params: ['0x000000000000000000000000000000000000dEaD', 'latest'],
+              }
+            : { jsonrpc: '2.0', id: i, method: 'eth_getLogs', params: [{ fromBlock: '0x0' }] };
+        const answer = await postJson(url, payload, { headers });
+        expect((answer.body as { result?: unknown }).result, answer.text).toBeDefined();
+        upstreams.add(String(answer.headers['x-turnpike-upstream']));
+      }
+      return upstreams;
+    });
+    expect([...served]).toEqual(['ahead']);
+  });
+
   it('without consistency the head goes back (both upstreams answer)', async () => {
     // Concurrent sessions keep both upstreams busy, so power-of-two-choices uses both.
     const sessions = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
