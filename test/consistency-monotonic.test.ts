@@ -116,9 +116,12 @@ describe('monotonic reads per session', () => {
 
   it("never decreases a session's latest reads across 1,000 requests", async () => {
     const sessions = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-    const runs = await withGateway(true, (url) =>
-      Promise.all(sessions.map((session) => sessionReads(url, session, 125))),
-    );
+    const runs = await withGateway(true, async (url) => {
+      // A read by number starts the chain tracker, so eth_blockNumber may be answered locally
+      // from its head too (only when that head is at or above the session's mark).
+      await postJson(url, { jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['0x1', false] });
+      return Promise.all(sessions.map((session) => sessionReads(url, session, 125)));
+    });
     for (const heights of runs) {
       expect(heights).toHaveLength(125);
       expect(decreases(heights)).toBe(0);
