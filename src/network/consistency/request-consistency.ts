@@ -91,8 +91,12 @@ export class RequestConsistency {
       maxLag: directives?.maxLag ?? -1,
       // The cache may hold a `latest` answer (tipTtlMs) from before the session's mark.
       // A named upstream is asked for its own answer, not the cache's.
+      // A read about a send must not share another request's fill (coalescing), which may be
+      // on an upstream that has not seen the transaction.
       skipCache:
-        this.skipsCache || (kind !== LatestRead.None && mark >= 0 && this.network.config.cache.tipTtlMs > 0),
+        this.skipsCache ||
+        sent !== undefined ||
+        (kind !== LatestRead.None && mark >= 0 && this.network.config.cache.tipTtlMs > 0),
       attempts: this.attempts,
       served: undefined,
     };
