@@ -2,7 +2,8 @@
  * Read-your-writes: four sessions, each sending signed transfers from its own anvil account
  * through the gateway to two real anvils at different heights (two chains with the same
  * accounts, so a read sent to the wrong one does not see the transaction). After every send,
- * the session's receipt, transaction, nonce and balance reads all see it with consistency on;
+ * the session's receipt (once mined), transaction, nonce and balance reads all see it with
+ * consistency on;
  * with it off, the same load does not.
  */
 import { type Hex, parseGwei } from 'viem';
@@ -82,7 +83,13 @@ async function sendAndRead(url: string, key: Hex, session: string): Promise<stri
       continue;
     }
     const hash = sent.result;
-    const receipt = (await call('eth_getTransactionReceipt', [hash])).result as { status?: string } | null;
+    // Anvil mines a transaction just after accepting it: a node that has it answers a receipt
+    // within moments; one that never got it, never (bounded: 100 reads).
+    let receipt: { status?: string } | null = null;
+    for (let read = 0; read < 100 && receipt === null; read++) {
+      receipt = (await call('eth_getTransactionReceipt', [hash])).result as { status?: string } | null;
+      if (receipt === null) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     if (receipt?.status !== '0x1') missed.push(`receipt ${nonce}`);
     const tx = (await call('eth_getTransactionByHash', [hash])).result as { hash?: string } | null;
     if (tx?.hash !== hash) missed.push(`transaction ${nonce}`);
