@@ -9,6 +9,12 @@ import type { ConsistencyConfig } from '../../config/consistency-schema.js';
 import { RecentWrites } from './recent-writes.js';
 import type { SharedMarks } from './shared-marks.js';
 
+/**
+ * The mark of a session whose shared mark could not be read: above every head, so the request
+ * goes to the upstream with the highest known head (upstream/route-select.ts). Never stored.
+ */
+export const UNKNOWN_MARK = Number.MAX_SAFE_INTEGER;
+
 export interface SessionState {
   /** Highest block served to the session; -1 before its first `latest` read. */
   mark: number;
@@ -58,6 +64,11 @@ export class SessionStore {
     if (now - state.sharedReadAt < this.config.sessions.sharedReadMs) return state.mark;
     state.sharedReadAt = now;
     return shared.read(this.network, session).then((mark) => {
+      if (mark === undefined) {
+        // Redis did not answer: the fleet's mark is unknown, so aim as high as there is.
+        state.sharedReadAt = Number.NEGATIVE_INFINITY;
+        return UNKNOWN_MARK;
+      }
       if (mark > state.mark) state.mark = mark;
       return state.mark;
     });

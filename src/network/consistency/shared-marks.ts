@@ -1,8 +1,8 @@
 /**
  * Session marks shared by every instance through Redis: one key per session holding the highest
  * block served to it, raised by a Lua max (never lowered by a slower instance) and expiring with
- * the session's TTL. A Redis failure is counted and the local mark is used: monotonic reads then
- * hold per instance only until Redis answers again.
+ * the session's TTL. A failed read is counted, and that request goes to the upstream with the
+ * highest known head (session-store.ts); a failed raise keeps the mark in this process only.
  */
 import type { RedisClient } from '../../store/redis.js';
 
@@ -23,13 +23,14 @@ export class SharedMarks {
     private readonly prefix: string,
   ) {}
 
-  async read(network: string, session: string): Promise<number> {
+  /** The shared mark (-1: none yet); undefined when Redis did not answer. */
+  async read(network: string, session: string): Promise<number | undefined> {
     try {
       const value = await this.client.get(this.key(network, session));
       return value === null ? -1 : Number(value);
     } catch {
       this.failures++;
-      return -1;
+      return undefined;
     }
   }
 
