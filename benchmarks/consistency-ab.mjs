@@ -1,15 +1,15 @@
-// Request-path cost of the consistency features (not-yet retries and eth_getLogs splitting), in
-// the same run: one build, two gateways in their own processes in front of one anvil — `on`
-// (notYetRetry and logSplit enabled, the upstream with logs.maxBlockRange 2000) and `off` (both
-// disabled) — with wrk alternating between them. No cache: every request goes to anvil.
+// A/B of consistency on vs off (docs/consistency.md), same build, same run: two gateways of one
+// dist in their own processes in front of one anvil, wrk alternating between them.
 //
 //   npm run build && node benchmarks/consistency-ab.mjs [dist dir]
 //
-// Workloads: a block by number (watched, found), a receipt of an unknown transaction (watched,
-// `null`: the whole not-yet check runs and finds no better upstream), a two-block eth_getLogs
-// (the splitter's check, then the not-yet check), and eth_gasPrice (not watched). Prints the
-// gateway process's CPU µs per request (from /proc) for each round, the median on − off
-// difference and the on/off ratio. Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (16).
+// Workloads: a known-shape cache hit (the fast path: only the directive header reads and the
+// per-request object are added), a proxied block read by number (not a `latest` read: session
+// peek only), a proxied eth_getBalance at `latest` and a proxied eth_blockNumber (the session's
+// mark read, routed selection and the mark raised from the answer). Keyless requests without a
+// session header: every connection is one session (the client IP). Prints the gateway
+// process's CPU time per request (from /proc) per round, the on−off difference of the medians in
+// µs, and their ratio. Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (16).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,41 +20,44 @@ const rounds = Number(process.env.AB_ROUNDS ?? 3);
 const seconds = Number(process.env.AB_SECONDS ?? 3);
 const connections = Number(process.env.AB_CONNECTIONS ?? 16);
 
-const rpc = (method, params) => JSON.stringify({ jsonrpc: '2.0', id: 7, method, params });
+const call = (method, params) => `{"jsonrpc":"2.0","id":7,"method":"${method}","params":${params}}`;
 const WORKLOADS = {
-  'block by number': rpc('eth_getBlockByNumber', ['0x2', false]),
-  'null receipt': rpc('eth_getTransactionReceipt', [`0x${'ab'.repeat(32)}`]),
-  'getLogs 2 blocks': rpc('eth_getLogs', [{ fromBlock: '0x1', toBlock: '0x2' }]),
-  'gasPrice (not watched)': rpc('eth_gasPrice', []),
+  'known-shape hit': ['anvil', call('eth_getBlockByNumber', '["0x2",false]')],
+  'proxied by number': ['raw', call('eth_getBlockByNumber', '["0x2",false]')],
+  'proxied balance@latest': [
+    'raw',
+    call('eth_getBalance', '["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266","latest"]'),
+  ],
+  'proxied blockNumber': ['raw', call('eth_blockNumber', '[]')],
 };
 
 const { startAnvil } = await import(join(dist, 'dev/anvil.js'));
 const anvil = await startAnvil();
-await post(anvil.url, rpc('anvil_mine', ['0x14']));
+await post(anvil.url, '{"jsonrpc":"2.0","id":1,"method":"anvil_mine","params":["0x14"]}');
 
-function startGateway(on) {
-  const network = {
-    cache: { enabled: false },
-    notYetRetry: { enabled: on },
-    logSplit: { enabled: on },
-    upstreams: [{ url: anvil.url, logs: on ? { maxBlockRange: 2000 } : {} }],
-  };
+/** A gateway of `dist` in a child process, consistency on or off; resolves with its base URL. */
+function startGateway(consistency) {
+  const upstreams = JSON.stringify([{ url: anvil.url }]);
   const script = `
     const { createGateway } = await import(${JSON.stringify(join(dist, 'gateway.js'))});
-    const gateway = createGateway({ logging: { level: 'silent' }, networks: { anvil: ${JSON.stringify(network)} } });
+    const gateway = createGateway({ logging: { level: 'silent' },
+      consistency: { enabled: ${consistency} },
+      networks: {
+        anvil: { upstreams: ${upstreams}, cache: { finality: 'depth', depth: 5, headPollMs: 200 } },
+        raw: { upstreams: ${upstreams}, cache: { enabled: false } } } });
     const { url } = await gateway.listen(0, '127.0.0.1');
     console.log(url);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((done) =>
-    child.stdout.once('data', (chunk) => done({ child, url: `${chunk.toString().trim()}/anvil` })),
+    child.stdout.once('data', (chunk) => done({ child, base: chunk.toString().trim() })),
   );
 }
 
 async function post(url, body) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return res.text();
+  return { text: await res.text(), xCache: res.headers.get('x-cache') };
 }
 
 /** User + system CPU seconds of a process so far. */
@@ -91,25 +94,27 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const targets = { off: await startGateway(false), on: await startGateway(true) };
 try {
-  for (const { url } of Object.values(targets))
-    for (const body of Object.values(WORKLOADS)) {
-      for (let i = 0; i < 20; i++) await post(url, body);
-      const text = await post(url, body);
-      if (!text.includes('"result"')) throw new Error(`unexpected answer at ${url}: ${text.slice(0, 200)}`);
+  for (const { base } of Object.values(targets)) {
+    for (const [network, body] of Object.values(WORKLOADS)) {
+      for (let i = 0; i < 20; i++) await post(`${base}/${network}`, body);
+      const { text, xCache } = await post(`${base}/${network}`, body);
+      if (!text.includes('"result"') || (network === 'anvil' && xCache !== 'HIT'))
+        throw new Error(`unexpected answer at ${base}/${network}: ${xCache} ${text.slice(0, 200)}`);
     }
+  }
   const results = Object.fromEntries(Object.keys(WORKLOADS).map((w) => [w, { off: [], on: [] }]));
   for (let round = 0; round < rounds; round++)
-    for (const [workload, body] of Object.entries(WORKLOADS))
-      for (const [name, { child, url }] of round % 2 === 0
+    for (const [workload, [network, body]] of Object.entries(WORKLOADS))
+      for (const [name, { child, base }] of round % 2 === 0
         ? Object.entries(targets)
         : Object.entries(targets).reverse())
-        results[workload][name].push(await cpuPerRequest(child, url, body));
+        results[workload][name].push(await cpuPerRequest(child, `${base}/${network}`, body));
   for (const [workload, { off, on }] of Object.entries(results)) {
-    const diffs = on.map((value, index) => value - off[index]);
+    const a = median(off);
+    const b = median(on);
     console.log(
-      `${workload.padEnd(24)} CPU µs/request: off ${off.map((v) => v.toFixed(1)).join('/')}, ` +
-        `on ${on.map((v) => v.toFixed(1)).join('/')}; median on − off ${median(diffs).toFixed(2)} µs, ` +
-        `on/off ${(median(on) / median(off)).toFixed(3)}`,
+      `${workload.padEnd(24)} CPU per request: off ${off.map((v) => v.toFixed(1)).join('/')} µs, ` +
+        `on ${on.map((v) => v.toFixed(1)).join('/')} µs, median on−off ${(b - a).toFixed(2)} µs, ratio ${(b / a).toFixed(3)}`,
     );
   }
 } finally {

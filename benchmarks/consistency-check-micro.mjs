@@ -1,5 +1,5 @@
 // The CPU the not-yet stage adds to one request, in process and without the network noise of
-// consistency-ab.mjs: `settle` over an already forwarded answer (a found block; a `null` receipt
+// late-reads-ab.mjs: `settle` over an already forwarded answer (a found block; a `null` receipt
 // that finds no better upstream) against returning the answer as it is, alternating, same run.
 //
 //   node --import tsx benchmarks/consistency-check-micro.mjs

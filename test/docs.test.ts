@@ -108,7 +108,10 @@ function tableRows(markdown: string, pattern: RegExp): Map<string, string[]> {
 describe('docs/configuration.md', () => {
   const doc = read('docs/configuration.md');
   const options = optionPaths(configSchema as unknown as Schema);
-  const rows = tableRows(doc, /^(server|logging|storage|tenancy|cache|relayer|realtime|networks)\b/);
+  const rows = tableRows(
+    doc,
+    /^(server|logging|storage|tenancy|cache|relayer|realtime|consistency|networks)\b/,
+  );
 
   it('the schema walk finds the options (guards the walker itself)', () => {
     const paths = options.map((option) => option.path);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { consistencySchema } from './consistency-schema.js';
 import { logSplitSchema, notYetRetrySchema, upstreamLogsSchema } from './late-reads-schema.js';
 import { flag, httpUrl, milliseconds, nonNegativeInt, numeric, positiveInt, wsUrl } from './primitives.js';
 import { realtimeSchema } from './realtime-schema.js';
@@ -261,6 +262,7 @@ export const configSchema = z
     cache: cacheSchema.prefault({}),
     relayer: relayerSchema.prefault({}),
     realtime: realtimeSchema.prefault({}),
+    consistency: consistencySchema.prefault({}),
     networks: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase network name'), networkSchema)
       .refine((networks) => Object.keys(networks).length > 0, 'expected at least one network'),

@@ -370,6 +370,26 @@ export const ERROR_CODES = {
     retry: 'none',
     summary: 'No upstream of the network is available (all excluded, unhealthy or breaker open).',
   },
+  ERR_NO_CONSISTENT_UPSTREAM: {
+    rpc: -32603,
+    http: 503,
+    retry: 'none',
+    summary:
+      "No available upstream meets the request's directives (`X-Turnpike-Upstream`, `X-Turnpike-Min-Block`, `X-Turnpike-Max-Lag`).",
+  },
+  // Consistency directives (docs/consistency.md).
+  ERR_DIRECTIVE_INVALID: {
+    rpc: -32602,
+    http: 400,
+    retry: 'none',
+    summary: 'An `X-Turnpike-*` directive header has a value Turnpike cannot use.',
+  },
+  ERR_DIRECTIVE_NOT_ALLOWED: {
+    rpc: -32003,
+    http: 403,
+    retry: 'none',
+    summary: "The key's plan (or keyless access) may not use this directive header.",
+  },
   // Upstream attempt failures (retryable on another upstream).
   ERR_UPSTREAM_TIMEOUT: {
     rpc: -32603,

@@ -11,6 +11,8 @@ import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
 import { classifyResponse } from '../upstream/classify-response.js';
 import type { ForwardResult, ForwardTiming } from '../upstream/forward-result.js';
+import { describeHardLimits, type RequestRoute } from '../upstream/request-route.js';
+import { selectRouted } from '../upstream/route-select.js';
 import { selectUpstream } from '../upstream/select.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { type AttemptRequest, type AttemptResult, runAttempt } from './attempt.js';
@@ -33,6 +35,8 @@ export interface ForwardOptions {
    * cannot be about the request, and passing it back would make the caller ask the same node again.
    */
   readonly rpcErrorFails?: boolean;
+  /** Consistency limits and preferences of a client request (network/consistency/). */
+  readonly route?: RequestRoute | undefined;
 }
 
 export async function forward(
@@ -49,6 +53,7 @@ export async function forward(
   const hedging = failsafe.hedge.enabled && rule.hedge;
   const attemptRequest: AttemptRequest = { method: request.method, body };
   const tried = new Set<Upstream>();
+  const route = options.route;
   let lastError: GatewayError | undefined;
 
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -56,10 +61,13 @@ export async function forward(
     if (remaining <= 0) break;
     const selectStart = performance.now();
     // Prefer an upstream not tried yet; fall back to a tried one rather than give up.
-    const upstream = selectUpstream(ctx.upstreams, tried) ?? selectUpstream(ctx.upstreams, undefined);
+    const upstream =
+      route === undefined
+        ? (selectUpstream(ctx.upstreams, tried) ?? selectUpstream(ctx.upstreams, undefined))
+        : (selectRouted(ctx.upstreams, tried, route) ?? selectRouted(ctx.upstreams, undefined, route));
     timing.selectMs += performance.now() - selectStart;
     if (upstream === undefined || !upstream.breaker.tryAcquire()) {
-      lastError ??= new GatewayError('ERR_NO_UPSTREAM', `no upstream of network ${ctx.network} is available`);
+      lastError ??= noUpstream(ctx, route);
       break;
     }
     tried.add(upstream);
@@ -72,7 +80,11 @@ export async function forward(
           maxDelayMs: failsafe.hedge.maxDelayMs,
           timeoutMs,
           pickSecond: () => {
-            const second = selectUpstream(ctx.upstreams, tried);
+            if (route?.only !== undefined) return undefined;
+            const second =
+              route === undefined
+                ? selectUpstream(ctx.upstreams, tried)
+                : selectRouted(ctx.upstreams, tried, route);
             if (second !== undefined) tried.add(second);
             return second;
           },
@@ -80,6 +92,10 @@ export async function forward(
       : await runAttempt(upstream, attemptRequest, timeoutMs, false);
     timing.upstreamMs += performance.now() - upstreamStart;
     timing.upstream = result.upstream.id;
+    if (route !== undefined) {
+      route.attempts?.push(attemptRecord(result, upstreamStart));
+      if (result.ok) route.served = result.upstream;
+    }
 
     if (result.ok && (result.outcome.kind === 'result' || options.rpcErrorFails !== true))
       return finish(ctx, request, rule, result, deadline);
@@ -106,6 +122,27 @@ export async function forward(
     );
   }
   return { ok: false, error: lastError };
+}
+
+function noUpstream(ctx: ForwardContext, route: RequestRoute | undefined): GatewayError {
+  const limits = route === undefined ? '' : describeHardLimits(route);
+  if (limits === '')
+    return new GatewayError('ERR_NO_UPSTREAM', `no upstream of network ${ctx.network} is available`);
+  return new GatewayError(
+    'ERR_NO_CONSISTENT_UPSTREAM',
+    `no available upstream of network ${ctx.network} meets the request's directives (${limits})`,
+  );
+}
+
+function attemptRecord(result: AttemptResult, started: number) {
+  const outcome = result.ok
+    ? result.outcome.kind === 'rpc-error'
+      ? 'rpc_error'
+      : 'ok'
+    : result.cancelled
+      ? 'cancelled'
+      : result.error.code;
+  return { upstream: result.upstream.id, outcome, ms: performance.now() - started };
 }
 
 function answeredError(result: Extract<AttemptResult, { ok: true }>): GatewayError {

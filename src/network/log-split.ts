@@ -15,6 +15,7 @@ import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
 import type { ForwardTiming } from '../upstream/forward-result.js';
 import { LOGS_TOO_LARGE } from '../upstream/logs-refusal.js';
+import type { RequestRoute } from '../upstream/request-route.js';
 import type { Upstream } from '../upstream/upstream.js';
 
 export interface LogSplitHost {
@@ -23,7 +24,11 @@ export interface LogSplitHost {
   /** The highest head known (the chain tracker's or an upstream's), -1 when unknown. */
   head(): number;
   /** One part through the cache and the failsafe, never split again. */
-  fetch(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> | CachedResult;
+  fetch(
+    request: RpcRequest,
+    timing: ForwardTiming,
+    route?: RequestRoute,
+  ): Promise<CachedResult> | CachedResult;
 }
 
 interface Range {
@@ -52,18 +57,24 @@ export class LogSplitter {
   }
 
   /** The answer to an `eth_getLogs` request, split when needed; undefined when it is not a block range. */
-  serve(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> | undefined {
+  serve(request: RpcRequest, timing: ForwardTiming, route?: RequestRoute): Promise<CachedResult> | undefined {
     const range = this.rangeOf(request.params);
     if (range === undefined) return undefined;
-    if (range.to - range.from + 1 > this.partBlocks) return this.split(request, range, timing, undefined);
-    return this.whole(request, range, timing);
+    if (range.to - range.from + 1 > this.partBlocks)
+      return this.split(request, range, timing, undefined, route);
+    return this.whole(request, range, timing, route);
   }
 
   /** Within the limit: sent as asked, split only when an upstream refuses it or may have cut it. */
-  private async whole(request: RpcRequest, range: Range, timing: ForwardTiming): Promise<CachedResult> {
-    const answer = await this.host.fetch(request, timing);
+  private async whole(
+    request: RpcRequest,
+    range: Range,
+    timing: ForwardTiming,
+    route: RequestRoute | undefined,
+  ): Promise<CachedResult> {
+    const answer = await this.host.fetch(request, timing, route);
     if (range.from === range.to || !this.tooMuch(answer)) return answer;
-    return this.split(request, range, timing, halves(range));
+    return this.split(request, range, timing, halves(range), route);
   }
 
   private async split(
@@ -71,6 +82,7 @@ export class LogSplitter {
     range: Range,
     timing: ForwardTiming,
     given: Range[] | undefined,
+    route: RequestRoute | undefined,
   ): Promise<CachedResult> {
     const parts = given ?? aligned(range, this.partBlocks);
     const budget = { parts: parts.length, deadline: performance.now() + this.host.failsafe.deadlineMs };
@@ -78,7 +90,9 @@ export class LogSplitter {
     const filter = request.params as [Record<string, unknown>];
     const gate = new Gate(this.config.concurrency);
     try {
-      const lists = await Promise.all(parts.map((part) => this.part(filter[0], part, timing, gate, budget)));
+      const lists = await Promise.all(
+        parts.map((part) => this.part(filter[0], part, timing, gate, budget, route)),
+      );
       const logs = lists.flat();
       return {
         ok: true,
@@ -102,6 +116,7 @@ export class LogSplitter {
     timing: ForwardTiming,
     gate: Gate,
     budget: { parts: number; deadline: number },
+    route: RequestRoute | undefined,
   ): Promise<unknown[]> {
     await gate.enter();
     let answer: CachedResult;
@@ -114,7 +129,7 @@ export class LogSplitter {
             `eth_getLogs parts were not all fetched within ${this.host.failsafe.deadlineMs} ms`,
           ),
         });
-      answer = await this.host.fetch(partRequest(filter, range), timing);
+      answer = await this.host.fetch(partRequest(filter, range), timing, route);
     } finally {
       gate.leave();
     }
@@ -124,8 +139,8 @@ export class LogSplitter {
         throw new PartAnswer(refuse(range, budget.parts, this.config.maxParts));
       const [low, high] = halves(range);
       const [first, second] = await Promise.all([
-        this.part(filter, low, timing, gate, budget),
-        this.part(filter, high, timing, gate, budget),
+        this.part(filter, low, timing, gate, budget, route),
+        this.part(filter, high, timing, gate, budget, route),
       ]);
       return first.concat(second);
     }

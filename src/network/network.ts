@@ -22,6 +22,7 @@ import {
   type SharedProbing,
 } from '../upstream/health.js';
 import { probesOf } from '../upstream/health-probes.js';
+import type { RequestRoute } from '../upstream/request-route.js';
 import { Upstream } from '../upstream/upstream.js';
 import { chainDependent } from './chain-dependent.js';
 import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
@@ -119,7 +120,7 @@ export class Network {
             upstreams: this.upstreams,
             failsafe: config.failsafe,
             head: () => this.highestHead(),
-            fetch: (part, timing) => this.serveRead(part, this.ruleOf(part.method), timing),
+            fetch: (part, timing, route) => this.serveRead(part, this.ruleOf(part.method), timing, route),
           },
           config.logSplit,
           config.upstreams.map((upstream) => upstream.logs),
@@ -187,8 +188,15 @@ export class Network {
     );
   }
 
-  /** Forwards one request; the body is the exact bytes to send upstream. */
-  handle(request: RpcRequest, timing: ForwardTiming): Promise<CachedResult> | CachedResult {
+  /**
+   * Forwards one request; the body is the exact bytes to send upstream. A `route` (consistency
+   * sessions and directives) limits where it may go, and may skip the cache and local answers.
+   */
+  handle(
+    request: RpcRequest,
+    timing: ForwardTiming,
+    route?: RequestRoute,
+  ): Promise<CachedResult> | CachedResult {
     const rule = this.ruleOf(request.method);
     if (rule.unsupported !== undefined) {
       return {
@@ -200,23 +208,24 @@ export class Network {
       };
     }
     if (rule.local !== undefined) {
-      const answer = this.answerLocally(rule.local, request);
+      const answer = this.answerLocally(rule.local, request, route);
       if (answer !== undefined) return answer;
     }
     if (this.logSplit !== undefined && request.method === 'eth_getLogs') {
-      const split = this.logSplit.serve(request, timing);
+      const split = this.logSplit.serve(request, timing, route);
       if (split !== undefined) return split;
     }
-    return this.serveRead(request, rule, timing);
+    return this.serveRead(request, rule, timing, route);
   }
 
-  /** The cache (when on), then the upstreams. */
+  /** The cache (when on and not skipped), then the upstreams. */
   private serveRead(
     request: RpcRequest,
     rule: MethodRule,
     timing: ForwardTiming,
+    route: RequestRoute | undefined,
   ): Promise<CachedResult> | CachedResult {
-    const cache = this.cache;
+    const cache = route?.skipCache === true ? undefined : this.cache;
     if (cache !== undefined) {
       // The tracker starts with the first request whose caching depends on the chain, so a
       // gateway that is never asked such a thing sends no head polls at all. Such requests wait
@@ -226,12 +235,12 @@ export class Network {
         if (this.nearFinal === undefined && chainDependent(request, cache.config.tipTtlMs)) {
           this.trackerFirstRead ??= this.startTracker();
           if (this.trackerFirstRead !== undefined)
-            return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache));
+            return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache, route));
         }
       }
-      return this.serveCached(request, rule, timing, cache);
+      return this.serveCached(request, rule, timing, cache, route);
     }
-    return this.forward(request, rule, timing);
+    return this.forward(request, rule, timing, route);
   }
 
   private ruleOf(method: string): MethodEntry {
@@ -244,10 +253,11 @@ export class Network {
     rule: MethodRule,
     timing: ForwardTiming,
     cache: NetworkCache,
+    route: RequestRoute | undefined,
   ): Promise<CachedResult> | CachedResult {
     const plan = cache.plan(request);
-    if (plan === undefined) return this.forward(request, rule, timing);
-    return cache.serve(request, plan, timing, () => this.forward(request, rule, timing));
+    if (plan === undefined) return this.forward(request, rule, timing, route);
+    return cache.serve(request, plan, timing, () => this.forward(request, rule, timing, route));
   }
 
   /**
@@ -280,18 +290,25 @@ export class Network {
     });
   }
 
-  private forward(request: RpcRequest, rule: MethodRule, timing: ForwardTiming): Promise<ForwardResult> {
+  private forward(
+    request: RpcRequest,
+    rule: MethodRule,
+    timing: ForwardTiming,
+    route?: RequestRoute,
+  ): Promise<ForwardResult> {
     // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
     // Numeric ids like 2^64 or 1e2 get one too (many nodes reject them); rpc-route splices the
     // original back. String ids go as sent.
     const synthetic =
       request.id === undefined || (request.rawId !== undefined && typeof request.id === 'number');
     const body = synthetic ? withSyntheticId(request) : request.raw;
+    const options = route === undefined ? {} : { route };
     const notYet = this.notYet;
-    if (notYet === undefined || !notYet.watches(request.method))
-      return forward(this.forwardContext, request, body, rule, timing);
+    // A request pinned to one upstream (X-Turnpike-Upstream) is never asked again elsewhere.
+    if (notYet === undefined || route?.only !== undefined || !notYet.watches(request.method))
+      return forward(this.forwardContext, request, body, rule, timing, options);
     const started = performance.now();
-    const pending = forward(this.forwardContext, request, body, rule, timing);
+    const pending = forward(this.forwardContext, request, body, rule, timing, options);
     return notYet.settle(pending, request, body, timing, started);
   }
 
@@ -346,7 +363,11 @@ export class Network {
    * A method the table answers locally: the chain id from config (when configured), the head
    * from the tracker (when fresh). Undefined sends the request on.
    */
-  private answerLocally(local: LocalAnswer, request: RpcRequest): CachedResult | undefined {
+  private answerLocally(
+    local: LocalAnswer,
+    request: RpcRequest,
+    route: RequestRoute | undefined,
+  ): CachedResult | undefined {
     if (local === 'chain-id') {
       const chainId = this.health.expectedChainId;
       if (chainId === undefined) return undefined;
@@ -358,6 +379,8 @@ export class Network {
     }
     const head = this.freshHead();
     if (head === undefined) return undefined;
+    // A session's mark above the tracker's head, or a client's directive: ask an upstream.
+    if (route !== undefined && (route.skipCache || !localHeadFits(route, head))) return undefined;
     return {
       ok: true,
       body: resultResponse(request.id ?? null, `0x${head.toString(16)}`),
@@ -408,6 +431,10 @@ export class Network {
     this.health.stop();
     await Promise.all(this.upstreams.map((upstream) => upstream.close()));
   }
+}
+
+function localHeadFits(route: RequestRoute, head: number): boolean {
+  return route.only === undefined && route.maxLag < 0 && head >= route.minBlock && head >= route.minHead;
 }
 
 function withSyntheticId(request: RpcRequest): string {

@@ -7,6 +7,7 @@ import type { CacheStatus } from '../cache/network-cache.js';
 import type { ResponseBody } from '../http/exchange.js';
 import type { Logger } from '../logging/logger.js';
 import type { Access } from '../tenancy/access.js';
+import type { RequestConsistency } from './consistency/request-consistency.js';
 import type { Network } from './network.js';
 import type { StageTiming } from './stage-timing.js';
 
@@ -18,6 +19,8 @@ export interface PipelineCall {
   /** Where every ERR_INTERNAL is logged with its stack. */
   readonly log: Logger;
   readonly requestId: string | number | undefined;
+  /** Session and directives (consistency on only, set after auth), else undefined. */
+  consistency?: RequestConsistency | undefined;
 }
 
 /** One item's answer: a response entry of a single or batch body. */

@@ -36,7 +36,10 @@ export async function runRequest(call: PipelineCall, request: RpcRequest): Promi
     const admitted = admit(call.access, request.method);
     const refusal = admitted instanceof Promise ? await admitted : admitted;
     if (refusal !== undefined) throw refusal;
-    const result = await call.network.handle(request, call.timing);
+    const consistency = call.consistency;
+    const result = await (consistency === undefined
+      ? call.network.handle(request, call.timing)
+      : consistency.handle(request, call.timing));
     if (result.ok) {
       entry = { body: result.body, status: 200, cache: result.cache, finalKey: result.finalKey };
       outcome = result.rpcError ? 'rpc_error' : 'ok';

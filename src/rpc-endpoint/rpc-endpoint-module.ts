@@ -15,10 +15,12 @@ import type { HttpRoute, RouteHandler } from '../http/http-router.js';
 import { type ResponseContext, send } from '../http/respond.js';
 import { logUpstreamEvents } from '../logging/event-log.js';
 import type { Logger } from '../logging/logger.js';
+import type { Consistency } from '../network/consistency/consistency.js';
 import { Network } from '../network/network.js';
 import { upstreamMetrics } from '../network/upstream-metrics.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import type { ProbeReport } from '../upstream/health.js';
+import { openConsistency } from './consistency-setup.js';
 import { type NetworkRouteContext, routeNetwork } from './network-route.js';
 import { readiness } from './readiness.js';
 
@@ -43,6 +45,9 @@ export class RpcEndpointModule implements FeatureModule {
   readonly fallback: RouteHandler;
   /** The cache tiers and the upstream event log, which close after tenancy and the metrics. */
   readonly closers: readonly FeatureModule[];
+  /** Sessions and directives; undefined unless `consistency.enabled`. */
+  readonly consistency: Consistency | undefined;
+  private readonly consistencyReady: () => Promise<void>;
 
   constructor(options: RpcEndpointOptions) {
     const { config, log, drain } = options;
@@ -81,6 +86,9 @@ export class RpcEndpointModule implements FeatureModule {
       for (const id of networkConfig.serviceIds) serviceIds.set(id, network);
     }
     const stopEventLog = logUpstreamEvents(log, new Set(this.networks.values()));
+    const consistency = openConsistency(config, this.networks.values(), log);
+    this.consistency = consistency?.consistency;
+    this.consistencyReady = () => consistency?.ready() ?? Promise.resolve();
     const ctx: NetworkRouteContext = {
       config: config.server,
       draining: drain.isDraining,
@@ -89,6 +97,7 @@ export class RpcEndpointModule implements FeatureModule {
       log,
       tenancy: options.tenancy,
       trustedProxies: new Set(config.server.trustedProxies),
+      consistency: this.consistency,
     };
     const networks = this.networks;
     this.fallback = (req, res, headers, path) => routeNetwork(ctx, req, res, headers, path);
@@ -107,6 +116,7 @@ export class RpcEndpointModule implements FeatureModule {
     this.closers = [
       { name: 'cache', closeOrder: CLOSE_ORDER.cache, close: () => cache?.close() },
       { name: 'upstream-event-log', closeOrder: CLOSE_ORDER.eventLog, close: stopEventLog },
+      { name: 'consistency', closeOrder: CLOSE_ORDER.cache, close: () => consistency?.close() },
     ];
   }
 
@@ -122,7 +132,10 @@ export class RpcEndpointModule implements FeatureModule {
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.networks.values()].map((network) => network.start()));
+    await Promise.all([
+      ...[...this.networks.values()].map((network) => network.start()),
+      this.consistencyReady(),
+    ]);
   }
 
   async close(): Promise<void> {

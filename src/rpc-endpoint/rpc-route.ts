@@ -11,6 +11,7 @@ import { type ResponseContext, send, sendError, sendNoContent } from '../http/re
 import type { Logger } from '../logging/logger.js';
 import { admitBatch } from '../network/admit-stage.js';
 import { authenticate, authenticated } from '../network/auth-stage.js';
+import type { Consistency } from '../network/consistency/consistency.js';
 import { learnShape, shapeOf } from '../network/known-shape-stage.js';
 import type { Network } from '../network/network.js';
 import { runItem, runKnownShape } from '../network/pipeline.js';
@@ -36,6 +37,8 @@ export interface RpcRouteContext extends ResponseContext {
   readonly trustedProxies: ReadonlySet<string>;
   /** Where every ERR_INTERNAL is logged with its stack. */
   readonly log: Logger;
+  /** Sessions and directives (`consistency.enabled`), else undefined. */
+  readonly consistency?: Consistency | undefined;
 }
 
 /**
@@ -81,6 +84,7 @@ export function handleRpc(
     access: undefined,
     log: ctx.log,
     requestId: headers['x-request-id'],
+    consistency: undefined,
   };
   try {
     const tenancy = ctx.tenancy();
@@ -122,7 +126,16 @@ async function authenticatedLater(
 /** Past authentication: the body as sent, or decoded first. */
 function withBody(request: RpcRequestContext): Promise<void> | undefined {
   const { req } = request;
+  const consistency = request.ctx.consistency;
+  if (consistency !== undefined) openConsistency(request, consistency);
   return req.headers['content-encoding'] === undefined ? answerPlain(request, req.body) : readBody(request);
+}
+
+/** The session and directives of the request (throws a directive's refusal). */
+function openConsistency(request: RpcRequestContext, consistency: Consistency): void {
+  const { req, ctx, access } = request;
+  const ip = access?.entry === undefined ? clientIp(req, ctx.trustedProxies) : undefined;
+  request.consistency = consistency.open(request.network, req.headers, access, ip);
 }
 
 async function readBody(request: RpcRequestContext): Promise<void> {
@@ -140,7 +153,7 @@ function answerPlain(request: RpcRequestContext, body: Buffer): Promise<void> | 
   const parsedAt = performance.now();
   request.timing.readMs = parsedAt - request.started;
   // A repeat of a request seen with a final plan: no JSON.parse, no planning (request-shape.ts).
-  const shape = shapeOf(request.network, body);
+  const shape = request.consistency?.skipsCache === true ? undefined : shapeOf(request.network, body);
   const entry = shape === undefined ? undefined : runKnownShape(request, shape, parsedAt);
   if (entry === undefined) return usualPath(request, body, shape, parsedAt);
   if (entry instanceof Promise)
@@ -199,6 +212,7 @@ function answerFailure(request: RpcRequestContext, err: unknown): void {
 function answer(request: RpcRequestContext, entries: readonly ItemEntry[], batch: boolean): void {
   const { ctx, req, res, headers, timing } = request;
   request.access?.writeHeaders(headers);
+  request.consistency?.writeHeaders(headers);
   const cacheHeader = xCache(entries, batch);
   if (cacheHeader !== undefined) headers['x-cache'] = cacheHeader;
   const serverTiming = finishTiming(request.network, timing, request.started, ctx.config.serverTiming);
