@@ -60,6 +60,14 @@ export class Network {
   /** WebSocket heads from the upstreams with a `wsUrl`, held while the tracker has watchers. */
   readonly heads: HeadWatcher;
   private trackerStarted = false;
+  /**
+   * The tracker's reads of the head started when a write last went through, or an answer named
+   * a block above its head: the chain may be past what those reads saw, so eth_blockNumber goes
+   * to an upstream until a read started after that one is done (a client must never see a block
+   * number below the block of a receipt it was just given; ethers' waitForTransaction then
+   * waits forever for a block event it has already had).
+   */
+  private headDoubtedAfter = 0;
   /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
   private trackerFirstRead: Promise<void> | undefined;
   private readonly forwardContext: ForwardContext;
@@ -281,6 +289,7 @@ export class Network {
     const maxAge = this.config.cache.blockNumberMaxAgeMs;
     // A cache-off network runs its tracker for subscriptions only: it answers as before.
     if (this.cache === undefined || maxAge === 0 || tracker.head < 0) return undefined;
+    if (tracker.headReadNumber <= this.headDoubtedAfter) return undefined;
     return Date.now() - tracker.lastHeadAt <= maxAge ? tracker.head : undefined;
   }
 
@@ -302,6 +311,10 @@ export class Network {
   }
 
   private learn(upstream: Upstream, rule: MethodRule, result: unknown, request: RpcRequest): void {
+    if (rule.write !== undefined || (rule.reportsBlock?.(result) ?? -1) > this.tracker.head) {
+      this.headDoubtedAfter = this.tracker.headReadsStarted;
+      this.tracker.nudge();
+    }
     if (rule.reportsHead === undefined) return;
     const head = rule.reportsHead(result, request);
     if (head === undefined) return;
