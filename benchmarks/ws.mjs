@@ -4,6 +4,8 @@
 // when anvil announced the block, upstream calls per block, and idle memory per connection.
 // See docs/benchmarks.md#benchws.
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeTempDir, runBenchmark } from './lib/children.mjs';
 import { startCountingProxy } from './lib/counting-proxy.mjs';
@@ -15,6 +17,8 @@ import { startSubscribers } from './lib/ws-clients.mjs';
 import { feedFigures } from './lib/ws-feed-metric.mjs';
 import { runPhase, workerPids } from './lib/ws-phase.mjs';
 import { printReport, verdict } from './lib/ws-report.mjs';
+
+const BLOCK_TRACE = fileURLToPath(new URL('./lib/ws-block-trace.mjs', import.meta.url));
 
 const USAGE = `usage: node benchmarks/ws.mjs [options]
   --connections N       subscribing connections per phase (default 10000)
@@ -31,6 +35,8 @@ const USAGE = `usage: node benchmarks/ws.mjs [options]
   --upstream-json JSON  merged into Turnpike's upstream entry; {anvilWs} and {anvilHttp} are
                         replaced (e.g. '{"ws":"{anvilWs}"}' once upstream WebSocket heads exist)
   --node-args "ARGS"    Node flags for Turnpike (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+  --turnpike-root DIR   run the Turnpike built in DIR (its bin/ and dist/), e.g. another commit
+                        for an A/B (default: this checkout)
   --no-direct           skip the anvil-direct phase
   --no-turnpike         skip the Turnpike phase
   --json [FILE]         the summary as JSON: to FILE, or as the last line of stdout`;
@@ -50,6 +56,7 @@ function options() {
       'drain-ms': { type: 'string', default: '60000' },
       'upstream-json': { type: 'string', default: '{}' },
       'node-args': { type: 'string', default: '' },
+      'turnpike-root': { type: 'string' },
       'no-direct': { type: 'boolean', default: false },
       'no-turnpike': { type: 'boolean', default: false },
       json: { type: 'string' },
@@ -91,6 +98,7 @@ function options() {
     drainMs: number('drain-ms'),
     upstreamJson: values['upstream-json'],
     nodeArgs: values['node-args'].split(' ').filter(Boolean),
+    turnpikeRoot: values['turnpike-root'],
     direct: !values['no-direct'],
     turnpike: !values['no-turnpike'],
     json: values.json,
@@ -113,13 +121,17 @@ async function main() {
       const upstream = JSON.parse(
         opts.upstreamJson.replaceAll('{anvilWs}', chain.wsUrl).replaceAll('{anvilHttp}', chain.url),
       );
+      // Each worker appends its feed's per-block timings here (ws-block-trace.mjs).
+      const traceDir = await makeTempDir();
+      process.env.BENCH_WS_TRACE_DIR = traceDir;
       const tp = await startTurnpike({
         dir: await makeTempDir(),
+        ...(opts.turnpikeRoot && { bin: resolve(opts.turnpikeRoot, 'bin/turnpike.js') }),
         port: await freePort(),
         workers: opts.workers,
         upstreams: [proxy.url],
         // e.g. --cpu-prof --cpu-prof-dir=/tmp/prof (cluster workers inherit Node flags).
-        nodeArgs: opts.nodeArgs,
+        nodeArgs: ['--import', BLOCK_TRACE, ...opts.nodeArgs],
         extraConfig: {
           // Room for every connection on one worker (cluster balancing is not exact), and one
           // client IP holding them all.
@@ -143,6 +155,7 @@ async function main() {
           memoryPids: () => workerPids(tp.child.pid),
           metricsUrl: tp.metricsUrl,
           cpuRoot: tp.child.pid,
+          traceDir,
         },
         ctx,
       );

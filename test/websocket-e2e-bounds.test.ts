@@ -5,10 +5,8 @@
  * more is kept for it however many blocks follow) while a reading subscriber gets everything;
  * and `gateway.close()` with live subscriptions closes every socket with 1001.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
-import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
 import {
   A,
   blockAt,
@@ -25,10 +23,9 @@ import {
   waitFor,
 } from './support/realtime-feed-harness.js';
 import { closed, openSocket } from './support/ws-client.js';
+import { cleanupsAfterEach, startEmitterNode, startWsGateway } from './support/ws-e2e-fixture.js';
 import { Recorder } from './support/ws-recorder.js';
 
-/** Runtime code: LOG2 with topic0 = calldata[0..32], topic1 = calldata[32..64] (as the harness). */
-const EMITTER_CODE = '0x60203560003560006000a200';
 /**
  * Runtime code: 100 × LOG1(memory[0..1024], topic0 = i) for i = 100 … 1 — a block with 100 logs
  * of 1 KiB data each (≈ 230 KB of notifications).
@@ -38,34 +35,14 @@ const MANY = `0x${'c3'.repeat(20)}`;
 const ACCOUNT_0 = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 const SEND_BUFFER = 256 * 1024;
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const onCleanup = cleanupsAfterEach();
 
-async function start(realtime: Record<string, unknown> = {}): Promise<{
-  anvil: AnvilNode;
-  gateway: Gateway;
-  wsUrl: string;
-}> {
-  const anvil = await startAnvil();
-  cleanups.push(() => anvil.stop());
-  await call(anvil.url, 'anvil_setCode', [A, EMITTER_CODE]);
-  await call(anvil.url, 'anvil_setCode', [MANY, MANY_LOGS_CODE]);
-  const gateway = createGateway({
-    logging: { level: 'silent' },
-    realtime,
-    networks: {
-      anvil: {
-        chainId: 31337,
-        upstreams: [{ url: anvil.url }],
-        cache: { finality: 'depth', depth: 5, headPollMs: 40 },
-      },
-    },
-  });
-  cleanups.push(() => gateway.close(1_000));
-  const { port } = await gateway.listen(0, '127.0.0.1');
-  return { anvil, gateway, wsUrl: `ws://127.0.0.1:${port}/anvil` };
+async function start(realtime: Record<string, unknown> = {}) {
+  const anvil = await startEmitterNode([A], { [MANY]: MANY_LOGS_CODE });
+  onCleanup(() => anvil.stop());
+  const { gateway, wsUrl } = await startWsGateway({ upstreams: [{ url: anvil.url }], realtime });
+  onCleanup(() => gateway.close(1_000));
+  return { anvil, gateway, wsUrl };
 }
 
 /** One block whose single transaction emits 100 logs of 1 KiB. */
@@ -87,7 +64,7 @@ describe('a subscriber that stops reading', () => {
     const stats = gateway.realtime!.stats;
     const feed = () => gateway.realtime!.feedOf('anvil')!;
     const reader = await Recorder.open(wsUrl);
-    cleanups.push(() => reader.close());
+    onCleanup(() => reader.close());
     // The feed runs and is at the head: the reader gets exactly the blocks after it.
     const warmup = await reader.subscribe('newHeads');
     const startBlock = await headNumber(anvil.url);
@@ -97,7 +74,7 @@ describe('a subscriber that stops reading', () => {
     await reader.send('eth_unsubscribe', [warmup]);
 
     const stalled = await openSocket(wsUrl);
-    cleanups.push(async () => stalled.terminate());
+    onCleanup(async () => stalled.terminate());
     const stalledClose = closed(stalled);
     const answers: string[] = [];
     stalled.on('message', (data: WebSocket.RawData) => answers.push(data.toString()));

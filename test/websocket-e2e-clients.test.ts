@@ -16,11 +16,12 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 import { anvil as anvilChain } from 'viem/chains';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
+import type { AnvilNode } from '../src/dev/anvil.js';
 import { ANVIL_DEPLOYER_KEY } from '../src/dev/dev-relayer-contracts.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import type { Gateway } from '../src/gateway.js';
 import { compileContracts, pickContract } from '../src/relayer/chains/evm/compile-contracts.js';
 import { blockAt, headNumber, nodeLogs, sleep, waitFor } from './support/realtime-feed-harness.js';
+import { startEmitterNode, startWsGateway } from './support/ws-e2e-fixture.js';
 
 /** Anvil's second and third default accounts' addresses: token recipients. */
 const ALICE = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -36,23 +37,12 @@ beforeAll(async () => {
   const token = pickContract(await compileContracts(), 'TurnpikeDemoToken');
   abi = token.abi as Abi;
   bytecode = token.bytecode as Hex;
-  anvil = await startAnvil();
-  gateway = createGateway({
-    logging: { level: 'silent' },
-    networks: {
-      anvil: {
-        chainId: 31337,
-        upstreams: [{ url: anvil.url }],
-        // eth_blockNumber from the node, not the tracker: a tracker one poll behind answers N - 1
-        // after the receipt of a transaction in block N, and ethers' waitForTransaction then
-        // waits for a block event it may have missed (it checks, then listens): with no block
-        // mined after, it times out (1 run in ~12 here).
-        cache: { finality: 'depth', depth: 5, headPollMs: 40, blockNumberMaxAgeMs: 0 },
-      },
-    },
-  });
-  const { port } = await gateway.listen(0, '127.0.0.1');
-  wsUrl = `ws://127.0.0.1:${port}/anvil`;
+  anvil = await startEmitterNode([]);
+  // eth_blockNumber is the chain tracker's (blockNumberMaxAgeMs at its default): after a
+  // transaction sent through the gateway it comes from the node until the tracker has read the
+  // new head (test/block-number-consistency.test.ts), so ethers' waitForTransaction does not
+  // see N - 1 after a receipt in block N and wait for a block event it already had.
+  ({ gateway, wsUrl } = await startWsGateway({ upstreams: [{ url: anvil.url }] }));
 });
 
 afterAll(async () => {

@@ -4,10 +4,9 @@
  * with blocks mined at a steady pace on one anvil behind several proxies. Every subscriber must
  * get every block exactly once, in order, on a socket that stays open.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { TurnpikeConfigInput } from '../src/config/schema.js';
-import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import { describe, expect, it } from 'vitest';
+import type { AnvilNode } from '../src/dev/anvil.js';
+import type { Gateway } from '../src/gateway.js';
 import { type Fault, startFaultProxy } from './support/fault-proxy.js';
 import { startFaultProxyProcess } from './support/fault-proxy-process.js';
 import {
@@ -22,50 +21,38 @@ import {
   T1,
   waitFor,
 } from './support/realtime-feed-harness.js';
+import { cleanupsAfterEach, startEmitterNode, startFeed, startWsGateway } from './support/ws-e2e-fixture.js';
 import { Recorder } from './support/ws-recorder.js';
 
-/** Runtime code: LOG2 with topic0 = calldata[0..32], topic1 = calldata[32..64] (as the harness). */
-const EMITTER_CODE = '0x60203560003560006000a200';
 const BLOCKS = 200;
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const onCleanup = cleanupsAfterEach();
 
 async function startNode(): Promise<AnvilNode> {
-  const anvil = await startAnvil();
-  cleanups.push(() => anvil.stop());
-  await call(anvil.url, 'anvil_setCode', [A, EMITTER_CODE]);
+  const anvil = await startEmitterNode();
+  onCleanup(() => anvil.stop());
   return anvil;
 }
 
 /** One network whose first upstream is the only primary: it feeds the chain tracker and the feed's reads. */
 async function startGateway(urls: readonly string[]): Promise<{ gateway: Gateway; wsUrl: string }> {
-  const config: TurnpikeConfigInput = {
-    logging: { level: 'silent' },
-    networks: {
-      anvil: {
-        chainId: 31337,
-        upstreams: urls.map((url, index) => ({
-          id: `p${index}`,
-          url,
-          tier: index === 0 ? ('primary' as const) : ('fallback' as const),
-        })),
-        failsafe: {
-          attemptTimeoutMs: 1_000,
-          deadlineMs: 5_000,
-          breaker: { consecutiveFailures: 3, openMs: 60_000 },
-        },
-        health: { probeIntervalMs: 200 },
-        cache: { finality: 'depth', depth: 5, headPollMs: 40 },
+  const started = await startWsGateway({
+    upstreams: urls.map((url, index) => ({
+      id: `p${index}`,
+      url,
+      tier: index === 0 ? ('primary' as const) : ('fallback' as const),
+    })),
+    network: {
+      failsafe: {
+        attemptTimeoutMs: 1_000,
+        deadlineMs: 5_000,
+        breaker: { consecutiveFailures: 3, openMs: 60_000 },
       },
+      health: { probeIntervalMs: 200 },
     },
-  };
-  const gateway = createGateway(config);
-  cleanups.push(() => gateway.close(1_000));
-  const { port } = await gateway.listen(0, '127.0.0.1');
-  return { gateway, wsUrl: `ws://127.0.0.1:${port}/anvil` };
+  });
+  onCleanup(() => started.gateway.close(1_000));
+  return started;
 }
 
 interface Subscribers {
@@ -80,13 +67,10 @@ interface Subscribers {
 /** Three sockets: newHeads + logs of A, newHeads, logs of everything. */
 async function subscribeAll(gateway: Gateway, anvil: AnvilNode, wsUrl: string): Promise<Subscribers> {
   // A first subscription starts the feed; the others join once it is at the node's head.
-  const warmup = await Recorder.open(wsUrl);
-  cleanups.push(() => warmup.close());
-  await warmup.subscribe('newHeads');
-  const head = await blockAt(anvil.url, 'latest');
-  await waitFor('the feed at the head', () => gateway.realtime!.feedOf('anvil')?.tip?.hash === head.hash);
+  const { warmup, head } = await startFeed(gateway, wsUrl, anvil.url);
+  onCleanup(() => warmup.close());
   const sockets = await Promise.all([1, 2, 3].map(() => Recorder.open(wsUrl)));
-  for (const socket of sockets) cleanups.push(() => socket.close());
+  for (const socket of sockets) onCleanup(() => socket.close());
   const [one, two, three] = sockets as [Recorder, Recorder, Recorder];
   const subscribers: Subscribers = {
     sockets,
@@ -146,7 +130,7 @@ describe('subscriptions while upstreams fail, blocks mined steadily', () => {
   it('delivers every block once, in order, while the primary and then a fallback are killed -9', async () => {
     const anvil = await startNode();
     const proxies = await Promise.all([0, 1, 2].map(() => startFaultProxyProcess(anvil.url)));
-    for (const proxy of proxies) cleanups.push(() => proxy.kill());
+    for (const proxy of proxies) onCleanup(() => proxy.kill());
     const { gateway, wsUrl } = await startGateway(proxies.map((proxy) => proxy.url));
     const subscribers = await subscribeAll(gateway, anvil, wsUrl);
     const kills: number[] = [];
@@ -179,7 +163,7 @@ describe('subscriptions while upstreams fail, blocks mined steadily', () => {
       const method = fault.methods![0]!;
       const anvil = await startNode();
       const proxies = await Promise.all([0, 1].map(() => startFaultProxy(anvil.url)));
-      for (const proxy of proxies) cleanups.push(() => proxy.close());
+      for (const proxy of proxies) onCleanup(() => proxy.close());
       const { gateway, wsUrl } = await startGateway(proxies.map((proxy) => proxy.url));
       const subscribers = await subscribeAll(gateway, anvil, wsUrl);
       const { start } = subscribers;

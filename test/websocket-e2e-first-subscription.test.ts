@@ -5,8 +5,8 @@
  * sent a transaction and waited for its log never got it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import type { AnvilNode } from '../src/dev/anvil.js';
+import type { Gateway } from '../src/gateway.js';
 import {
   A,
   blockAt,
@@ -21,30 +21,20 @@ import {
   waitFor,
 } from './support/realtime-feed-harness.js';
 import { rpc } from './support/rpc.js';
+import { startEmitterNode, startWsGateway } from './support/ws-e2e-fixture.js';
 import { Recorder } from './support/ws-recorder.js';
-
-/** Runtime code: LOG2 with topic0 = calldata[0..32], topic1 = calldata[32..64] (as the harness). */
-const EMITTER_CODE = '0x60203560003560006000a200';
 
 let anvil: AnvilNode;
 let gateway: Gateway;
 let baseUrl: string;
 
 beforeAll(async () => {
-  anvil = await startAnvil();
-  await call(anvil.url, 'anvil_setCode', [A, EMITTER_CODE]);
-  gateway = createGateway({
-    logging: { level: 'silent' },
-    networks: {
-      // A slow poll: the blocks mined below land in one step of the tracker.
-      anvil: {
-        chainId: 31337,
-        upstreams: [{ url: anvil.url }],
-        cache: { finality: 'depth', depth: 5, headPollMs: 400 },
-      },
-    },
-  });
-  ({ url: baseUrl } = await gateway.listen(0, '127.0.0.1'));
+  anvil = await startEmitterNode();
+  // A slow poll: the blocks mined below land in one step of the tracker.
+  ({ gateway, baseUrl } = await startWsGateway({
+    upstreams: [{ url: anvil.url }],
+    cache: { headPollMs: 400 },
+  }));
 });
 
 afterAll(async () => {

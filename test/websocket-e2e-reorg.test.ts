@@ -6,8 +6,8 @@
  * what it missed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
-import { createGateway, type Gateway } from '../src/gateway.js';
+import type { AnvilNode } from '../src/dev/anvil.js';
+import type { Gateway } from '../src/gateway.js';
 import {
   A,
   B,
@@ -26,36 +26,18 @@ import {
   T3,
   waitFor,
 } from './support/realtime-feed-harness.js';
+import { feedAtHead, startEmitterNode, startFeed, startWsGateway } from './support/ws-e2e-fixture.js';
 import { Recorder } from './support/ws-recorder.js';
-
-/** Runtime code: LOG2 with topic0 = calldata[0..32], topic1 = calldata[32..64] (as the harness). */
-const EMITTER_CODE = '0x60203560003560006000a200';
 
 let anvil: AnvilNode;
 let gateway: Gateway;
 let wsUrl: string;
 
 beforeAll(async () => {
-  anvil = await startAnvil();
-  await call(anvil.url, 'anvil_setCode', [A, EMITTER_CODE]);
-  await call(anvil.url, 'anvil_setCode', [B, EMITTER_CODE]);
-  gateway = createGateway({
-    logging: { level: 'silent' },
-    networks: {
-      anvil: {
-        chainId: 31337,
-        upstreams: [{ url: anvil.url }],
-        cache: { finality: 'depth', depth: 5, headPollMs: 40 },
-      },
-    },
-  });
-  const { port } = await gateway.listen(0, '127.0.0.1');
-  wsUrl = `ws://127.0.0.1:${port}/anvil`;
+  anvil = await startEmitterNode([A, B]);
+  ({ gateway, wsUrl } = await startWsGateway({ upstreams: [{ url: anvil.url }] }));
   // Start the feed, so every later subscriber gets the blocks after its subscription.
-  const warmup = await Recorder.open(wsUrl);
-  await warmup.subscribe('newHeads');
-  await caughtUp();
-  await warmup.close();
+  await (await startFeed(gateway, wsUrl, anvil.url)).warmup.close();
 });
 
 afterAll(async () => {
@@ -64,11 +46,7 @@ afterAll(async () => {
 });
 
 /** The feed has delivered the node's current head. */
-async function caughtUp(): Promise<RawBlock> {
-  const head = await blockAt(anvil.url, 'latest');
-  await waitFor('the feed at the head', () => gateway.realtime!.feedOf('anvil')?.tip?.hash === head.hash);
-  return head;
-}
+const caughtUp = (): Promise<RawBlock> => feedAtHead(gateway, anvil.url);
 
 /**
  * The socket got the node's head: its notifications can trail the feed's tip (they are written

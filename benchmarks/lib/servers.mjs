@@ -94,6 +94,7 @@ export async function startTurnpike({
   extraConfig = {},
   networkConfig = {},
   urlPath = `/${network}`,
+  bin = TURNPIKE_BIN,
 }) {
   const missing = turnpikeMissing();
   if (missing) throw new Error(`Turnpike unavailable: ${missing}`);
@@ -117,7 +118,7 @@ export async function startTurnpike({
   // Node options (cluster workers inherit them), then the CLI.
   const args = [
     ...nodeArgs,
-    TURNPIKE_BIN,
+    bin,
     'start',
     '--config',
     path,

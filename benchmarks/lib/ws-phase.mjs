@@ -8,6 +8,7 @@ import { backgroundMeter, cpuMeter, processTree } from './proc-stats.mjs';
 import { scrape, sumMetric } from './prom.mjs';
 import { summarize } from './stats.mjs';
 import { readTruth, startMiner } from './ws-chain.mjs';
+import { deliverySplit, readTraces } from './ws-trace-split.mjs';
 
 const MiB = 2 ** 20;
 
@@ -31,7 +32,7 @@ export function workerPids(primaryPid) {
 
 /**
  * `target`: { name, wsUrl, memoryPids() (the processes whose RSS the connections cost),
- * metricsUrl? (heap, summed over workers), cpuRoot }. `ctx`: { chain, subscribers, reference,
+ * metricsUrl? (heap, summed over workers), cpuRoot, traceDir? (the workers' feed traces) }. `ctx`: { chain, subscribers, reference,
  * proxy?, filters, opts, log }.
  */
 export async function runPhase(target, ctx) {
@@ -138,6 +139,9 @@ export async function runPhase(target, ctx) {
       headDelivery: summarize(headDelivery),
     },
     upstream: calls && { calls, perBlock, blocks: mined },
+    split: target.traceDir
+      ? deliverySplit(readTraces(target.traceDir), report.blocks, reference.announced, first, last)
+      : null,
     cpuSeconds,
   };
 }

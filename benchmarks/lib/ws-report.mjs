@@ -88,6 +88,30 @@ export function printReport(summary, out = (line) => process.stdout.write(`${lin
       ),
     );
   }
+  if (tp?.split) {
+    out('');
+    out(
+      `where the time goes (ms after anvil announced the block; last worker / last subscriber; ${tp.split.written.count} blocks):`,
+    );
+    const stage = (name, key) => {
+      const s = tp.split[key];
+      return [name, fmt(s.p50, 1), fmt(s.p99, 1), fmt(s.max, 1)];
+    };
+    out(
+      table(
+        ['stage', 'p50', 'p99', 'max'],
+        [
+          stage('tracker saw the block', 'tracker'),
+          stage('header and logs loaded', 'loaded'),
+          stage('handed to every socket', 'handed'),
+          stage('written to the kernel (server done)', 'written'),
+          stage('last subscriber received', 'received'),
+          stage('  server fan-out per worker (loaded → written)', 'fanOut'),
+          stage('  client side (written → last received)', 'clientSide'),
+        ],
+      ),
+    );
+  }
   const errors = phases.filter((p) => Object.keys(p.errors).length > 0);
   for (const p of errors) out(`${p.target} errors: ${JSON.stringify(p.errors)}`);
   out('');

@@ -42,6 +42,9 @@ export class ChainTracker implements ChainView {
   private headNumber = -1;
   private finalNumber = -1;
   private headReadAt = -1;
+  /** Reads of the head started, and which of them the current head comes from (1, 2, …; 0 before). */
+  private readsStarted = 0;
+  private headRead = 0;
   private readonly blocks = new Map<number, BlockHeader>();
   private low = 0;
   private readonly window: number;
@@ -83,6 +86,16 @@ export class ChainTracker implements ChainView {
   /** `now()` when the head was last read and followed (for eth_blockNumber staleness); -1 before. */
   get lastHeadAt(): number {
     return this.headReadAt;
+  }
+
+  /** Reads of the head started so far (one in flight included). */
+  get headReadsStarted(): number {
+    return this.readsStarted;
+  }
+
+  /** Which read (see `headReadsStarted`) the head was last followed from; 0 before the first. */
+  get headReadNumber(): number {
+    return this.headRead;
   }
 
   hashAt(number: number): string | undefined {
@@ -176,6 +189,7 @@ export class ChainTracker implements ChainView {
 
   private async step(): Promise<void> {
     this.counts.polls++;
+    const read = ++this.readsStarted;
     try {
       const [latest, tag] = await Promise.all([this.read('latest'), this.readFinalizedTag()]);
       if (latest === undefined) {
@@ -189,6 +203,7 @@ export class ChainTracker implements ChainView {
         await this.restart(latest, finalTarget);
       } else await this.follow(latest);
       this.headReadAt = this.now();
+      this.headRead = read;
       this.advanceFinalized(tag);
     } catch (err) {
       if (err instanceof ChainTrackerError) this.emitError(err, true);

@@ -39,7 +39,7 @@ class Target implements NudgeTarget {
     const inflight = this.inflight;
     if (inflight === undefined) return;
     if (this.next !== undefined) {
-      this.hashes.set(this.next.number, this.next.hash);
+      this.hashes.set(this.next.number, this.next.hash ?? `0x${this.next.number}`);
       this.head = Math.max(this.head, this.next.number);
       this.next = undefined;
     }
@@ -108,6 +108,24 @@ describe('PollNudge', () => {
     }
     // One nudged poll and five follow-ups, then the hint is given up (the timer poll remains).
     expect(target.polls).toBe(6);
+  });
+
+  it('follows a height without a hash (a write) up until the head reaches it, and no further', async () => {
+    const target = new Target();
+    const nudge = new PollNudge(target, 0);
+    expect(nudge.nudge({ number: 10 })).toBe(false); // the head is there already
+    expect(nudge.nudge({ number: 11 })).toBe(true);
+    await tick();
+    await target.finish(); // read before the block was mined: the head is still 10
+    await tick();
+    expect(target.polls).toBe(2); // a follow-up
+    target.next = { number: 11, hash: '0xb' };
+    await target.finish();
+    for (let i = 0; i < 5; i++) {
+      await tick();
+      await target.finish();
+    }
+    expect(target.polls).toBe(2);
   });
 
   it('spaces nudged polls', async () => {

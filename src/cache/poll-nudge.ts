@@ -7,10 +7,13 @@
  * head announced by five upstreams costs one poll and a lying upstream cannot make polls pile up.
  */
 
-/** A block an upstream announced (number and lowercase hash). */
+/**
+ * A block an upstream announced (number and lowercase hash), or, without a hash, a height the
+ * chain should reach soon (a transaction just went through): known once the head is that high.
+ */
 export interface HeadHint {
   readonly number: number;
-  readonly hash: string;
+  readonly hash?: string | undefined;
 }
 
 export interface NudgeTarget {
@@ -71,6 +74,7 @@ export class PollNudge {
   }
 
   private knows(hint: HeadHint): boolean {
+    if (hint.hash === undefined) return this.target.head >= hint.number;
     return this.target.hashAt(hint.number) === hint.hash;
   }
 

@@ -85,6 +85,26 @@ export interface StageDurations {
   readonly knownHit: boolean;
 }
 
+/**
+ * One block fanned out by a network's subscription feed (realtime/feed), for tracing where
+ * delivery time goes (`npm run bench:ws` records it). Times are epoch milliseconds
+ * (`performance.timeOrigin + performance.now()`), comparable across processes of one machine.
+ */
+export interface FeedBlockEvent {
+  network: string;
+  number: number;
+  /** The chain tracker's step that showed the block arrived. */
+  seenAt: number;
+  /** Its header and logs were loaded: the fan-out to the sockets began. */
+  loadedAt: number;
+  /** Every notification was handed to its socket (corked, not yet written). */
+  handedAt: number;
+  /** The sockets' corked writes had gone to the kernel (the next turn of the event loop). */
+  writtenAt: number;
+  /** Notifications of the block. */
+  notifications: number;
+}
+
 export const upstreamAttemptChannel = diagnostics.channel('turnpike:upstream:attempt');
 export const retryChannel = diagnostics.channel('turnpike:retry');
 export const hedgeChannel = diagnostics.channel('turnpike:hedge');
@@ -92,3 +112,4 @@ export const breakerChannel = diagnostics.channel('turnpike:breaker');
 export const probeChannel = diagnostics.channel('turnpike:upstream:probe');
 export const requestEndChannel = diagnostics.channel('turnpike:request:end');
 export const stagesChannel = diagnostics.channel('turnpike:request:stages');
+export const feedBlockChannel = diagnostics.channel('turnpike:realtime:feed-block');

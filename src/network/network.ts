@@ -53,6 +53,9 @@ const UNTIMED: ForwardTiming = {
 
 const READ: ForwardOptions = { rpcErrorFails: true };
 
+/** How long after a write eth_blockNumber is asked of an upstream while the head has not moved. */
+const WRITE_DOUBT_MS = 2_000;
+
 /** JSON-RPC params: positional (EVM, some NEAR methods) or named (most NEAR methods). */
 export type RpcParams = readonly unknown[] | Readonly<Record<string, unknown>>;
 
@@ -74,6 +77,18 @@ export class Network {
   /** The family's method table (rules, cache policy, prices). */
   private readonly methods: MethodTable;
   private trackerStarted = false;
+  /**
+   * The tracker's reads of the head started when a write last went through, or an answer named
+   * a block above its head: the chain may be past what those reads saw, so eth_blockNumber goes
+   * to an upstream until a read started after that one is done (a client must never see a block
+   * number below the block of a receipt it was just given; ethers' waitForTransaction then
+   * waits forever for a block event it has already had).
+   */
+  private headDoubtedAfter = 0;
+  /** After a write: eth_blockNumber goes upstream until the tracker's head reaches this height… */
+  private writeHeight = 0;
+  /** …or until this time (epoch ms): a real chain may take a block time to include it. */
+  private writeDoubtUntil = 0;
   /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
   private trackerFirstRead: Promise<void> | undefined;
   private readonly forwardContext: ForwardContext;
@@ -395,6 +410,9 @@ export class Network {
     const maxAge = this.config.cache.blockNumberMaxAgeMs;
     // A cache-off network runs its tracker for subscriptions only: it answers as before.
     if (this.cache === undefined || maxAge === 0 || tracker.head < 0) return undefined;
+    if (tracker.headReadNumber <= this.headDoubtedAfter) return undefined;
+    // A write may be mined after the nudged read (anvil answers a send before it mines it).
+    if (tracker.head < this.writeHeight && Date.now() < this.writeDoubtUntil) return undefined;
     return Date.now() - tracker.lastHeadAt <= maxAge ? tracker.head : undefined;
   }
 
@@ -416,6 +434,16 @@ export class Network {
   }
 
   private learn(upstream: Upstream, rule: MethodRule, result: unknown, request: RpcRequest): void {
+    if (rule.write !== undefined || (rule.reportsBlock?.(result) ?? -1) > this.tracker.head) {
+      this.headDoubtedAfter = this.tracker.headReadsStarted;
+      if (rule.write === undefined) this.tracker.nudge();
+      else {
+        // Polls follow up until the chain is a block higher (poll-nudge.ts), within bounds.
+        this.writeHeight = this.tracker.head + 1;
+        this.writeDoubtUntil = Date.now() + WRITE_DOUBT_MS;
+        this.tracker.nudge({ number: this.writeHeight });
+      }
+    }
     if (rule.reportsHead === undefined) return;
     const head = rule.reportsHead(result, request);
     if (head === undefined) return;

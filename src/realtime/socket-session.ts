@@ -19,6 +19,7 @@ import { errorResponse } from '../rpc/serialize.js';
 import type { NotificationMeter } from '../tenancy/notification-meter.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
 import type { SubscriptionFeed } from './feed/subscription-feed.js';
+import { type FrameSink, NotificationFrames } from './notification-frames.js';
 import type { RealtimeStats } from './realtime-stats.js';
 import { answerMessage } from './socket-rpc.js';
 import { SocketSubscriptions, type SubscriptionHost } from './socket-subscriptions.js';
@@ -60,7 +61,7 @@ export interface SessionOwner {
 }
 
 /** The socket under the WebSocket (a net.Socket): writes between cork() and uncork() leave together. */
-export interface Corkable {
+export interface Corkable extends FrameSink {
   cork(): void;
   uncork(): void;
 }
@@ -93,6 +94,8 @@ export class SocketSession implements SubscriptionHost {
   private notes: NotificationMeter | undefined;
   /** Bytes of the last frame `send` wrote. */
   private lastSentBytes = 0;
+  /** Notifications framed here and written once per tick; undefined: through `ws.send`. */
+  private readonly frames: NotificationFrames | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -100,6 +103,9 @@ export class SocketSession implements SubscriptionHost {
     private readonly owner: SessionOwner,
     private readonly transport?: Corkable,
   ) {
+    // With permessage-deflate `ws` compresses and may queue its own frames: it keeps them all.
+    this.frames =
+      transport !== undefined && ws.extensions === '' ? new NotificationFrames(transport) : undefined;
     ws.on('message', (data: RawData) => this.onMessage(bytesOf(data)));
     ws.on('pong', () => {
       this.alive = true;
@@ -123,19 +129,18 @@ export class SocketSession implements SubscriptionHost {
   }
 
   /**
-   * One metered notification: false once it cannot be sent, the 402 error when the key's
-   * credits or quota cannot pay it (nothing is sent then).
+   * One metered notification (`prefix` + `body`): false once it cannot be sent, the 402 error
+   * when the key's credits or quota cannot pay it (nothing is sent then).
    */
-  sendNotification(text: string): boolean | GatewayError {
+  sendNotification(prefix: Buffer, body: Buffer): boolean | GatewayError {
     const notes = this.notes;
-    if (notes === undefined) return this.send(text, true);
-    const refused = notes.take();
+    const refused = notes?.take();
     if (refused !== undefined) return refused;
-    if (this.send(text, true)) {
-      notes.sent(this.lastSentBytes);
+    if (this.notify(prefix, body)) {
+      notes?.sent(this.lastSentBytes);
       return true;
     }
-    notes.giveBack();
+    notes?.giveBack();
     return false;
   }
 
@@ -160,6 +165,9 @@ export class SocketSession implements SubscriptionHost {
   close(code: number, reason: string): void {
     if (this.closingAt !== 0) return;
     this.closingAt = performance.now();
+    // Notifications already counted as sent leave before the close frame (nothing may follow it).
+    if (this.ws.readyState === WebSocket.OPEN) this.frames?.flush();
+    else this.frames?.discard();
     this.waiting.length = 0;
     this.subscriptions.close();
     // The client's close frame has to be read.
@@ -264,6 +272,8 @@ export class SocketSession implements SubscriptionHost {
   private send(body: ResponseBody, notification = false): boolean {
     const { ws, owner } = this;
     if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return false;
+    // Frames waiting for the end of the tick go first: the socket's order is the order of sends.
+    this.frames?.flush();
     const plain = plainBody(body);
     const length = typeof plain === 'string' ? Buffer.byteLength(plain) : plain.length;
     let buffered = ws.bufferedAmount;
@@ -303,8 +313,34 @@ export class SocketSession implements SubscriptionHost {
     return true;
   }
 
+  /** A notification: framed here when the socket allows it (notification-frames.ts), else `send`. */
+  private notify(prefix: Buffer, body: Buffer): boolean {
+    const { frames } = this;
+    if (frames === undefined) return this.send(Buffer.concat([prefix, body]), true);
+    const { ws, owner } = this;
+    if (this.closingAt !== 0 || ws.readyState !== WebSocket.OPEN) return false;
+    const length = prefix.length + body.length;
+    // As in send: waiting frames count as unsent and go to the kernel every CORK_FLUSH_BYTES.
+    if (frames.pending + length > CORK_FLUSH_BYTES) frames.flush();
+    const buffered = ws.bufferedAmount + frames.pending;
+    if (buffered !== 0 && buffered + length > owner.config.maxSendBufferBytes) {
+      owner.stats.slowConsumersClosed++;
+      this.close(CLOSE_CODE.slowConsumer, 'send buffer full');
+      return false;
+    }
+    frames.add(prefix, body);
+    this.bytesOut += length;
+    this.lastSentBytes = length;
+    this.notifications++;
+    owner.stats.notifications++;
+    if (buffered + length > owner.stats.peakSendBufferBytes)
+      owner.stats.peakSendBufferBytes = buffered + length;
+    return true;
+  }
+
   private onClose(code: number, reason: Buffer): void {
     const { identity } = this;
+    this.frames?.discard();
     this.subscriptions.close();
     this.notes?.flush();
     this.owner.closed(this);

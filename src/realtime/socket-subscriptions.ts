@@ -19,8 +19,11 @@ export interface SubscriptionHost {
   feed(): SubscriptionFeed | GatewayError;
   /** Sends one text frame through the bounded path; false when the socket cannot take it. */
   sendText(text: string): boolean;
-  /** Sends one notification, metered: false as `sendText`, or the error the key's balance gives. */
-  sendNotification(text: string): boolean | GatewayError;
+  /**
+   * Sends one notification whose payload is `prefix` + `body` (the subscription's and the
+   * notification's shared bytes), metered: false as `sendText`, or the error the key's balance gives.
+   */
+  sendNotification(prefix: Buffer, body: Buffer): boolean | GatewayError;
   /** The counter of notifications sent for subscriptions of `kind`. */
   counterFor(kind: string): { sent: number };
   readonly maxSubscriptions: number;
@@ -33,10 +36,27 @@ export interface SubscriptionEntry extends ItemEntry {
 
 const NO_ENTRY: SubscriptionEntry = { body: undefined, status: 204, outcome: 'ok' };
 
+/**
+ * A notification's payload after the subscription id: its JSON and the closing `}}`, encoded
+ * once per fan-out. A block goes to every subscriber one notification at a time, so the last
+ * one made is nearly always the one asked for next.
+ */
+let lastNote: FeedNotification | undefined;
+let lastBody: Buffer = Buffer.alloc(0);
+
+function bodyOf(note: FeedNotification): Buffer {
+  if (note !== lastNote) {
+    lastBody = Buffer.from(`${note.json}}}`);
+    lastNote = note;
+  }
+  return lastBody;
+}
+
 /** Writes one subscription's notifications onto the socket. */
 class SocketSink implements FeedSink {
   private id = '';
-  private prefix = '';
+  /** `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"<id>","result":` */
+  private prefix: Buffer = Buffer.alloc(0);
   private counter = { sent: 0 };
   /** Why the last notification was refused (credits, quota), told instead of the feed's reason. */
   private refusal: GatewayError | undefined;
@@ -47,11 +67,13 @@ class SocketSink implements FeedSink {
   bind(id: string, kind: string): void {
     this.counter = this.owner.host.counterFor(kind);
     this.id = id;
-    this.prefix = `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","result":`;
+    this.prefix = Buffer.from(
+      `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${id}","result":`,
+    );
   }
 
   next(note: FeedNotification): boolean {
-    const sent = this.owner.host.sendNotification(`${this.prefix}${note.json}}}`);
+    const sent = this.owner.host.sendNotification(this.prefix, bodyOf(note));
     if (sent === true) {
       this.counter.sent++;
       return true;

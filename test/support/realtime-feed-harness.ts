@@ -16,7 +16,7 @@ import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
 const ACCOUNT_0 = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 /** Runtime code: LOG2 with topic0 = calldata[0..32], topic1 = calldata[32..64], no data. */
-const EMITTER_CODE = '0x60203560003560006000a200';
+export const EMITTER_CODE = '0x60203560003560006000a200';
 export const A = `0x${'a1'.repeat(20)}`;
 export const B = `0x${'b2'.repeat(20)}`;
 export const T1 = `0x${'01'.repeat(32)}`;

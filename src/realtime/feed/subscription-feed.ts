@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { feedBlockChannel } from '../../events/channels.js';
 import { BlockLoader, type FeedRpc } from './block-loader.js';
 import { ChainSync, type ChainSyncStats, type FeedChain } from './chain-sync.js';
 import {
@@ -105,8 +106,18 @@ export class SubscriptionFeed implements SubscriptionOwner {
       hooks: {
         orphaned: (blocks) => this.publishRemoved(blocks),
         added: (block, seenAt) => {
+          const loadedAt = performance.now();
+          const before = this.counts.notifications;
           this.publish(block);
-          options.onPublished?.(performance.now() - seenAt);
+          const handedAt = performance.now();
+          options.onPublished?.(handedAt - seenAt);
+          if (feedBlockChannel.hasSubscribers)
+            traceBlock(
+              options.network,
+              block.number,
+              [seenAt, loadedAt, handedAt],
+              this.counts.notifications - before,
+            );
         },
         gap: (error) => this.endAll(error),
         failed: (err) => report?.(err),
@@ -314,6 +325,15 @@ export class SubscriptionFeed implements SubscriptionOwner {
   private endAll(reason: GatewayError): void {
     for (const subscription of [...this.byId.values()]) subscription.end(reason);
   }
+}
+
+/** Publishes the block's timings once the sockets' corked writes have gone out (the next turn). */
+function traceBlock(network: string, number: number, times: readonly number[], notifications: number): void {
+  const [seenAt = 0, loadedAt = 0, handedAt = 0] = times.map((t) => performance.timeOrigin + t);
+  setImmediate(() => {
+    const writtenAt = performance.timeOrigin + performance.now();
+    feedBlockChannel.publish({ network, number, seenAt, loadedAt, handedAt, writtenAt, notifications });
+  });
 }
 
 function closedError(network: string): GatewayError {

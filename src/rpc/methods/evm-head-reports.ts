@@ -15,3 +15,9 @@ export function latestBlockNumber(result: unknown, request: RpcRequest): number 
   if (result === null || typeof result !== 'object') return undefined;
   return hexToNumber((result as { number?: unknown }).number);
 }
+
+/** The block a transaction or receipt was included in (null while pending: undefined). */
+export function includedBlock(result: unknown): number | undefined {
+  if (result === null || typeof result !== 'object') return undefined;
+  return hexToNumber((result as { blockNumber?: unknown }).blockNumber);
+}

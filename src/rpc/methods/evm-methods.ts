@@ -4,7 +4,7 @@
  * class and pipeline rule. Methods not listed get the defaults of method-table.ts.
  */
 import { recoverRawTransaction } from './eth-send-raw-transaction.js';
-import { hexToNumber, latestBlockNumber } from './evm-head-reports.js';
+import { hexToNumber, includedBlock, latestBlockNumber } from './evm-head-reports.js';
 import { type CachePolicy, DEFAULT_COMPUTE_UNITS, type MethodTable, methodTable } from './method-table.js';
 
 /** Priced at the default but metered under its own name (names in no table are metered as `other`). */
@@ -66,8 +66,8 @@ export const EVM_METHODS: MethodTable = methodTable('evm', {
   eth_getUncleByBlockHashAndIndex: { cache: BY_BLOCK_HASH },
 
   // Transactions and logs.
-  eth_getTransactionByHash: { units: 20, cache: TX_ITEM },
-  eth_getTransactionReceipt: { units: 20, cache: TX_ITEM },
+  eth_getTransactionByHash: { units: 20, cache: TX_ITEM, reportsBlock: includedBlock },
+  eth_getTransactionReceipt: { units: 20, cache: TX_ITEM, reportsBlock: includedBlock },
   eth_getLogs: { units: 80, cache: { kind: 'logs' } },
 
   // Filters live on one node.

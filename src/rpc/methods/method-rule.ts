@@ -11,6 +11,13 @@ export interface MethodRule {
   /** The upstream's head block, when this request's result reveals it (learned for free). */
   readonly reportsHead?: ((result: unknown, request: RpcRequest) => number | undefined) | undefined;
   /**
+   * A block the upstream holds, named by this result (a receipt's block): its head is at least
+   * that. The network stops answering eth_blockNumber from a tracker that is behind it.
+   */
+  readonly reportsBlock?: ((result: unknown) => number | undefined) | undefined;
+  /** Set for writes (method-table.ts `WriteClass`): the chain may move once one is sent. */
+  readonly write?: 'idempotent' | 'once' | undefined;
+  /**
    * Turns an upstream JSON-RPC error into success when it proves the request already took
    * effect. Returns the result to send, or undefined to pass the error through.
    */

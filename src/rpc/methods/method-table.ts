@@ -63,6 +63,7 @@ export interface MethodDefinition {
   /** Refused over HTTP with ERR_METHOD_NOT_SUPPORTED, with this reason (subscriptions). */
   readonly unsupported?: string;
   readonly reportsHead?: (result: unknown, request: RpcRequest) => number | undefined;
+  readonly reportsBlock?: (result: unknown) => number | undefined;
   readonly recover?: (request: RpcRequest, error: RecoverableError, lookup: LookupFn) => Promise<unknown>;
 }
 
@@ -100,6 +101,7 @@ class CompiledEntry implements MethodEntry {
   readonly retry: boolean;
   readonly unsupported: string | undefined;
   readonly reportsHead: MethodDefinition['reportsHead'];
+  readonly reportsBlock: MethodDefinition['reportsBlock'];
   readonly recover: MethodDefinition['recover'];
   readonly cache: CachePolicy | undefined;
   readonly local: LocalAnswer | undefined;
@@ -112,6 +114,7 @@ class CompiledEntry implements MethodEntry {
     this.retry = definition.write !== 'once';
     this.unsupported = definition.unsupported;
     this.reportsHead = definition.reportsHead;
+    this.reportsBlock = definition.reportsBlock;
     this.recover = definition.recover;
     this.cache = definition.cache;
     this.local = definition.local;
