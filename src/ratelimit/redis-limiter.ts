@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../store/redis.js';
+import { SilentRedisGuard } from '../store/silent-redis.js';
 import { FailureFallback, type FailureMode, reportFailure } from './failure-decision.js';
 import { FleetPresence } from './fleet-presence.js';
 import { describe, emissionInterval, GCRA_SLACK_MS } from './gcra.js';
@@ -32,6 +33,8 @@ export interface RedisRateLimiterOptions {
   failure: FailureMode;
   /** Called on each failed decision (count it in a metric). Must not throw. */
   onFailure?: (err: unknown) => void;
+  /** Told when a silent connection is dropped (silent-redis.ts). Must not throw. */
+  onReconnect?: () => void;
   /** Fleet presence heartbeat and TTL (`local` only). @default 2000 and 6000 */
   presence?: { heartbeatMs?: number; ttlMs?: number };
 }
@@ -68,6 +71,8 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #prefix: string;
   readonly #fallback: FailureFallback;
   readonly #onFailure: ((err: unknown) => void) | undefined;
+  /** Drops the connection after a run of timeouts (a partition), so decisions fall back at once. */
+  readonly silence: SilentRedisGuard;
   /** `local` only: how many processes share the limits. Outside the `rl:` bucket namespace. */
   readonly fleet: FleetPresence | undefined;
 
@@ -85,15 +90,20 @@ export class RedisRateLimiter implements RateLimiter {
     const fleet = this.fleet;
     this.#fallback = new FailureFallback(options.failure, fleet === undefined ? undefined : () => fleet.size);
     this.#onFailure = options.onFailure;
+    this.silence = new SilentRedisGuard(options.client, {
+      ...(options.onReconnect !== undefined && { onReconnect: options.onReconnect }),
+    });
   }
 
   async consume(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
     if (this.fleet !== undefined && !this.fleet.started) this.fleet.start();
     try {
       const [allowed, backlog] = await this.#run(this.#prefix + key, rule, cost);
+      this.silence.answered();
       // Decide relative to Redis's clock: now = 0, TAT = the backlog it returned.
       return describe(allowed === 1, Number(backlog), 0, rule, cost);
     } catch (err) {
+      this.silence.failed(err);
       reportFailure(this.#onFailure, err);
       return this.#fallback.decide(key, rule, cost);
     }

@@ -76,6 +76,11 @@ export async function openTenancy(
           prefix: storage.redisKeyPrefix,
           failure: config.tenancy.rateLimitFailure,
           onFailure: countFailure,
+          onReconnect: () =>
+            log.warn(
+              { redis: maskRedisUrl(redisUrl ?? ''), timeoutMs: config.tenancy.rateLimitTimeoutMs },
+              'Redis stopped answering rate-limit decisions; dropped the connection and reconnecting',
+            ),
         }));
   const fleet = limiter instanceof RedisRateLimiter ? limiter.fleet : undefined;
   const closeRedis = async () => {

@@ -1,0 +1,131 @@
+/**
+ * A Redis that goes silent (a partition: packets dropped, the connection left open) behind a
+ * real TCP pass-through in front of the real Redis on 127.0.0.1:6379. The rate limiter's
+ * decisions time out, and after a run of timeouts the silent connection is dropped; once the
+ * network heals, the new connection decides through Redis again. The connection open during the
+ * partition stays dead after the heal (as a real one does for a while, the kernel's resends
+ * backed off), so without the drop the limiter would keep falling back.
+ */
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRateLimiter } from '../src/ratelimit/redis-limiter.js';
+import { connectRedis, type RedisClient } from '../src/store/redis.js';
+import { REDIS_URL, randomName } from './support/databases.js';
+
+/** Forwards TCP to Redis; `silence()` stops forwarding on every connection without closing it. */
+class SilentSwitchProxy {
+  readonly server: Server;
+  silent = false;
+  /** Connections open when the partition began: they never forward again. */
+  readonly #dead = new Set<Socket>();
+  readonly #held: Array<() => void> = [];
+  readonly #sockets = new Set<Socket>();
+
+  constructor(private readonly target: URL) {
+    this.server = createServer((client) => this.#accept(client));
+  }
+
+  #accept(client: Socket): void {
+    const upstream = connect(Number(this.target.port || 6379), this.target.hostname);
+    for (const socket of [client, upstream]) {
+      this.#sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.#sockets.delete(socket));
+    }
+    const wire = () => {
+      if (this.#dead.has(client)) return;
+      client.pipe(upstream);
+      upstream.pipe(client);
+    };
+    // A connection made during the partition waits (its SYN would be resent) until the heal.
+    if (this.silent) this.#held.push(wire);
+    else wire();
+    (client as Socket & { upstream?: Socket }).upstream = upstream;
+  }
+
+  silence(): void {
+    this.silent = true;
+    for (const socket of this.#sockets) {
+      const upstream = (socket as Socket & { upstream?: Socket }).upstream;
+      if (upstream === undefined) continue;
+      this.#dead.add(socket);
+      socket.unpipe(upstream);
+      upstream.unpipe(socket);
+      socket.pause();
+      upstream.pause();
+    }
+  }
+
+  heal(): void {
+    this.silent = false;
+    for (const wire of this.#held.splice(0)) wire();
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    return `redis://127.0.0.1:${address.port}`;
+  }
+
+  close(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.server.close();
+  }
+}
+
+let proxy: SilentSwitchProxy;
+let client: RedisClient;
+
+beforeAll(async () => {
+  proxy = new SilentSwitchProxy(new URL(REDIS_URL));
+  client = connectRedis(await proxy.listen(), { onError: () => undefined });
+  await new Promise((resolve) => client.once('ready', resolve));
+});
+
+afterAll(() => {
+  client?.disconnect();
+  proxy?.close();
+});
+
+describe('RedisRateLimiter on a Redis that goes silent', () => {
+  it('drops the silent connection, falls back meanwhile, and decides through Redis after the heal', async () => {
+    let failures = 0;
+    const limiter = new RedisRateLimiter({
+      client,
+      prefix: `${randomName('tp_test_')}:`,
+      failure: 'closed',
+      onFailure: () => failures++,
+    });
+    const rule = { perSecond: 1_000, burst: 1_000 };
+    expect((await limiter.consume('k', rule)).allowed).toBe(true);
+
+    proxy.silence();
+    // Decisions time out (250 ms each) and are refused (closed) until the connection is dropped.
+    await expect
+      .poll(
+        async () => {
+          await Promise.all(Array.from({ length: 4 }, () => limiter.consume('k', rule)));
+          return limiter.silence.reconnects;
+        },
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBeGreaterThanOrEqual(1);
+    expect(failures).toBeGreaterThanOrEqual(3);
+    expect((await limiter.consume('k', rule)).allowed).toBe(false);
+
+    proxy.heal();
+    // Redis decides again: an admission, no new failure for it.
+    await expect
+      .poll(
+        async () => {
+          const before = failures;
+          const decision = await limiter.consume('k', rule);
+          return decision.allowed && failures === before;
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe(true);
+    await limiter.close();
+  }, 90_000);
+});
