@@ -8,7 +8,7 @@
 //   npm run build && npm run chaos -- [--quick] [--phases baseline,gateway-kill,…]
 //     [--phase-seconds 30] [--before-seconds 10] [--after-seconds 30] [--rpc-rate 2000]
 //     [--transfer-rate 300] [--limit 20] [--workers 1] [--drain-seconds 90] [--json out.json]
-//     [--rate-limit-failure open|closed|local]
+//     [--rate-limit-failure open|closed|local] [--rate-limit-timeout-ms 250] [--nginx-retry on|off]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { FAULTS, healPartitions, PHASES } from './chaos/faults.mjs';
@@ -41,6 +41,9 @@ function parseArgs(argv) {
     json: null,
     // Turnpike's default; `closed` shows the other side of the Redis-down trade-off.
     rateLimitFailure: 'open',
+    rateLimitTimeoutMs: 250,
+    // nginx re-sends a request whose instance died, POST included (fleet.mjs, nginxRetry).
+    nginxRetry: 'on',
   };
   const flags = {
     '--phases': (v) => (o.phases = v.split(',')),
@@ -54,6 +57,8 @@ function parseArgs(argv) {
     '--drain-seconds': (v) => (o.drainSeconds = Number(v)),
     '--json': (v) => (o.json = v),
     '--rate-limit-failure': (v) => (o.rateLimitFailure = v),
+    '--rate-limit-timeout-ms': (v) => (o.rateLimitTimeoutMs = Number(v)),
+    '--nginx-retry': (v) => (o.nginxRetry = v),
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') continue;
@@ -64,6 +69,7 @@ function parseArgs(argv) {
   }
   if (!['open', 'closed', 'local'].includes(o.rateLimitFailure))
     throw new Error('--rate-limit-failure: open, closed or local');
+  if (!['on', 'off'].includes(o.nginxRetry)) throw new Error('--nginx-retry: on or off');
   for (const phase of o.phases)
     if (!FAULTS[phase]) throw new Error(`unknown phase ${phase} (${PHASES.join(', ')})`);
   for (const [name, value] of Object.entries(o))
