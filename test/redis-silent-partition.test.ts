@@ -7,9 +7,11 @@
  * backed off), so without the drop the limiter would keep falling back.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisCacheStore } from '../src/cache/redis-store.js';
 import { RedisRateLimiter } from '../src/ratelimit/redis-limiter.js';
 import { connectRedis, type RedisClient } from '../src/store/redis.js';
+import { SilentRedisGuard } from '../src/store/silent-redis.js';
 import { REDIS_URL, randomName } from './support/databases.js';
 
 /** Forwards TCP to Redis; `silence()` stops forwarding on every connection without closing it. */
@@ -77,13 +79,14 @@ class SilentSwitchProxy {
 let proxy: SilentSwitchProxy;
 let client: RedisClient;
 
-beforeAll(async () => {
+// A fresh pass-through and connection per test: a partition leaves the old ones dead.
+beforeEach(async () => {
   proxy = new SilentSwitchProxy(new URL(REDIS_URL));
   client = connectRedis(await proxy.listen(), { onError: () => undefined });
   await new Promise((resolve) => client.once('ready', resolve));
 });
 
-afterAll(() => {
+afterEach(() => {
   client?.disconnect();
   proxy?.close();
 });
@@ -127,5 +130,38 @@ describe('RedisRateLimiter on a Redis that goes silent', () => {
       )
       .toBe(true);
     await limiter.close();
+  }, 90_000);
+});
+
+describe('RedisCacheStore on a Redis that goes silent', () => {
+  it('drops the silent connection (reads are misses meanwhile) and reads through Redis after the heal', async () => {
+    const silence = new SilentRedisGuard(client);
+    const store = new RedisCacheStore({
+      client,
+      prefix: `${randomName('tp_test_')}:`,
+      compressMinBytes: 1024,
+      silence,
+    });
+    const write = { value: Buffer.from('"0x1"'), ttlMs: 60_000, tags: [] };
+    await store.set('k', write);
+    expect((await store.get('k'))?.toString()).toBe('"0x1"');
+
+    proxy.silence();
+    await expect
+      .poll(
+        async () => {
+          const reads = await Promise.all(Array.from({ length: 4 }, () => store.get('k')));
+          expect(reads.every((read) => read === undefined)).toBe(true);
+          return silence.reconnects;
+        },
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBeGreaterThanOrEqual(1);
+
+    proxy.heal();
+    await expect
+      .poll(async () => (await store.get('k'))?.toString(), { timeout: 30_000, interval: 100 })
+      .toBe('"0x1"');
+    await store.close();
   }, 90_000);
 });
