@@ -73,6 +73,8 @@ export const FAULTS = {
   }),
   'redis-down': (fleet) => ({
     what: 'Redis killed (SIGKILL), restarted empty at the end of the window',
+    // local: full local buckets when Redis dies, an empty (full-bucket) Redis when it is back.
+    extraBursts: (options) => (options.rateLimitFailure === 'local' ? 2 : 1),
     ...killed(fleet.redis),
   }),
   // Redis stays up but silent: open connections stay open and nothing is answered, so every
@@ -80,6 +82,8 @@ export const FAULTS = {
   // failing at once as against a dead Redis.
   'redis-partition': (fleet) => ({
     what: "iptables DROP both ways on lo for Redis's port, removed at the end of the window",
+    // local: full local buckets when Redis goes silent; Redis keeps its buckets.
+    extraBursts: (options) => (options.rateLimitFailure === 'local' ? 1 : 0),
     inject: async () => partition(fleet.redis.port),
     lift: async () => healPartitions(),
   }),
