@@ -165,3 +165,38 @@ describe('RedisCacheStore on a Redis that goes silent', () => {
     await store.close();
   }, 90_000);
 });
+
+describe('SilentRedisGuard', () => {
+  it('drops the connection only after a run of timeouts spanning the quiet period, never for late answers', async () => {
+    let now = 0;
+    let reconnects = 0;
+    const guard = new SilentRedisGuard(client, { now: () => now, onReconnect: () => reconnects++ });
+    const timeout = new Error('Command timed out');
+    // Timeouts with answers between them: a slow Redis, not a silent one.
+    for (let i = 0; i < 10; i++) {
+      guard.failed(timeout);
+      guard.failed(timeout);
+      now += 400;
+      guard.answered();
+    }
+    // Other errors (refused, not writeable) never count: the client already knows it is down.
+    for (let i = 0; i < 5; i++) guard.failed(new Error("Stream isn't writeable"));
+    now += 5_000;
+    guard.failed(new Error("Stream isn't writeable"));
+    expect(reconnects).toBe(0);
+    // A run: three timeouts, but within 1 s of the first, then one past it.
+    guard.failed(timeout);
+    now += 300;
+    guard.failed(timeout);
+    guard.failed(timeout);
+    expect(reconnects).toBe(0);
+    now += 700;
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    guard.failed(timeout);
+    expect(reconnects).toBe(1);
+    expect(guard.reconnects).toBe(1);
+    await closed;
+    // It reconnects by itself.
+    await expect.poll(() => client.status, { timeout: 20_000 }).toBe('ready');
+  }, 60_000);
+});
