@@ -8,11 +8,12 @@
 //   npm run build && npm run chaos -- [--quick] [--phases baseline,gateway-kill,…]
 //     [--phase-seconds 30] [--before-seconds 10] [--after-seconds 30] [--rpc-rate 2000]
 //     [--transfer-rate 300] [--limit 20] [--workers 1] [--drain-seconds 90] [--json out.json]
-//     [--rate-limit-failure open|closed|local]
+//     [--rate-limit-failure open|closed|local] [--rate-limit-timeout-ms 250] [--nginx-retry on|off]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { FAULTS, healPartitions, PHASES } from './chaos/faults.mjs';
 import { relayerWorkerPid, startFleet } from './chaos/fleet.mjs';
+import { startMemorySampler } from './chaos/memory.mjs';
 import { runPhase } from './chaos/phase.mjs';
 import { printSummary, summarize } from './chaos/summary.mjs';
 import { readUsageByKey } from './chaos/tenancy.mjs';
@@ -41,6 +42,11 @@ function parseArgs(argv) {
     json: null,
     // Turnpike's default; `closed` shows the other side of the Redis-down trade-off.
     rateLimitFailure: 'open',
+    rateLimitTimeoutMs: 250,
+    // nginx re-sends a request whose instance died, POST included (fleet.mjs, nginxRetry).
+    nginxRetry: 'on',
+    // Memory of every instance sampled this often (seconds) for the whole run.
+    memoryEvery: 10,
   };
   const flags = {
     '--phases': (v) => (o.phases = v.split(',')),
@@ -54,6 +60,9 @@ function parseArgs(argv) {
     '--drain-seconds': (v) => (o.drainSeconds = Number(v)),
     '--json': (v) => (o.json = v),
     '--rate-limit-failure': (v) => (o.rateLimitFailure = v),
+    '--rate-limit-timeout-ms': (v) => (o.rateLimitTimeoutMs = Number(v)),
+    '--nginx-retry': (v) => (o.nginxRetry = v),
+    '--memory-every': (v) => (o.memoryEvery = Number(v)),
   };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') continue;
@@ -64,6 +73,7 @@ function parseArgs(argv) {
   }
   if (!['open', 'closed', 'local'].includes(o.rateLimitFailure))
     throw new Error('--rate-limit-failure: open, closed or local');
+  if (!['on', 'off'].includes(o.nginxRetry)) throw new Error('--nginx-retry: on or off');
   for (const phase of o.phases)
     if (!FAULTS[phase]) throw new Error(`unknown phase ${phase} (${PHASES.join(', ')})`);
   for (const [name, value] of Object.entries(o))
@@ -90,6 +100,8 @@ async function waitHealthy(fleet, timeoutMs) {
   }
 }
 
+const mib = (bytes) => (typeof bytes === 'number' ? (bytes / 2 ** 20).toFixed(1) : '—');
+
 /** Rejects after `ms`: every phase is bounded. */
 function within(ms, what, promise) {
   let timer;
@@ -110,6 +122,8 @@ async function main() {
   const dir = await makeTempDir('turnpike-chaos-');
   const fleet = await startFleet({ dir, options: o, log });
   const phases = [];
+  const memory = startMemorySampler(fleet, o.memoryEvery);
+  let memoryReport = [];
   try {
     for (const name of o.phases) {
       await waitHealthy(fleet, 120_000);
@@ -128,6 +142,7 @@ async function main() {
     }
   } finally {
     healPartitions();
+    memoryReport = await memory.stop();
   }
   // A graceful stop writes every instance's last usage, so the meter can be compared in full.
   log('stopping the instances (SIGTERM: drain and final usage flush)…');
@@ -135,7 +150,13 @@ async function main() {
   const usage = await readUsageByKey(fleet.postgres.url);
   const loadAfter = loadavg().map((v) => Number(v.toFixed(2)));
   const result = summarize({ options: o, fleet, phases, usage, loadBefore, loadAfter });
+  result.memory = memoryReport;
   printSummary(result);
+  for (const m of memoryReport)
+    log(
+      `memory gateway-${m.instance}: rss ${mib(m.rss.baseline)} → ${mib(m.rss.end)} MiB (${m.rss.status}), ` +
+        `heap ${mib(m.heap.baseline)} → ${mib(m.heap.end)} MiB (${m.heap.status}), ${m.samples} samples`,
+    );
   const results = `${REPO_ROOT}benchmarks/results`;
   await mkdir(results, { recursive: true });
   const path = o.json ?? `${results}/chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;

@@ -5,6 +5,7 @@
  * counted in a metric, and the gateway keeps serving.
  */
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnvilNode, startAnvil } from '../src/dev/anvil.js';
 import { createGateway } from '../src/gateway.js';
@@ -82,12 +83,14 @@ describe('Redis that takes connections and never answers (a partition)', () => {
     const gateway = createGateway({
       logging: { level: 'silent' },
       storage: { database: database.options.database, redisUrl: `redis://127.0.0.1:${port}` },
-      tenancy: { enabled: true, rateLimitFailure: 'closed' },
+      tenancy: { enabled: true, rateLimitFailure: 'closed', rateLimitTimeoutMs: 100 },
       networks: { anvil: { upstreams: [{ url: anvil.url }] } },
     });
     try {
       // It used to wait here forever: the tenancy change watcher awaited its SUBSCRIBE.
       const { url } = await gateway.listen(0, '127.0.0.1');
+      // The decision timeout is the tenancy connection's command timeout.
+      expect((gateway.tenancy?.parts.redis as Redis | undefined)?.options.commandTimeout).toBe(100);
       expect((await rpc(`${url}/anvil/${secret}`, 'eth_chainId')).status).toBe(429);
       const metrics = await (await fetch(`${url}/metrics`)).text();
       const failures = Number(/^turnpike_ratelimit_backend_failures_total (\d+)/m.exec(metrics)?.[1]);

@@ -45,6 +45,11 @@ export function healPartitions() {
 }
 process.on('exit', healPartitions);
 
+/** Drops every packet to and from a loopback port until healPartitions(). */
+function partition(port) {
+  for (const rule of partitionRules(port)) execFileSync('iptables', ['-I', ...rule]);
+}
+
 const killed = (part) => ({ inject: () => part.kill(), lift: () => part.start() });
 
 /**
@@ -63,14 +68,24 @@ export const FAULTS = {
   }),
   partition: (fleet) => ({
     what: "iptables DROP both ways on lo for upstream u0's port, removed at the end of the window",
-    inject: async () => {
-      for (const rule of partitionRules(fleet.upstreams[0].port)) execFileSync('iptables', ['-I', ...rule]);
-    },
+    inject: async () => partition(fleet.upstreams[0].port),
     lift: async () => healPartitions(),
   }),
   'redis-down': (fleet) => ({
     what: 'Redis killed (SIGKILL), restarted empty at the end of the window',
+    // local: full local buckets when Redis dies, an empty (full-bucket) Redis when it is back.
+    extraBursts: (options) => (options.rateLimitFailure === 'local' ? 2 : 1),
     ...killed(fleet.redis),
+  }),
+  // Redis stays up but silent: open connections stay open and nothing is answered, so every
+  // command waits for its timeout (tenancy.rateLimitTimeoutMs for rate limits) instead of
+  // failing at once as against a dead Redis.
+  'redis-partition': (fleet) => ({
+    what: "iptables DROP both ways on lo for Redis's port, removed at the end of the window",
+    // local: full local buckets when Redis goes silent; Redis keeps its buckets.
+    extraBursts: (options) => (options.rateLimitFailure === 'local' ? 1 : 0),
+    inject: async () => partition(fleet.redis.port),
+    lift: async () => healPartitions(),
   }),
   'postgres-down': (fleet) => ({
     what: 'PostgreSQL killed (SIGKILL to the postmaster group), restarted at the end of the window',

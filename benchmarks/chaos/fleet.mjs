@@ -55,7 +55,11 @@ function gatewayConfig({ port, postgres, redis, upstreams, contracts, options })
     server: { host: '127.0.0.1', port, workers: options.workers },
     logging: { level: 'warn' },
     storage: { database: postgres.url, redisUrl: redis.url },
-    tenancy: { enabled: true, rateLimitFailure: options.rateLimitFailure },
+    tenancy: {
+      enabled: true,
+      rateLimitFailure: options.rateLimitFailure,
+      rateLimitTimeoutMs: options.rateLimitTimeoutMs,
+    },
     networks: { [NETWORK]: { upstreams: upstreams.map((u) => ({ id: u.id, url: u.url })) } },
     relayer: {
       enabled: true,
@@ -107,9 +111,26 @@ export async function relayerWorkerPid(gateway) {
   return null;
 }
 
-function nginxBody(port, gateways) {
-  // Passive health: one failure takes an instance out for 2 s; a refused connection (the request
-  // never reached it) is retried on the next one, POST included.
+/**
+ * nginx's retry of a request whose instance failed. `on` (the default): a request that reached
+ * an instance which then died (connection reset, no answer) is re-sent to the next one, POST
+ * included (`non_idempotent`): JSON-RPC reads are safe to repeat, and a transfer carries an
+ * Idempotency-Key, so its second delivery answers the stored one. Bounded to 2 tries in 15 s.
+ * Turnpike's own 502s (every upstream node failed) are not retried: the other instances share
+ * those nodes. `off`: only a refused connection is retried (nginx's default for POST).
+ */
+function nginxRetry(mode) {
+  return mode === 'off'
+    ? '      proxy_next_upstream error timeout;'
+    : [
+        '      proxy_next_upstream error timeout non_idempotent;',
+        '      proxy_next_upstream_tries 2;',
+        '      proxy_next_upstream_timeout 15s;',
+      ].join('\n');
+}
+
+function nginxBody(port, gateways, retry) {
+  // Passive health: one failure takes an instance out for 2 s.
   const servers = gateways
     .map((g) => `    server 127.0.0.1:${g.port} max_fails=1 fail_timeout=2s;`)
     .join('\n');
@@ -128,6 +149,7 @@ ${servers}
       proxy_set_header X-Request-Id $request_id;
       proxy_connect_timeout 1s;
       proxy_read_timeout 30s;
+${nginxRetry(retry)}
     }
   }`;
 }
@@ -164,7 +186,7 @@ export async function startFleet({ dir, options, log }) {
   const lbPort = await freePort();
   const nginx = await startNginxWithConfig(
     'nginx-lb',
-    nginxBody(lbPort, gateways),
+    nginxBody(lbPort, gateways, options.nginxRetry),
     1,
     `http://127.0.0.1:${lbPort}/healthz`,
   );

@@ -179,8 +179,12 @@ export async function runPhase({ fleet, name, fault, options, dir, log }) {
   });
   // GCRA admits `limit × t + burst` in t seconds; t is measured here, on the client, from the
   // first send to the last answer, while the decisions are timed by Redis's clock: allow 1 %
-  // of the bound (at least 2 requests) for that difference.
-  const bound = options.limitPerSecond * limited.seconds + options.limitPerSecond;
+  // of the bound (at least 2 requests) for that difference. A fault that swaps buckets may
+  // allow more bursts, as documented (`rateLimitFailure: local`: the processes' own buckets
+  // start full when Redis fails, and a restarted Redis starts empty): `fault.extraBursts`.
+  const strictBound = options.limitPerSecond * limited.seconds + options.limitPerSecond;
+  const extraBursts = fault.extraBursts?.(options) ?? 0;
+  const bound = strictBound + extraBursts * options.limitPerSecond;
   const slack = Math.max(2, Math.ceil(bound * 0.01));
   return {
     name,
@@ -195,6 +199,8 @@ export async function runPhase({ fleet, name, fault, options, dir, log }) {
       ...limited,
       limitPerSecond: options.limitPerSecond,
       bound: Math.floor(bound),
+      strictBound: Math.floor(strictBound),
+      extraBursts,
       slack,
       held: limited.admitted <= bound + slack,
     },

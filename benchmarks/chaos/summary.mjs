@@ -47,7 +47,11 @@ export function summarize({ options, fleet, phases, usage, loadBefore, loadAfter
       workersPerInstance: options.workers,
       relayerEngine: 'own worker in every instance (engineProcess: own)',
       upstreams: fleet.upstreams.length,
-      loadBalancer: 'nginx (passive health: max_fails=1 fail_timeout=2s)',
+      loadBalancer: `nginx (passive health: max_fails=1 fail_timeout=2s; ${
+        options.nginxRetry === 'off'
+          ? 'proxy_next_upstream error timeout'
+          : 'proxy_next_upstream error timeout non_idempotent, 2 tries within 15 s'
+      })`,
       postgres: `throwaway cluster on port ${fleet.postgres.port}`,
       redis: `throwaway redis-server on port ${fleet.redis.port}`,
     },

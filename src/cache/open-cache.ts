@@ -7,6 +7,7 @@ import { redisLocation } from '../config/effective-settings.js';
 import type { TurnpikeConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
 import { connectRedis, maskRedisUrl, type RedisClient } from '../store/redis.js';
+import { SilentRedisGuard } from '../store/silent-redis.js';
 import type { CacheStore } from './cache-store.js';
 import { type FillLock, RedisFillLock } from './fill-lock.js';
 import { MemoryCacheStore } from './memory-store.js';
@@ -55,6 +56,13 @@ export function openCache(config: TurnpikeConfig, log: Logger): CacheTiers {
     prefix,
     compressMinBytes: config.cache.compressMinBytes,
     onFailure,
+    silence: new SilentRedisGuard(client, {
+      onReconnect: () =>
+        log.warn(
+          { redis: maskRedisUrl(redisUrl) },
+          'Redis cache tier stopped answering; dropped the connection and reconnecting',
+        ),
+    }),
   });
   const store = new TieredCacheStore({ memory, redis, publisher: client, subscriber, prefix, onFailure });
   return {

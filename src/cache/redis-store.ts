@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../store/redis.js';
+import type { SilentRedisGuard } from '../store/silent-redis.js';
 import type { CacheStore, CacheWrite } from './cache-store.js';
 import { decodeValue, encodeValue } from './codec.js';
 
@@ -32,6 +33,8 @@ export interface RedisCacheStoreOptions {
   compressMinBytes: number;
   /** Called once per failed operation (count it in a metric). Must not throw. */
   onFailure?: (err: unknown) => void;
+  /** Told of every answer and failure, to drop a connection gone silent (store/silent-redis.ts). */
+  silence?: SilentRedisGuard;
 }
 
 /** Longer keys (eth_call data, log filters) are stored under their SHA-256. */
@@ -123,12 +126,14 @@ export class RedisCacheStore implements CacheStore {
   readonly #prefix: string;
   readonly #compressMinBytes: number;
   readonly #onFailure: ((err: unknown) => void) | undefined;
+  readonly #silence: SilentRedisGuard | undefined;
 
   constructor(options: RedisCacheStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.prefix ?? '';
     this.#compressMinBytes = options.compressMinBytes;
     this.#onFailure = options.onFailure;
+    this.#silence = options.silence;
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -220,8 +225,20 @@ export class RedisCacheStore implements CacheStore {
     return `${this.#prefix}ct:${tag}`;
   }
 
-  /** EVALSHA with Buffer replies, loading the script with EVAL once per server (NOSCRIPT). */
+  /** Every script call, so a run of timeouts (a partition) is seen and the connection dropped. */
   async #run(code: Script, key: string, args: Array<string | number | Buffer>): Promise<unknown> {
+    try {
+      const reply = await this.#evalScript(code, key, args);
+      this.#silence?.answered();
+      return reply;
+    } catch (err) {
+      this.#silence?.failed(err);
+      throw err;
+    }
+  }
+
+  /** EVALSHA with Buffer replies, loading the script with EVAL once per server (NOSCRIPT). */
+  async #evalScript(code: Script, key: string, args: Array<string | number | Buffer>): Promise<unknown> {
     const client = this.#client as unknown as BufferEval;
     try {
       return await client.evalshaBuffer(code.sha, 1, key, ...args);

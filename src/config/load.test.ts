@@ -35,6 +35,27 @@ describe('parseConfigText', () => {
     }
   });
 
+  it('takes tenancy.rateLimitTimeoutMs from 10 to 10000 ms and says why anything else is refused', () => {
+    const ok = parseConfigText(`tenancy: { rateLimitTimeoutMs: "\${RL_TIMEOUT}" }\n${NETWORK}`, {
+      RL_TIMEOUT: '800',
+    });
+    if (!ok.ok) throw new Error(formatIssues(ok.issues));
+    expect(ok.config.tenancy.rateLimitTimeoutMs).toBe(800);
+    const defaults = parseConfigText(NETWORK, {});
+    if (defaults.ok) expect(defaults.config.tenancy.rateLimitTimeoutMs).toBe(250);
+    const refused = {
+      '5': 'expected at least 10 ms',
+      '20000': 'expected at most 10000 ms',
+      '12.5': 'expected a whole number of milliseconds from 10 to 10000',
+      '"soon"': 'expected a whole number of milliseconds from 10 to 10000',
+    };
+    for (const [bad, message] of Object.entries(refused)) {
+      const result = parseConfigText(`tenancy: { rateLimitTimeoutMs: ${bad} }\n${NETWORK}`, {});
+      expect(result.ok, bad).toBe(false);
+      if (!result.ok) expect(formatIssues(result.issues)).toContain(`tenancy.rateLimitTimeoutMs: ${message}`);
+    }
+  });
+
   it('still rejects non-numeric text for numeric options, with the path', () => {
     const result = parseConfigText(`server: { port: "\${PORT}" }\n${NETWORK}`, { PORT: 'eighty' });
     expect(result.ok).toBe(false);

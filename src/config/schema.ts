@@ -238,6 +238,17 @@ export const tenancySchema = z.strictObject({
   keyCacheSize: positiveInt.default(100_000),
   /** When Redis cannot answer a rate-limit decision: admit (`open`), refuse (`closed`), or limit per process (`local`). */
   rateLimitFailure: z.enum(['open', 'closed', 'local']).default('open'),
+  /**
+   * How long a rate-limit decision may wait for Redis before `rateLimitFailure` settles it (the
+   * command timeout of the tenancy Redis connection).
+   */
+  rateLimitTimeoutMs: numeric(
+    z
+      .number({ error: 'expected a whole number of milliseconds from 10 to 10000' })
+      .int('expected a whole number of milliseconds from 10 to 10000')
+      .min(10, 'expected at least 10 ms (below it a healthy Redis round trip times out)')
+      .max(10_000, 'expected at most 10000 ms (every keyed request may wait this long on a silent Redis)'),
+  ).default(250),
 });
 
 export const cacheSchema = z.strictObject({

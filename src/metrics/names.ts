@@ -22,6 +22,7 @@ export const METRIC = {
   eventLoopDelay: 'turnpike_event_loop_delay_seconds',
   authFailures: 'turnpike_auth_failures_total',
   rateLimitBackendFailures: 'turnpike_ratelimit_backend_failures_total',
+  rateLimitFleetSize: 'turnpike_ratelimit_fleet_size',
   usageFlushes: 'turnpike_usage_flushes_total',
   usagePendingSeries: 'turnpike_usage_pending_series',
   keyCacheEntries: 'turnpike_key_cache_entries',

@@ -8,10 +8,16 @@
  * Redis failures never reach the caller: the decision falls back (open, closed or local) and
  * `onFailure` is told, every time. Timeouts come from the client (`connectRedis`'s
  * `commandTimeoutMs`), which also fails fast instead of queueing while disconnected.
+ *
+ * With `local`, the process joins the fleet presence at its first decision (processes that never
+ * decide, such as a relayer-engine worker, are not counted) and its fallback buckets hold its
+ * share of each limit: limit / the fleet size last seen (fleet-presence.ts).
  */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../store/redis.js';
+import { SilentRedisGuard } from '../store/silent-redis.js';
 import { FailureFallback, type FailureMode, reportFailure } from './failure-decision.js';
+import { FleetPresence } from './fleet-presence.js';
 import { describe, emissionInterval, GCRA_SLACK_MS } from './gcra.js';
 import type { RateDecision, RateLimiter, RateRule } from './limiter.js';
 
@@ -27,6 +33,10 @@ export interface RedisRateLimiterOptions {
   failure: FailureMode;
   /** Called on each failed decision (count it in a metric). Must not throw. */
   onFailure?: (err: unknown) => void;
+  /** Told when a silent connection is dropped (silent-redis.ts). Must not throw. */
+  onReconnect?: () => void;
+  /** Fleet presence heartbeat and TTL (`local` only). @default 2000 and 6000 */
+  presence?: { heartbeatMs?: number; ttlMs?: number };
 }
 
 /**
@@ -61,20 +71,39 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #prefix: string;
   readonly #fallback: FailureFallback;
   readonly #onFailure: ((err: unknown) => void) | undefined;
+  /** Drops the connection after a run of timeouts (a partition), so decisions fall back at once. */
+  readonly silence: SilentRedisGuard;
+  /** `local` only: how many processes share the limits. Outside the `rl:` bucket namespace. */
+  readonly fleet: FleetPresence | undefined;
 
   constructor(options: RedisRateLimiterOptions) {
     this.#client = options.client;
     this.#prefix = `${options.prefix ?? ''}rl:`;
-    this.#fallback = new FailureFallback(options.failure);
+    this.fleet =
+      options.failure === 'local'
+        ? new FleetPresence({
+            client: options.client,
+            key: `${options.prefix ?? ''}fleet:rl`,
+            ...options.presence,
+          })
+        : undefined;
+    const fleet = this.fleet;
+    this.#fallback = new FailureFallback(options.failure, fleet === undefined ? undefined : () => fleet.size);
     this.#onFailure = options.onFailure;
+    this.silence = new SilentRedisGuard(options.client, {
+      ...(options.onReconnect !== undefined && { onReconnect: options.onReconnect }),
+    });
   }
 
   async consume(key: string, rule: RateRule, cost = 1): Promise<RateDecision> {
+    if (this.fleet !== undefined && !this.fleet.started) this.fleet.start();
     try {
       const [allowed, backlog] = await this.#run(this.#prefix + key, rule, cost);
+      this.silence.answered();
       // Decide relative to Redis's clock: now = 0, TAT = the backlog it returned.
       return describe(allowed === 1, Number(backlog), 0, rule, cost);
     } catch (err) {
+      this.silence.failed(err);
       reportFailure(this.#onFailure, err);
       return this.#fallback.decide(key, rule, cost);
     }
@@ -82,6 +111,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   /** The client belongs to the caller. */
   async close(): Promise<void> {
+    await this.fleet?.close();
     await this.#fallback.close();
   }
 

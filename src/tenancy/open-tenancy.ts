@@ -53,7 +53,12 @@ export async function openTenancy(
     );
   };
   const redis: RedisClient | undefined =
-    redisUrl === undefined ? undefined : connectRedis(redisUrl, { onError: onRedisError });
+    redisUrl === undefined
+      ? undefined
+      : connectRedis(redisUrl, {
+          commandTimeoutMs: config.tenancy.rateLimitTimeoutMs,
+          onError: onRedisError,
+        });
   if (redisUrl !== undefined)
     log.info({ redis: maskRedisUrl(redisUrl) }, 'tenancy state shared through Redis');
   // No request (so no decision) comes before the Tenancy object below exists.
@@ -71,7 +76,13 @@ export async function openTenancy(
           prefix: storage.redisKeyPrefix,
           failure: config.tenancy.rateLimitFailure,
           onFailure: countFailure,
+          onReconnect: () =>
+            log.warn(
+              { redis: maskRedisUrl(redisUrl ?? ''), timeoutMs: config.tenancy.rateLimitTimeoutMs },
+              'Redis stopped answering rate-limit decisions; dropped the connection and reconnecting',
+            ),
         }));
+  const fleet = limiter instanceof RedisRateLimiter ? limiter.fleet : undefined;
   const closeRedis = async () => {
     redis?.disconnect();
   };
@@ -85,6 +96,7 @@ export async function openTenancy(
         changes: undefined,
         limiter,
         redis,
+        fleet,
         publishChange: async () => undefined,
         closeResources: closeRedis,
       },
@@ -132,6 +144,7 @@ export async function openTenancy(
       changes,
       limiter,
       redis,
+      fleet,
       publishChange: () => publishChange(redis, storage.redisKeyPrefix),
       closeResources: async () => {
         await database.close();

@@ -36,6 +36,16 @@ function registerTenancyMetrics(registry: Registry, read: () => Tenancy | undefi
       this.inc(tenancy.rateLimitFailures);
     },
   });
+  new Gauge({
+    name: METRIC.rateLimitFleetSize,
+    help: 'Processes sharing the Redis rate limits, as last seen (rateLimitFailure local: each keeps limit / this while Redis is down).',
+    registers: [registry],
+    aggregator: 'max',
+    collect() {
+      const fleet = read()?.parts.fleet;
+      if (fleet !== undefined) this.set(fleet.size);
+    },
+  });
   new Counter({
     name: METRIC.usageFlushes,
     help: 'Usage meter writes to the database, by result.',

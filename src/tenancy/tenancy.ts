@@ -30,6 +30,8 @@ export interface TenancyParts {
   readonly limiter: RateLimiter;
   /** The Redis connection of rate limits, when configured (shared WebSocket connection counts use it too). */
   readonly redis?: RedisClient | undefined;
+  /** With Redis and `rateLimitFailure: local`: the live fleet size the fallback divides limits by. */
+  readonly fleet?: { readonly size: number } | undefined;
   /** Announces an admin change to every instance (Redis pub/sub), after refreshing this one. */
   readonly publishChange: () => Promise<void>;
   /** Closes connections the parts do not own (database, Redis). */
