@@ -13,6 +13,10 @@
 //     [--block-time 1] [--gas-limit 300000000] [--warmup 5s] [--drain 60s] [--baseline 20s]
 //     [--baseline-batch 250] [--poll-ms N] [--max-batch N] [--in-flight N] [--profile]
 //
+// With `--db postgres` it also prints the server's CPU per transfer from its process accounting
+// (the gateway's backends and every postgres process) and each relayer table's row churn
+// (updates and HOT updates): lib/pg-cpu.mjs.
+//
 // `--fairness [--small-rate 4]`: instead, two tenants (tenancy on): a small one's few transfers
 // a second, alone and then while a large one floods at `--rate`; prints the small tenant's
 // confirmation p99 under the flood against its idle p99 (goal ≤ 2 ×). See lib/relayer-fairness.mjs.
