@@ -13,6 +13,10 @@
 //     [--block-time 1] [--gas-limit 300000000] [--warmup 5s] [--drain 60s] [--baseline 20s]
 //     [--baseline-batch 250] [--poll-ms N] [--max-batch N] [--in-flight N] [--profile]
 //
+// With `--db postgres` it also prints the server's CPU per transfer from its process accounting
+// (the gateway's backends and every postgres process) and each relayer table's row churn
+// (updates and HOT updates): lib/pg-cpu.mjs.
+//
 // `--fairness [--small-rate 4]`: instead, two tenants (tenancy on): a small one's few transfers
 // a second, alone and then while a large one floods at `--rate`; prints the small tenant's
 // confirmation p99 under the flood against its idle p99 (goal ≤ 2 ×). See lib/relayer-fairness.mjs.
@@ -28,6 +32,7 @@ import { rpc } from './lib/chain-payloads.mjs';
 import { makeTempDir, runBenchmark, startChild, stopChild } from './lib/children.mjs';
 import { keepProfiles, largestProfile, summarizeProfile } from './lib/cpu-profile.mjs';
 import { machineInfo, writeResult } from './lib/machine.mjs';
+import { pgCpuMeter, tableChurn } from './lib/pg-cpu.mjs';
 import { freePort } from './lib/ports.mjs';
 import { backgroundMeter, cpuMeter } from './lib/proc-stats.mjs';
 import { scrape, sumMetric } from './lib/prom.mjs';
@@ -141,7 +146,9 @@ async function startRelayerGateway({ dir, o, chain, keysEnv, phase, extra = {} }
     reader = { dialect: 'sqlite', database: storage.database };
   } else {
     const schema = `bench_relayer_${phase}_${randomBytes(3).toString('hex')}`;
-    storage = { database: o.databaseUrl, schema };
+    // The gateway's backends carry the schema as their application_name (pg-cpu.mjs finds them).
+    const separator = o.databaseUrl.includes('?') ? '&' : '?';
+    storage = { database: `${o.databaseUrl}${separator}application_name=${schema}`, schema };
     reader = { dialect: 'postgres', database: o.databaseUrl, schema };
   }
   const config = {
@@ -239,6 +246,8 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
   const anvilCpu = cpuMeter(chain.child.pid);
   const background = backgroundMeter(process.pid);
   const live = await openStoreReader(gateway.reader);
+  // PostgreSQL: the server's own CPU over the whole phase (warm-up, window and drain).
+  const pgCpu = o.db === 'postgres' ? await pgCpuMeter(live, gateway.reader.schema) : null;
   let last = { t: Date.now(), gw: 0, anvil: 0 };
   let lastClient = null;
   let sampling = true;
@@ -257,6 +266,7 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
       };
       last = { t: now, gw, anvil: an };
       samples.push(s);
+      await pgCpu?.poll().catch(() => {});
       if (samples.length % 5 === 0) {
         s.open = await openCount(live).catch(() => null);
         s.txpool = await rpc(chain.url, 'txpool_status').catch(() => null);
@@ -311,6 +321,7 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
   sampling = false;
   await sampler;
   const backgroundCores = background();
+  const postgres = pgCpu === null ? null : { cpu: await pgCpu.stop(), churn: await tableChurn(live) };
 
   const counters = await readCounters(gateway.origin);
   const store = await storeSummary(live, window);
@@ -383,6 +394,7 @@ async function runPhase({ dir, o, chain, keysEnv, perRequest }) {
     timeline,
     counters,
     profile,
+    postgres,
   };
 }
 
@@ -616,6 +628,19 @@ function printReport({ o, anvilSettings, baselines, phases, before, after }) {
         `amount delta ${p.audit.amountDelta}; ${fmt(p.blocks.count)} blocks, ${fmt(p.blocks.txs)} txs, mean gas ` +
         `${fmt(p.blocks.gasUsedMean / 1e6, 1)}M, fullest ${fmt(100 * p.blocks.fullestShare, 1)} % of the limit`,
     );
+    if (p.postgres) {
+      const { cpu, churn } = p.postgres;
+      const perTransfer = (seconds) => fmt((seconds * 1e6) / Math.max(1, p.store.total), 1);
+      console.log(
+        `[${p.phase}] PostgreSQL CPU (warm-up + window + drain, ${fmt(p.store.total)} transfers): gateway's ` +
+          `${cpu.backendCount} backends ${fmt(cpu.backends, 1)} s = ${perTransfer(cpu.backends)} µs/transfer; all ` +
+          `postgres processes ${fmt(cpu.server, 1)} s = ${perTransfer(cpu.server)} µs/transfer (includes other ` +
+          `users of this server)`,
+      );
+      console.log(
+        `[${p.phase}] PostgreSQL rows: ${churn.map((t) => `${t.table} ${JSON.stringify(t.counts)}`).join('; ')}`,
+      );
+    }
     if (p.counters)
       console.log(
         `[${p.phase}] metrics: ${fmt(p.counters.commits)} intake commits (${fmt(p.counters.accepted / p.counters.commits, 1)} ` +

@@ -224,9 +224,12 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0007 on %s', (dialect)
     const testDb = await createTestDatabase(dialect);
     try {
       const { db } = testDb.store;
-      // Back to the schema of 0006: no error_code column, 0007 not applied.
+      // Back to the schema of 0006: no error_code column, 0007 (nor the later 0008) not applied.
       await sql`alter table relayer_transfers drop column error_code`.execute(db);
-      await sql`delete from kysely_migration where name = '0007-relayer-failure-codes'`.execute(db);
+      await sql`alter table relayer_batches drop column tx_hash`.execute(db);
+      await sql`delete from kysely_migration where name in ('0007-relayer-failure-codes', '0008-relayer-batch-progress')`.execute(
+        db,
+      );
       const store = new SqlRelayerStore(testDb.store, { webhooks: false });
       const errors = [
         'ERR_RELAYER_TRANSFER_REVERTED: reverted on chain in 0xab (block 7)',
@@ -251,7 +254,10 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0007 on %s', (dialect)
         await sql`update relayer_transfers set state = ${error === null ? 'confirmed' : 'failed'}, error = ${error}
           where id = ${created.ids[i]}`.execute(db);
 
-      expect(await migrateToLatest(testDb.store)).toStrictEqual(['0007-relayer-failure-codes']);
+      expect(await migrateToLatest(testDb.store)).toStrictEqual([
+        '0007-relayer-failure-codes',
+        '0008-relayer-batch-progress',
+      ]);
       const records = await Promise.all(created.ids.map((id) => store.getTransfer(id)));
       expect(records.map((record) => [record?.error, record?.errorCode])).toStrictEqual([
         [errors[0], 'ERR_RELAYER_TRANSFER_REVERTED'],

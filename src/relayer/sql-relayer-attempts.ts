@@ -70,15 +70,13 @@ export async function recordAttempt(
       .set({ next_nonce: attempt.nonce + 1 })
       .where('address', '=', lease.address)
       .execute();
-    if (attempt.batchId !== null) {
-      await setBatchState(db, attempt.batchId, 'signed', now);
+    // The transfers stay `batched` on their rows; the batch row carries signed and the hash.
+    if (attempt.batchId !== null)
       await db
-        .updateTable('relayer_transfers')
+        .updateTable('relayer_batches')
         .set({ state: 'signed', tx_hash: attempt.hash, updated_at: now })
-        .where('batch_id', '=', attempt.batchId)
-        .where('state', '=', 'batched')
+        .where('id', '=', attempt.batchId)
         .execute();
-    }
     return attemptFromRow(row);
   });
 }
@@ -105,12 +103,13 @@ export async function recordReplacement(
       return undefined;
     const row = attemptRow(attempt, now);
     await db.insertInto('relayer_attempts').values(row).execute();
-    // Transfers show the newest hash; the one mined is set again when a receipt settles it.
+    // Transfers show the newest hash (from their batch); the one mined is written on them when
+    // a receipt settles it.
     if (attempt.batchId !== null)
       await db
-        .updateTable('relayer_transfers')
+        .updateTable('relayer_batches')
         .set({ tx_hash: attempt.hash, updated_at: now })
-        .where('batch_id', '=', attempt.batchId)
+        .where('id', '=', attempt.batchId)
         .where('state', 'in', SIGNED_OR_SUBMITTED)
         .execute();
     return attemptFromRow(row);
@@ -144,20 +143,13 @@ export async function markSubmitted(
         .set({ state: 'submitted', submitted_at: now })
         .where('id', '=', attemptId)
         .execute();
-    if (attempt.batch_id !== null) {
+    if (attempt.batch_id !== null)
       await db
         .updateTable('relayer_batches')
         .set({ state: 'submitted', updated_at: now })
         .where('id', '=', attempt.batch_id)
         .where('state', '=', 'signed')
         .execute();
-      await db
-        .updateTable('relayer_transfers')
-        .set({ state: 'submitted', updated_at: now })
-        .where('batch_id', '=', attempt.batch_id)
-        .where('state', '=', 'signed')
-        .execute();
-    }
     return true;
   });
 }

@@ -40,6 +40,7 @@ export async function insertBatch(
     token,
     state: 'batched',
     size: transfers.length,
+    tx_hash: null,
     created_at: now,
     updated_at: now,
   };

@@ -9,6 +9,7 @@ import type { Database, RelayerTransfersTable } from '../store/tables.js';
 import { IS_OPEN } from '../store/transfer-predicates.js';
 import { writeTransaction } from '../tenancy/sql-write-transaction.js';
 import type { AcceptRequest, AcceptResult, TransferQuery, TransferRecord, TransferState } from './model.js';
+import { whereShownState, withBatchProgress } from './sql-relayer-progress.js';
 import { chunks, IDS_PER_QUERY, relayerId, rowsPerStatement, transferFromRow } from './sql-relayer-rows.js';
 
 const REQUEST_COLUMNS = 7;
@@ -149,7 +150,9 @@ async function findStored(db: Kysely<Database>, requests: readonly AcceptRequest
 
 export async function getTransfer(db: Kysely<Database>, id: string): Promise<TransferRecord | undefined> {
   const row = await db.selectFrom('relayer_transfers').selectAll().where('id', '=', id).executeTakeFirst();
-  return row === undefined ? undefined : transferFromRow(row);
+  if (row === undefined) return undefined;
+  const [shown] = await withBatchProgress(db, [row]);
+  return transferFromRow(shown!);
 }
 
 export async function getRequestTransfers(
@@ -162,14 +165,14 @@ export async function getRequestTransfers(
     .where('request_id', '=', requestId)
     .orderBy('position')
     .execute();
-  return rows.map(transferFromRow);
+  return (await withBatchProgress(db, rows)).map(transferFromRow);
 }
 
 export async function getTransfers(db: Kysely<Database>, ids: readonly string[]): Promise<TransferRecord[]> {
   const records: TransferRecord[] = [];
   for (const chunk of chunks(ids, IDS_PER_QUERY)) {
     const rows = await db.selectFrom('relayer_transfers').selectAll().where('id', 'in', chunk).execute();
-    for (const row of rows) records.push(transferFromRow(row));
+    for (const row of await withBatchProgress(db, rows)) records.push(transferFromRow(row));
   }
   return records;
 }
@@ -192,7 +195,7 @@ export async function getTransactionTransfers(
     .where('batch_id', '=', batchId)
     .orderBy('seq')
     .execute();
-  return rows.map(transferFromRow);
+  return (await withBatchProgress(db, rows)).map(transferFromRow);
 }
 
 /** Newest first. `projectId: null` lists keyless transfers; absent lists every project. */
@@ -205,7 +208,7 @@ export async function listTransfers(db: Kysely<Database>, query: TransferQuery):
       projectId === null
         ? select.where('project_id', 'is', null)
         : select.where('project_id', '=', projectId);
-  if (state !== undefined) select = select.where('state', '=', state);
+  if (state !== undefined) select = whereShownState(select, state);
   if (before !== undefined) {
     const cursor = await db
       .selectFrom('relayer_transfers')
@@ -216,7 +219,7 @@ export async function listTransfers(db: Kysely<Database>, query: TransferQuery):
     select = select.where('seq', '<', cursor.seq);
   }
   const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
-  return rows.map(transferFromRow);
+  return (await withBatchProgress(db, rows)).map(transferFromRow);
 }
 
 export async function countOpen(db: Kysely<Database>): Promise<number> {
@@ -247,5 +250,16 @@ export async function countByState(
     .groupBy('state')
     .execute();
   for (const row of rows) if (row.state in counts) counts[row.state as TransferState] = Number(row.count);
+  // `batched` rows are split by their batch's state: a join over the open batches only.
+  counts.batched = 0;
+  const progress = await db
+    .selectFrom('relayer_transfers')
+    .innerJoin('relayer_batches', 'relayer_batches.id', 'relayer_transfers.batch_id')
+    .select((eb) => ['relayer_batches.state', eb.fn.countAll<number>().as('count')])
+    .where('relayer_transfers.state', '=', 'batched')
+    .groupBy('relayer_batches.state')
+    .execute();
+  for (const row of progress)
+    if (row.state in counts) counts[row.state as TransferState] += Number(row.count);
   return counts;
 }

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/tables.js';
 import type { AttemptKind, AttemptState, BatchState, TransferRecord } from './model.js';
+import { withBatchProgress } from './sql-relayer-progress.js';
 import { attemptFromRow, chunks, IDS_PER_QUERY, transferFromRow } from './sql-relayer-rows.js';
 
 /** A signed transaction of a batch, without its raw bytes. */
@@ -61,7 +62,7 @@ export async function findByIdempotencyKey(
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map(transferFromRow);
+  return (await withBatchProgress(db, rows)).map(transferFromRow);
 }
 
 /** The batch `batchId` with its transactions (by the batch index), or undefined. */

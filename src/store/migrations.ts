@@ -319,6 +319,18 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       }
     },
   },
+  '0008-relayer-batch-progress': {
+    async up(db: Kysely<unknown>) {
+      // A transfer stays `batched` on its row while its batch is signed and submitted: those
+      // steps, and a replacement's newer hash, are written once on the batch row (its state and
+      // this column) instead of on every transfer of it. Readers show the batch's state for a
+      // `batched` transfer (relayer/sql-relayer-progress.ts).
+      await db.schema.alterTable('relayer_batches').addColumn('tx_hash', 'text').execute();
+      // Room on each page for the two updates every transfer row still gets, so the new
+      // version lands beside the old one (PostgreSQL only; SQLite rewrites the row in place).
+      if (dialect === 'postgres') await sql`alter table relayer_transfers set (fillfactor = 80)`.execute(db);
+    },
+  },
 });
 
 const INVALID_SCHEMA_NAME = '3F000';

@@ -132,6 +132,8 @@ export interface RelayerBatchesTable {
   /** BatchState */
   state: string;
   size: number;
+  /** The newest attempt's hash while signed or submitted (migration 0008). */
+  tx_hash: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -575,6 +575,21 @@ export function describeRelayerStore(name: string, open: OpenRelayerStore): void
         const [submitted] = await store.openAttempts(unsynced);
         expect(submitted).toMatchObject({ state: 'submitted', submittedAt: T0 + 4 });
         expect(await states(ids)).toStrictEqual(['submitted', 'submitted', 'accepted']);
+        // Counted and listed by the state shown, whichever row holds it.
+        expect(await store.countByState()).toMatchObject({
+          accepted: 1,
+          batched: 0,
+          signed: 0,
+          submitted: 2,
+        });
+        expect(await store.countOpen()).toBe(3);
+        expect((await store.listTransfers({ state: 'submitted', limit: 10 })).map((t) => t.id)).toStrictEqual(
+          [ids[1], ids[0]],
+        );
+        expect(await store.listTransfers({ state: 'signed', limit: 10 })).toStrictEqual([]);
+        expect((await store.getTransfers([ids[0]!])).map((t) => [t.state, t.txHash])).toStrictEqual([
+          ['submitted', attempt.hash],
+        ]);
       });
 
       it('a replacement keeps the nonce and shows the newest hash until a receipt names one', async () => {
