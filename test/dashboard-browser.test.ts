@@ -4,7 +4,7 @@
  * with no console error and no request leaving 127.0.0.1; the request rate shown moves under
  * load; an anvil killed under load shows as unhealthy within 5 s. With tenancy on (two keys,
  * one throttled), the panels move too: the stages' time per request, the top keys and projects,
- * rate-limited requests, and the retries the killed anvil causes. Saves the screenshots
+ * rate-limited requests, and the retries the killed anvil causes (in its own upstream row too). Saves the screenshots
  * docs/dashboard.md shows.
  */
 import { randomBytes } from 'node:crypto';
@@ -205,12 +205,21 @@ it('signs in, shows live numbers, and shows a killed upstream as unhealthy', asy
   await page.screenshot({ path: `${IMAGES}dashboard-overview.png`, fullPage: true });
 
   await anvils[1]!.stop();
+  // A retry counts against the upstream retried away from: the dead anvil's retries/s cell
+  // (column 11) is above zero for the seconds before its breaker opens. Watched from the kill on.
+  const deadRetries = '[data-upstream="anvil/anvil-1"] td:nth-child(11)';
+  const retriedAway = until(async () => number(await page.textContent(deadRetries)) > 0, 15_000).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   await page.waitForSelector('[data-upstream="anvil/anvil-1"][data-health="unhealthy"]', { timeout: 5_000 });
   // The requests that met the dead anvil went to the other one: retries of network anvil.
   await page.waitForSelector('#failover [data-network="anvil"]', { timeout: 15_000 }).catch(async (err) => {
     throw new Error(`no retries shown: ${await page.textContent('#failover')} (${err})`);
   });
   expect(await page.textContent('[data-upstream="anvil/anvil-0"] td:nth-child(3)')).toBe('healthy');
+  const notSeen = await retriedAway;
+  if (notSeen !== undefined) throw new Error(`no retries shown on anvil-1's row: ${notSeen}`);
   await page.screenshot({ path: `${IMAGES}dashboard-upstream-down.png`, fullPage: true });
 
   expect(problems).toEqual([]);

@@ -91,7 +91,11 @@ describe('a failing upstream', () => {
       ).toBe(1);
       // Retries hid the failures until the breaker opened. With resets, the health probes that
       // follow each broken connection may open it after only a few requests.
-      expect(metricValue(metrics, 'turnpike_retries_total')).toBeGreaterThanOrEqual(1);
+      // Each counts against the upstream retried away from: the failing one, never the healthy one.
+      expect(metricValue(metrics, 'turnpike_retries_total', { upstream: 'failing' })).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(metricValue(metrics, 'turnpike_retries_total', { upstream: 'healthy' })).toBe(0);
 
       // Once open, the failing node stopped getting traffic. How many faults it took varies: the
       // probes that follow each broken connection can open the breaker before minRequests.

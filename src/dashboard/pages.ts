@@ -35,7 +35,7 @@ export function dashboardPage(assets: DashboardAssets): string {
 <section class="charts"><div class="chart"><h2>Traffic, requests/s (last hour)</h2><div id="chart-traffic"></div></div>
 <div class="chart"><h2>Latency, ms</h2><div id="chart-latency"></div></div></section>
 ${panelSections.time}
-<section><h2>Upstreams</h2><table id="upstreams"><thead><tr><th>network</th><th>upstream</th><th>health</th><th>breaker</th><th>head</th><th>lag</th><th>in flight</th><th>share</th><th>latency ms</th><th>error rate</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Upstreams</h2><table id="upstreams"><thead><tr><th>network</th><th>upstream</th><th>health</th><th>breaker</th><th>head</th><th>lag</th><th>in flight</th><th>share</th><th>latency ms</th><th>error rate</th><th>retries/s</th><th>hedges/s</th></tr></thead><tbody></tbody></table></section>
 <section class="split">
 <div><h2>By network, requests/s</h2><table id="by-network"><tbody></tbody></table></div>
 <div><h2>By method, requests/s</h2><table id="by-method"><tbody></tbody></table></div>

@@ -27,6 +27,8 @@ function sample(worker: string, total: number, over: Partial<WorkerSample> = {})
         lag: 0,
         errorRate: 0,
         excluded: false,
+        retries: total / 10,
+        hedges: total / 100,
       },
     ],
     cache: undefined,
@@ -69,6 +71,20 @@ describe('SnapshotBuilder', () => {
     expect(snapshot.upstreams).toHaveLength(1);
     expect(snapshot.upstreams[0]).toMatchObject({ healthy: false, breaker: 'open', inflight: 2, share: 1 });
     expect(snapshot.upstreams[0]!.latencyMs).toBeCloseTo(2, 6);
+  });
+
+  it('gives each upstream its retries and hedges per second, summed over workers', () => {
+    const builder = new SnapshotBuilder();
+    const other = (s: WorkerSample, retries: number): WorkerSample => ({
+      ...s,
+      upstreams: [...s.upstreams, { ...s.upstreams[0]!, id: 'b', retries, hedges: 0 }],
+    });
+    builder.build([other(sample('0', 100), 5), sample('1', 100)], 10_000);
+    // Over 2 s: a gets (10 + 20) retries and (1 + 2) hedges; b's 5 → 9 retries are worker 0's.
+    const snapshot = builder.build([other(sample('0', 200), 9), sample('1', 300)], 12_000);
+    const byId = Object.fromEntries(snapshot.upstreams.map((u) => [u.id, u]));
+    expect(byId.a).toMatchObject({ retriesPerSec: 15, hedgesPerSec: 1.5 });
+    expect(byId.b).toMatchObject({ retriesPerSec: 2, hedgesPerSec: 0 });
   });
 });
 

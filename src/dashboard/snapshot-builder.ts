@@ -63,7 +63,7 @@ export class SnapshotBuilder {
       errors: rate(errors),
       p50: quantileMs(buckets, bounds, 0.5),
       p99: quantileMs(buckets, bounds, 0.99),
-      upstreams: this.upstreamRows(samples),
+      upstreams: this.upstreamRows(samples, rate),
       cache: this.cache(samples, rate),
       relayer: this.relayer(samples, rate),
       panels: this.panels.build(samples, seconds, byStatus.ERR_RATE_LIMITED ?? 0),
@@ -81,10 +81,17 @@ export class SnapshotBuilder {
   }
 
   /** Every worker's view of an upstream merged: unhealthy if any worker cannot use it. */
-  private upstreamRows(samples: readonly WorkerSample[]): UpstreamRow[] {
+  private upstreamRows(samples: readonly WorkerSample[], rate: (value: number) => number): UpstreamRow[] {
     const merged = new Map<
       string,
-      { row: Mutable<UpstreamRow>; attempts: number; sum: number; count: number }
+      {
+        row: Mutable<UpstreamRow>;
+        attempts: number;
+        sum: number;
+        count: number;
+        retries: number;
+        hedges: number;
+      }
     >();
     for (const sample of samples) {
       const before = new Map<string, UpstreamSample>();
@@ -100,6 +107,8 @@ export class SnapshotBuilder {
             (was !== undefined && was.latencySum <= upstream.latencySum ? was.latencySum : 0),
         );
         const count = delta(upstream.latencyCount, was?.latencyCount);
+        const retries = delta(upstream.retries, was?.retries);
+        const hedges = delta(upstream.hedges, was?.hedges);
         const entry = merged.get(key);
         if (entry === undefined) {
           merged.set(key, {
@@ -115,10 +124,14 @@ export class SnapshotBuilder {
               latencyMs: null,
               errorRate: upstream.errorRate,
               excluded: upstream.excluded,
+              retriesPerSec: 0,
+              hedgesPerSec: 0,
             },
             attempts,
             sum,
             count,
+            retries,
+            hedges,
           });
           continue;
         }
@@ -134,16 +147,20 @@ export class SnapshotBuilder {
         entry.attempts += attempts;
         entry.sum += sum;
         entry.count += count;
+        entry.retries += retries;
+        entry.hedges += hedges;
       }
     }
     const perNetwork = new Map<string, number>();
     for (const { row, attempts } of merged.values())
       perNetwork.set(row.network, (perNetwork.get(row.network) ?? 0) + attempts);
-    return [...merged.values()].map(({ row, attempts, sum, count }) => {
+    return [...merged.values()].map(({ row, attempts, sum, count, retries, hedges }) => {
       const total = perNetwork.get(row.network) ?? 0;
       row.share = total === 0 ? null : round(attempts / total);
       row.latencyMs = count === 0 ? null : round((sum / count) * 1000);
       row.errorRate = round(row.errorRate);
+      row.retriesPerSec = rate(retries);
+      row.hedgesPerSec = rate(hedges);
       return row;
     });
   }

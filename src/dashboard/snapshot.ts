@@ -41,6 +41,10 @@ export interface UpstreamSample {
   readonly lag: number;
   readonly errorRate: number;
   readonly excluded: boolean;
+  /** Retries away from this upstream so far (its attempt failed, another was asked). */
+  readonly retries: number;
+  /** Hedges sent to this upstream so far. */
+  readonly hedges: number;
 }
 
 export interface CacheSample {
@@ -125,6 +129,10 @@ export interface UpstreamRow {
   readonly latencyMs: number | null;
   readonly errorRate: number;
   readonly excluded: boolean;
+  /** Retries away from this upstream per second, summed over workers. */
+  readonly retriesPerSec: number;
+  /** Hedges sent to this upstream per second, summed over workers. */
+  readonly hedgesPerSec: number;
 }
 
 /**

@@ -115,9 +115,11 @@ type Read = (name: string) => Promise<Value[] | undefined>;
 
 async function readUpstreams(read: Read): Promise<UpstreamSample[]> {
   const rows = new Map<string, { network: string; id: string } & Record<string, number>>();
-  const take = async (name: string, field: string, metricName?: string) => {
-    for (const { labels, value, metricName: series } of (await read(name)) ?? []) {
-      if (metricName !== undefined && series !== metricName) continue;
+  /** Sums a family into `field` per upstream; `keep` picks the series (a sub-metric, a label). */
+  const take = async (name: string, field: string, keep?: (value: Value) => boolean) => {
+    for (const entry of (await read(name)) ?? []) {
+      if (keep !== undefined && !keep(entry)) continue;
+      const { labels, value } = entry;
       const network = String(labels.network);
       const id = String(labels.upstream);
       const key = `${network}\u0000${id}`;
@@ -131,14 +133,17 @@ async function readUpstreams(read: Read): Promise<UpstreamSample[]> {
   };
   await take(METRIC.upstreamAvailable, 'available');
   await take(METRIC.upstreamAttempts, 'attempts');
-  await take(METRIC.upstreamLatency, 'latencySum', `${METRIC.upstreamLatency}_sum`);
-  await take(METRIC.upstreamLatency, 'latencyCount', `${METRIC.upstreamLatency}_count`);
+  const series = (metricName: string) => (value: Value) => value.metricName === metricName;
+  await take(METRIC.upstreamLatency, 'latencySum', series(`${METRIC.upstreamLatency}_sum`));
+  await take(METRIC.upstreamLatency, 'latencyCount', series(`${METRIC.upstreamLatency}_count`));
   await take(METRIC.upstreamInflight, 'inflight');
   await take(METRIC.upstreamBreakerState, 'breaker');
   await take(METRIC.upstreamHead, 'head');
   await take(METRIC.upstreamHeadLag, 'lag');
   await take(METRIC.upstreamErrorRate, 'errorRate');
   await take(METRIC.upstreamExcluded, 'excluded');
+  await take(METRIC.retries, 'retries');
+  await take(METRIC.hedges, 'hedges', (value) => value.labels.phase === 'started');
   return [...rows.values()]
     .filter((row) => row.available !== undefined)
     .map((row) => ({
@@ -154,6 +159,8 @@ async function readUpstreams(read: Read): Promise<UpstreamSample[]> {
       lag: row.lag ?? 0,
       errorRate: row.errorRate ?? 0,
       excluded: row.excluded === 1,
+      retries: row.retries ?? 0,
+      hedges: row.hedges ?? 0,
     }));
 }
 

@@ -35,12 +35,16 @@ export interface ProbeEvent extends Owned {
 
 export interface RetryEvent extends Owned {
   network: string;
+  /** The upstream whose answer is being retried elsewhere (the one retried away from). */
+  upstream: string;
   method: string;
   reason: string;
 }
 
 export interface HedgeEvent extends Owned {
   network: string;
+  /** The upstream the hedge was sent to (so for `won`, the winner). */
+  upstream: string;
   /** `started`, then `won` when the hedge answered first. */
   phase: 'started' | 'won';
 }

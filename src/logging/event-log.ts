@@ -83,7 +83,10 @@ export function logUpstreamEvents(log: Logger, owners: ReadonlySet<object>): () 
         (message) => {
           const event = message as RetryEvent;
           if (!owners.has(event.owner)) return;
-          log.debug({ network: event.network, method: event.method, reason: event.reason }, 'retrying');
+          log.debug(
+            { network: event.network, upstream: event.upstream, method: event.method, reason: event.reason },
+            'retrying',
+          );
         },
       ],
     );

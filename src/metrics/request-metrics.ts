@@ -86,18 +86,18 @@ export function subscribeRequestMetrics(
     registry,
     LATENCY_BUCKETS,
   );
-  const retries = new Counter({
-    name: METRIC.retries,
-    help: 'Retries to another upstream, by the failure that caused them.',
-    labelNames: ['network', 'reason'],
-    registers: [registry],
-  });
-  const hedges = new Counter({
-    name: METRIC.hedges,
-    help: 'Hedged attempts started, and those that won.',
-    labelNames: ['network', 'phase'],
-    registers: [registry],
-  });
+  const retries = new FastCounter(
+    METRIC.retries,
+    'Retries to another upstream, by the upstream retried away from and the failure that caused them.',
+    ['network', 'upstream', 'reason'],
+    registry,
+  );
+  const hedges = new FastCounter(
+    METRIC.hedges,
+    'Hedged attempts started, and those that won, by the upstream the hedge went to.',
+    ['network', 'upstream', 'phase'],
+    registry,
+  );
   const stageDuration = new FastHistogram(
     METRIC.stageDuration,
     'Time per Server-Timing stage of an HTTP JSON-RPC request (read, parse, auth, cache, select, upstream; total is the whole request), seconds. A stage that did not run is not observed.',
@@ -154,11 +154,11 @@ export function subscribeRequestMetrics(
   };
   const onRetry = (message: unknown) => {
     const event = message as RetryEvent;
-    if (ownedNetworks.has(event.owner)) retries.labels(event.network, event.reason).inc();
+    if (ownedNetworks.has(event.owner)) retries.inc([event.network, event.upstream, event.reason]);
   };
   const onHedge = (message: unknown) => {
     const event = message as HedgeEvent;
-    if (ownedNetworks.has(event.owner)) hedges.labels(event.network, event.phase).inc();
+    if (ownedNetworks.has(event.owner)) hedges.inc([event.network, event.upstream, event.phase]);
   };
   const onBreaker = (message: unknown) => {
     const event = message as BreakerEvent;

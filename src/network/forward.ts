@@ -105,6 +105,7 @@ export async function forward(
       retryChannel.publish({
         owner: ctx.owner,
         network: ctx.network,
+        upstream: result.upstream.id,
         method: request.method,
         reason: lastError.code,
       });

@@ -98,7 +98,11 @@ describe('runHedged', () => {
     expect(result.ok).toBe(true);
     expect(result.upstream).toBe(fast);
     expect(picked).toBe(1);
-    expect(events.map((event) => event.phase)).toEqual(['started', 'won']);
+    // Both count against the upstream the hedge went to (the winner), not the slow first one.
+    expect(events.map((event) => [event.phase, event.upstream])).toEqual([
+      ['started', 'fast'],
+      ['won', 'fast'],
+    ]);
     expect(fastProxy.stats.forwarded).toBe(1);
     // The loser is aborted (it settles a moment later) and does not count as a failure.
     const loserSettled = () => slow.inflight === 0 && attempts.some((event) => event.upstream === 'slow');

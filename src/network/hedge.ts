@@ -42,7 +42,9 @@ export async function runHedged(
   const second = options.pickSecond();
   if (second === undefined || !second.breaker.tryAcquire()) return firstAttempt;
   const network = first.network;
-  if (hedgeChannel.hasSubscribers) hedgeChannel.publish({ owner: first.owner, network, phase: 'started' });
+  const upstream = second.id;
+  if (hedgeChannel.hasSubscribers)
+    hedgeChannel.publish({ owner: first.owner, network, upstream, phase: 'started' });
   const secondTimeout = Math.max(1, options.timeoutMs - delay);
   const secondControl = startAttempt(secondTimeout);
   const secondAttempt = runAttempt(second, request, secondTimeout, true, secondControl);
@@ -51,7 +53,8 @@ export async function runHedged(
   if (winner.ok) {
     if (winner.upstream === second) {
       firstControl.abort(new Error('hedge lost'));
-      if (hedgeChannel.hasSubscribers) hedgeChannel.publish({ owner: first.owner, network, phase: 'won' });
+      if (hedgeChannel.hasSubscribers)
+        hedgeChannel.publish({ owner: first.owner, network, upstream, phase: 'won' });
     } else secondControl.abort(new Error('hedge lost'));
   }
   return winner;

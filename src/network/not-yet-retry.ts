@@ -61,6 +61,8 @@ export class NotYetRetry {
         retryChannel.publish({
           owner: this.ctx.owner,
           network: this.ctx.network,
+          // Always set here (the answer came from an upstream); the fallback only satisfies the type.
+          upstream: timing.upstream ?? 'unknown',
           method: request.method,
           reason: NOT_YET_REASON,
         });

@@ -118,6 +118,8 @@
         pct(u.share),
         fmt(u.latencyMs, 2),
         pct(u.errorRate),
+        fmt(u.retriesPerSec),
+        fmt(u.hedgesPerSec),
       ]),
     );
     rows($('by-network'), pairs(s.byNetwork));
