@@ -141,7 +141,13 @@ export function createGateway(
     onStored: options.onRelayerStored,
   });
   const realtime = config.realtime.enabled
-    ? new RealtimeModule({ config, log: logger, networks: rpc.networks, tenancy: tenancy.tenancy })
+    ? new RealtimeModule({
+        config,
+        log: logger,
+        networks: rpc.networks,
+        tenancy: tenancy.tenancy,
+        consistency: () => rpc.consistency,
+      })
     : undefined;
   const metrics = new MetricsModule({
     response,

@@ -1,5 +1,5 @@
 /**
- * The /metrics families (name, type, HELP) of a gateway with tenancy, cache and the relayer on,
+ * The /metrics families (name, type, HELP) of a gateway with tenancy, cache, consistency and the relayer on,
  * against a snapshot: moving a collector between modules must not rename, drop or re-describe
  * a family. Change test/metrics-families.snapshot.txt only together with the metrics table of
  * docs/operations.md.
@@ -27,6 +27,7 @@ beforeAll(async () => {
     logging: { level: 'silent' },
     storage: { database: join(dir, 'turnpike.db') },
     tenancy: { enabled: true, adminToken: 'metrics-families-admin-token' },
+    consistency: { enabled: true },
     networks: { anvil: { upstreams: [{ id: 'anvil-0', url: anvil.url }] } },
     relayer: {
       enabled: true,

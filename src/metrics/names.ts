@@ -66,4 +66,7 @@ export const METRIC = {
   relayerKeyNonce: 'turnpike_relayer_key_next_nonce',
   relayerConfirmationSeconds: 'turnpike_relayer_confirmation_seconds',
   relayerQueueDepth: 'turnpike_relayer_transfers',
+  consistencySessions: 'turnpike_consistency_sessions',
+  consistencyRouted: 'turnpike_consistency_routed_requests_total',
+  consistencySharedMarkFailures: 'turnpike_consistency_shared_mark_failures_total',
 } as const;

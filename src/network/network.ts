@@ -9,10 +9,8 @@ import { type CachedResult, NetworkCache } from '../cache/network-cache.js';
 import type { NetworkConfig } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { MethodRule } from '../rpc/methods/method-rule.js';
-import type { ChainFamily, LocalAnswer, MethodEntry, MethodTable } from '../rpc/methods/method-table.js';
+import type { ChainFamily, MethodEntry, MethodTable } from '../rpc/methods/method-table.js';
 import { methodsOf } from '../rpc/methods/rules.js';
-import { RpcAnswerError } from '../rpc/rpc-answer-error.js';
-import { resultResponse } from '../rpc/serialize.js';
 import type { RpcRequest } from '../rpc/types.js';
 import type { ForwardResult, ForwardTiming } from '../upstream/forward-result.js';
 import {
@@ -25,10 +23,22 @@ import { probesOf } from '../upstream/health-probes.js';
 import type { RequestRoute } from '../upstream/request-route.js';
 import { Upstream } from '../upstream/upstream.js';
 import { chainDependent } from './chain-dependent.js';
-import { type ForwardContext, type ForwardOptions, forward } from './forward.js';
+import { type ForwardContext, forward } from './forward.js';
 import { HeadWatcher } from './head-watcher.js';
+import { answerLocally } from './local-answer.js';
 import { LogSplitter } from './log-split.js';
 import { NotYetRetry } from './not-yet-retry.js';
+import {
+  blockHeader,
+  callResult,
+  ownRequest,
+  parseResult,
+  READ,
+  type RpcParams,
+  untimed,
+  upstreamBody,
+} from './own-requests.js';
+import { TrackerStart } from './tracker-start.js';
 
 /** What a network needs to cache its answers (shared tiers, built by the gateway). */
 export interface NetworkCacheDeps {
@@ -42,22 +52,8 @@ export interface NetworkCacheDeps {
   readonly onHeadSource?: (upstream: string, alive: boolean, why?: string) => void;
 }
 
-/** Stage timings of internal requests nobody reads (the chain tracker's block reads). */
-const UNTIMED: ForwardTiming = {
-  selectMs: 0,
-  upstreamMs: 0,
-  attempts: 0,
-  upstream: undefined,
-  cacheMs: undefined,
-};
-
-const READ: ForwardOptions = { rpcErrorFails: true };
-
 /** How long after a write eth_blockNumber is asked of an upstream while the head has not moved. */
 const WRITE_DOUBT_MS = 2_000;
-
-/** JSON-RPC params: positional (EVM, some NEAR methods) or named (most NEAR methods). */
-export type RpcParams = readonly unknown[] | Readonly<Record<string, unknown>>;
 
 export class Network {
   readonly upstreams: readonly Upstream[];
@@ -76,7 +72,6 @@ export class Network {
   readonly nearFinal: NearFinalHead | undefined;
   /** The family's method table (rules, cache policy, prices). */
   private readonly methods: MethodTable;
-  private trackerStarted = false;
   /**
    * The tracker's reads of the head started when a write last went through, or an answer named
    * a block above its head: the chain may be past what those reads saw, so eth_blockNumber goes
@@ -89,8 +84,7 @@ export class Network {
   private writeHeight = 0;
   /** …or until this time (epoch ms): a real chain may take a block time to include it. */
   private writeDoubtUntil = 0;
-  /** Pending while the tracker's first read runs (chain-dependent requests wait for it). */
-  private trackerFirstRead: Promise<void> | undefined;
+  private readonly trackerStart: TrackerStart;
   private readonly forwardContext: ForwardContext;
   /** Undefined when `notYetRetry.enabled` is false. */
   private readonly notYet: NotYetRetry | undefined;
@@ -162,6 +156,7 @@ export class Network {
       onWatched: (watched) => (watched ? this.heads.start() : this.heads.stop()),
       ...(cacheDeps?.onTrackerError !== undefined && { onError: cacheDeps.onTrackerError }),
     });
+    this.trackerStart = new TrackerStart(this.tracker, config.failsafe.attemptTimeoutMs);
     this.nearFinal =
       config.type === 'near'
         ? new NearFinalHead({
@@ -223,7 +218,8 @@ export class Network {
       };
     }
     if (rule.local !== undefined) {
-      const answer = this.answerLocally(rule.local, request, route);
+      const head = rule.local === 'chain-id' ? undefined : this.freshHead();
+      const answer = answerLocally(rule.local, request, route, this.health.expectedChainId, head);
       if (answer !== undefined) return answer;
     }
     if (this.logSplit !== undefined && request.method === 'eth_getLogs') {
@@ -245,12 +241,12 @@ export class Network {
       // The tracker starts with the first request whose caching depends on the chain, so a
       // gateway that is never asked such a thing sends no head polls at all. Such requests wait
       // for its first read (bounded), so the first read of an old block is cached already.
-      if (this.trackerFirstRead !== undefined || !this.trackerStarted) {
+      if (this.trackerStart.waiting) {
         // NEAR networks have no EVM chain tracker to start (their cache reads nearFinal).
         if (this.nearFinal === undefined && chainDependent(request, cache.config.tipTtlMs)) {
-          this.trackerFirstRead ??= this.startTracker();
-          if (this.trackerFirstRead !== undefined)
-            return this.trackerFirstRead.then(() => this.serveCached(request, rule, timing, cache, route));
+          const firstRead = this.trackerStart.start();
+          if (firstRead !== undefined)
+            return firstRead.then(() => this.serveCached(request, rule, timing, cache, route));
         }
       }
       return this.serveCached(request, rule, timing, cache, route);
@@ -282,27 +278,8 @@ export class Network {
    */
   followChain(watcher: ChainWatcher): () => void {
     const stop = this.tracker.watch(watcher);
-    this.trackerFirstRead ??= this.startTracker();
+    void this.trackerStart.start();
     return stop;
-  }
-
-  /**
-   * Starts the chain tracker; resolves after its first read, or after one attempt timeout (then
-   * requests go on without block knowledge until it knows the chain, as it reads on).
-   * Undefined when it was started before.
-   */
-  private startTracker(): Promise<void> | undefined {
-    if (this.trackerStarted) return undefined;
-    this.trackerStarted = true;
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.config.failsafe.attemptTimeoutMs);
-    });
-    const first = this.tracker.start().catch(() => undefined);
-    return Promise.race([first, bound]).finally(() => {
-      clearTimeout(timer);
-      this.trackerFirstRead = undefined;
-    });
   }
 
   private forward(
@@ -311,12 +288,7 @@ export class Network {
     timing: ForwardTiming,
     route?: RequestRoute,
   ): Promise<ForwardResult> {
-    // Notifications still execute upstream; a synthetic id lets us see whether they succeeded.
-    // Numeric ids like 2^64 or 1e2 get one too (many nodes reject them); rpc-route splices the
-    // original back. String ids go as sent.
-    const synthetic =
-      request.id === undefined || (request.rawId !== undefined && typeof request.id === 'number');
-    const body = synthetic ? withSyntheticId(request) : request.raw;
+    const body = upstreamBody(request);
     const options = route === undefined ? {} : { route };
     const notYet = this.notYet;
     // A request pinned to one upstream (X-Turnpike-Upstream) is never asked again elsewhere.
@@ -341,15 +313,7 @@ export class Network {
    * GatewayError of a failed pipeline, or an RpcAnswerError when the node answered an error.
    */
   async call(method: string, params: RpcParams): Promise<unknown> {
-    const raw = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
-    const request: RpcRequest = { id: 1, method, params, raw };
-    const result = await this.handle(request, { ...UNTIMED });
-    if (!result.ok) throw result.error;
-    if (!result.rpcError && result.parsed === true) return result.result;
-    const text = typeof result.body === 'string' ? result.body : result.body.toString('utf8');
-    const answer = JSON.parse(text) as { result?: unknown; error?: { code?: unknown; message?: unknown } };
-    if (result.rpcError || answer.error !== undefined) throw new RpcAnswerError(method, answer.error ?? {});
-    return answer.result;
+    return callResult(method, await this.handle(ownRequest(method, params), untimed()));
   }
 
   /**
@@ -360,48 +324,17 @@ export class Network {
    * again). Rejects with the GatewayError of the failed pipeline.
    */
   async read(method: string, params: RpcParams): Promise<unknown> {
-    const raw = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
-    const request: RpcRequest = { id: 1, method, params, raw };
+    const request = ownRequest(method, params);
     const result = await forward(
       this.forwardContext,
       request,
-      raw,
+      request.raw,
       this.ruleOf(method),
-      { ...UNTIMED },
+      untimed(),
       READ,
     );
     if (!result.ok) throw result.error;
     return result.parsed === true ? result.result : parseResult(result.body);
-  }
-
-  /**
-   * A method the table answers locally: the chain id from config (when configured), the head
-   * from the tracker (when fresh). Undefined sends the request on.
-   */
-  private answerLocally(
-    local: LocalAnswer,
-    request: RpcRequest,
-    route: RequestRoute | undefined,
-  ): CachedResult | undefined {
-    if (local === 'chain-id') {
-      const chainId = this.health.expectedChainId;
-      if (chainId === undefined) return undefined;
-      return {
-        ok: true,
-        body: resultResponse(request.id ?? null, `0x${chainId.toString(16)}`),
-        rpcError: false,
-      };
-    }
-    const head = this.freshHead();
-    if (head === undefined) return undefined;
-    // A session's mark above the tracker's head, or a client's directive: ask an upstream.
-    if (route !== undefined && (route.skipCache || !localHeadFits(route, head))) return undefined;
-    return {
-      ok: true,
-      body: resultResponse(request.id ?? null, `0x${head.toString(16)}`),
-      rpcError: false,
-      cache: 'HIT',
-    };
   }
 
   /** The tracker's head when it was read recently enough to answer eth_blockNumber. */
@@ -419,14 +352,10 @@ export class Network {
   /** One block header through this network's own pipeline (selection, retries, failover). */
   private async fetchBlock(ref: 'latest' | 'finalized' | number): Promise<BlockHeader | undefined> {
     const tag = typeof ref === 'number' ? `0x${ref.toString(16)}` : ref;
-    const params = [tag, false];
-    const raw = Buffer.from(
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params }),
-    );
-    const request: RpcRequest = { id: 1, method: 'eth_getBlockByNumber', params, raw };
+    const request = ownRequest('eth_getBlockByNumber', [tag, false]);
     // A read of the chain like the feed's: an error answer is that node's failure (Network.read).
     const rule = this.ruleOf(request.method);
-    const result = await forward(this.forwardContext, request, raw, rule, { ...UNTIMED }, READ);
+    const result = await forward(this.forwardContext, request, request.raw, rule, untimed(), READ);
     if (!result.ok) throw result.error;
     if (result.rpcError) throw new Error(`eth_getBlockByNumber(${tag}) answered an error`);
     const block = result.parsed === true ? result.result : parseResult(result.body);
@@ -459,36 +388,4 @@ export class Network {
     this.health.stop();
     await Promise.all(this.upstreams.map((upstream) => upstream.close()));
   }
-}
-
-function localHeadFits(route: RequestRoute, head: number): boolean {
-  return route.only === undefined && route.maxLag < 0 && head >= route.minBlock && head >= route.minHead;
-}
-
-function withSyntheticId(request: RpcRequest): string {
-  return JSON.stringify({
-    jsonrpc: '2.0',
-    id: 'turnpike-notification',
-    method: request.method,
-    params: request.params,
-  });
-}
-
-function parseResult(body: Buffer | string): unknown {
-  try {
-    return (JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as { result?: unknown })
-      .result;
-  } catch {
-    return undefined;
-  }
-}
-
-function blockHeader(block: unknown): BlockHeader | undefined {
-  if (block === null || typeof block !== 'object') return undefined;
-  const { number, hash, parentHash } = block as { number?: unknown; hash?: unknown; parentHash?: unknown };
-  if (typeof number !== 'string' || typeof hash !== 'string' || typeof parentHash !== 'string')
-    return undefined;
-  const parsed = Number.parseInt(number, 16);
-  if (!Number.isSafeInteger(parsed)) return undefined;
-  return { number: parsed, hash: hash.toLowerCase(), parentHash: parentHash.toLowerCase() };
 }

@@ -18,6 +18,7 @@ import type { HttpRequest } from '../http/exchange.js';
 import { CLOSE_ORDER, type FeatureModule } from '../http/feature-module.js';
 import { refuseUpgrade } from '../http/upgrade.js';
 import type { Logger } from '../logging/logger.js';
+import type { Consistency } from '../network/consistency/consistency.js';
 import type { Network } from '../network/network.js';
 import { errorResponse } from '../rpc/serialize.js';
 import type { Access } from '../tenancy/access.js';
@@ -49,6 +50,8 @@ export interface RealtimeModuleOptions {
   readonly networks: ReadonlyMap<string, Network>;
   /** The tenancy layer once open. */
   readonly tenancy: () => Tenancy | undefined;
+  /** Sessions and directives of the JSON-RPC endpoint (undefined when off). */
+  readonly consistency?: (() => Consistency | undefined) | undefined;
 }
 
 export class RealtimeModule implements FeatureModule, SessionOwner {
@@ -60,6 +63,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
   readonly maxBatchSize: number;
   readonly log: Logger;
   readonly tenancy: () => Tenancy | undefined;
+  readonly consistency: () => Consistency | undefined;
   private readonly networks: ReadonlyMap<string, Network>;
   private readonly trustedProxies: ReadonlySet<string>;
   private readonly wss: WebSocketServer;
@@ -81,6 +85,7 @@ export class RealtimeModule implements FeatureModule, SessionOwner {
     this.maxBatchSize = options.config.server.maxBatchSize;
     this.log = options.log;
     this.tenancy = options.tenancy;
+    this.consistency = options.consistency ?? (() => undefined);
     this.networks = options.networks;
     this.trustedProxies = new Set(options.config.server.trustedProxies);
     readFeeds(this.stats, this.feeds);

@@ -11,6 +11,7 @@ import type { GatewayError } from '../errors/gateway-error.js';
 import { plainBody, type RequestHeaders, type ResponseBody } from '../http/exchange.js';
 import type { Logger } from '../logging/logger.js';
 import { authenticate, authenticated } from '../network/auth-stage.js';
+import type { Consistency } from '../network/consistency/consistency.js';
 import type { Network } from '../network/network.js';
 import type { PipelineCall } from '../network/pipeline-call.js';
 import { failure } from '../network/pipeline-failure.js';
@@ -55,6 +56,8 @@ export interface SessionOwner {
   readonly stats: RealtimeStats;
   readonly log: Logger;
   readonly tenancy: () => Tenancy | undefined;
+  /** Sessions and directives (`consistency.enabled`), else undefined. */
+  readonly consistency: () => Consistency | undefined;
   /** The network's subscription feed, created on first use, or why there is none. */
   feedFor(network: Network): SubscriptionFeed | GatewayError;
   closed(session: SocketSession): void;
@@ -241,6 +244,10 @@ export class SocketSession implements SubscriptionHost {
         // The key cannot change on a socket: its first access meters all its notifications.
         this.notes ??= call.access?.notificationMeter();
       }
+      // The socket's session: its key (else its IP), narrowed by the handshake's X-Turnpike-Session.
+      const consistency = owner.consistency();
+      if (consistency !== undefined)
+        call.consistency = consistency.open(identity.network, identity.headers, call.access, identity.ip);
       const body = await answerMessage(call, data, owner.maxBatchSize, this.subscriptions);
       if (body !== undefined) this.send(body);
       // After the answer that carries their ids (if the socket is closing, they were closed).

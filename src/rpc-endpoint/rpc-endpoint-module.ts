@@ -16,6 +16,7 @@ import { type ResponseContext, send } from '../http/respond.js';
 import { logUpstreamEvents } from '../logging/event-log.js';
 import type { Logger } from '../logging/logger.js';
 import type { Consistency } from '../network/consistency/consistency.js';
+import { consistencyMetrics } from '../network/consistency/consistency-metrics.js';
 import { Network } from '../network/network.js';
 import { upstreamMetrics } from '../network/upstream-metrics.js';
 import type { Tenancy } from '../tenancy/tenancy.js';
@@ -124,6 +125,7 @@ export class RpcEndpointModule implements FeatureModule {
     const networks = [...this.networks.values()];
     upstreamMetrics(networks)(registry);
     cacheMetrics(networks, this.cache)(registry);
+    consistencyMetrics(this.consistency)(registry);
   }
 
   isReady(): boolean {

@@ -46,6 +46,11 @@ export class Consistency {
     return this.stores.get(network)?.size ?? 0;
   }
 
+  /** Each network's session store (metrics read their sizes and counters at scrape time). */
+  sessionStores(): IterableIterator<SessionStore> {
+    return this.stores.values();
+  }
+
   /**
    * The request's consistency: its session (API key, else client IP; narrowed by
    * `X-Turnpike-Session`) and its directives, checked against the plan. Throws the refusal.

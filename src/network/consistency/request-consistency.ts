@@ -56,7 +56,10 @@ export class RequestConsistency {
     const sender = method === SEND && this.readYourWrites ? recoverSender(request.params) : undefined;
     const senderAddress = sender === undefined ? undefined : await sender;
     const previous = senderAddress === undefined ? undefined : state.writes?.find(senderAddress, Date.now());
-    const route = this.route(kind, mark, sent ?? previous);
+    const about = sent ?? previous;
+    const route = this.route(kind, mark, about);
+    if (mark > 0) this.store.routed.mark++;
+    if (about !== undefined) this.store.routed.send++;
     const result = await this.network.handle(request, timing, route);
     if (!result.ok || result.rpcError) return result;
 

@@ -23,7 +23,16 @@ export interface SessionState {
   writes: RecentWrites | undefined;
 }
 
+/** Requests whose upstream choice the session narrowed (metrics; plain integers). */
+export interface SessionRouteStats {
+  /** `latest` reads routed at or above the session's mark. */
+  mark: number;
+  /** Reads about a recent send (and sends from a sender with one) routed to where it was seen. */
+  send: number;
+}
+
 export class SessionStore {
+  readonly routed: SessionRouteStats = { mark: 0, send: 0 };
   private readonly sessions: LRUCache<string, SessionState>;
 
   constructor(
