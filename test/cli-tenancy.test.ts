@@ -134,7 +134,7 @@ describe.each<TestDialect>(['sqlite', 'postgres'])('tenancy commands on %s', (di
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(
-      /: applied 0001-tenancy\n.*: applied 0002-relayer\n.*: applied 0003-relayer-claim-index\n.*: applied 0004-relayer-partial-indexes\n.*: applied 0005-relayer-batch-index-partial\n.*: applied 0006-relayer-fair-claims\n.*: applied 0007-relayer-failure-codes\n$/,
+      /: applied 0001-tenancy\n.*: applied 0002-relayer\n.*: applied 0003-relayer-claim-index\n.*: applied 0004-relayer-partial-indexes\n.*: applied 0005-relayer-batch-index-partial\n.*: applied 0006-relayer-fair-claims\n.*: applied 0007-relayer-failure-codes\n.*: applied 0008-relayer-batch-progress\n$/,
     );
     const second = await turnpike(['migrate', ...target.args]);
     expect(second.code).toBe(0);
@@ -467,6 +467,7 @@ describe('where the database and Redis are', () => {
         '0005-relayer-batch-index-partial',
         '0006-relayer-fair-claims',
         '0007-relayer-failure-codes',
+        '0008-relayer-batch-progress',
       ],
     });
     const fromEnv = await turnpike(['migrate', '--json'], {

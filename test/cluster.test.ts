@@ -431,10 +431,18 @@ describe('turnpike start --workers 2', () => {
     expect(samples(text, 'turnpike_upstream_available')).toEqual([
       { labels: '{network="eth",upstream="anvil"}', value: 0 },
     ]);
-    const refused = samples(text, 'turnpike_upstream_failures_total').find(
-      (s) => s.labels === '{network="eth",upstream="anvil",source="probe",reason="refused"}',
+    const refusedProbes = async () =>
+      samples(await scrape(cluster.origin), 'turnpike_upstream_failures_total').find(
+        (s) => s.labels === '{network="eth",upstream="anvil",source="probe",reason="refused"}',
+      )?.value ?? 0;
+    // The workers' counts reach the primary's scrape a moment after they saw the upstream down.
+    await waitFor(
+      'two refused probes counted',
+      async () => ((await refusedProbes()) >= 2 ? true : undefined),
+      300,
+      50,
     );
-    expect(refused?.value).toBeGreaterThanOrEqual(2);
+    expect(await refusedProbes()).toBeGreaterThanOrEqual(2);
     const opened = cluster.cli
       .stdout()
       .split('\n')
