@@ -11,9 +11,8 @@
 // process's CPU time per request (from /proc) per round, the on−off difference of the medians in
 // µs, and their ratio. Env: AB_ROUNDS (3), AB_SECONDS (3), AB_CONNECTIONS (16).
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cpuPerRequest } from './lib/ab-cpu.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const rounds = Number(process.env.AB_ROUNDS ?? 3);
@@ -60,36 +59,6 @@ async function post(url, body) {
   return { text: await res.text(), xCache: res.headers.get('x-cache') };
 }
 
-/** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function cpuPerRequest(child, url, body) {
-  const before = cpuSeconds(child.pid);
-  const requests = await wrk(url, body);
-  return ((cpuSeconds(child.pid) - before) * 1e6) / requests;
-}
-
-function wrk(url, body) {
-  const script = join(tmpdir(), `consistency-ab-${process.pid}.lua`);
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
-  );
-  return new Promise((done, fail) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url]);
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', () => {
-      const match = /(\d+) requests in/.exec(out);
-      if (match === null) fail(new Error(out));
-      else done(Number(match[1]));
-    });
-  });
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const targets = { off: await startGateway(false), on: await startGateway(true) };
@@ -108,7 +77,9 @@ try {
       for (const [name, { child, base }] of round % 2 === 0
         ? Object.entries(targets)
         : Object.entries(targets).reverse())
-        results[workload][name].push(await cpuPerRequest(child, `${base}/${network}`, body));
+        results[workload][name].push(
+          await cpuPerRequest(child.pid, `${base}/${network}`, body, { connections, seconds }),
+        );
   for (const [workload, { off, on }] of Object.entries(results)) {
     const a = median(off);
     const b = median(on);

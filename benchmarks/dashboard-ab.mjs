@@ -10,10 +10,9 @@
 // AB_SECONDS (3), AB_CONNECTIONS (16).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { cpuPerRequest } from './lib/ab-cpu.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
 const rounds = Number(process.env.AB_ROUNDS ?? 5);
@@ -67,35 +66,6 @@ async function openDashboard() {
   return page;
 }
 
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function wrk(url) {
-  const lua = join(tmpdir(), `dashboard-ab-${process.pid}.lua`);
-  writeFileSync(
-    lua,
-    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
-  );
-  return new Promise((done, fail) => {
-    const run = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', lua, url]);
-    let out = '';
-    run.stdout.on('data', (chunk) => (out += chunk));
-    run.on('exit', () => {
-      const match = /(\d+) requests in/.exec(out);
-      if (match === null) fail(new Error(out));
-      else done(Number(match[1]));
-    });
-  });
-}
-
-async function cpuPerRequest(url) {
-  const before = cpuSeconds(child.pid);
-  const requests = await wrk(url);
-  return ((cpuSeconds(child.pid) - before) * 1e6) / requests;
-}
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 try {
   for (const network of Object.values(WORKLOADS))
@@ -106,7 +76,9 @@ try {
     for (const mode of order) {
       const page = mode === 'with' ? await openDashboard() : undefined;
       for (const [workload, network] of Object.entries(WORKLOADS))
-        results[workload][mode].push(await cpuPerRequest(`${base}/${network}`));
+        results[workload][mode].push(
+          await cpuPerRequest(child.pid, `${base}/${network}`, body, { connections, seconds }),
+        );
       if (page !== undefined) {
         // Still streaming at the end of the round: the rows moved while wrk ran.
         if ((await page.textContent('#status')) !== 'live') throw new Error('the stream dropped');

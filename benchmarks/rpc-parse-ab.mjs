@@ -10,9 +10,8 @@
 // round, and the candidate/baseline ratio of the medians. Env: AB_ROUNDS (3), AB_SECONDS (3),
 // AB_CONNECTIONS (16).
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cpuPerRequest } from './lib/ab-cpu.mjs';
 
 const [baseDir, candidateDir] = process.argv.slice(2).map((dir) => resolve(dir));
 if (baseDir === undefined || candidateDir === undefined) {
@@ -60,37 +59,6 @@ async function post(url, body) {
   return { text: await res.text(), xCache: res.headers.get('x-cache') };
 }
 
-/** User + system CPU seconds of a process so far. */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** CPU µs the gateway `child` spent per request while wrk sent `body` to it. */
-async function cpuPerRequest(child, url, body) {
-  const before = cpuSeconds(child.pid);
-  const requests = await wrk(url, body);
-  return ((cpuSeconds(child.pid) - before) * 1e6) / requests;
-}
-
-function wrk(url, body) {
-  const script = join(tmpdir(), `ab-${process.pid}.lua`);
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
-  );
-  return new Promise((done, fail) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '-s', script, url]);
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('exit', () => {
-      const match = /(\d+) requests in/.exec(out);
-      if (match === null) fail(new Error(out));
-      else done(Number(match[1]));
-    });
-  });
-}
-
 const urlOf = (base, workload) => `${base}/${UNCACHED.has(workload) ? 'raw' : 'anvil'}`;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -111,7 +79,7 @@ try {
       for (const [name, { child, base }] of round % 2 === 0
         ? Object.entries(targets)
         : Object.entries(targets).reverse()) {
-        const us = await cpuPerRequest(child, urlOf(base, workload), body);
+        const us = await cpuPerRequest(child.pid, urlOf(base, workload), body, { connections, seconds });
         results[workload][name].push(us);
       }
   for (const [workload, byTarget] of Object.entries(results)) {
