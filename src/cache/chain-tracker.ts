@@ -12,13 +12,9 @@
  * a step does no extra work.
  */
 import { ChainTrackerError, type ChainTrackerErrorKind } from './chain-tracker-error.js';
-import type {
-  BlockRef,
-  ChainTrackerOptions,
-  ChainTrackerStats,
-  ChainWatcher,
-} from './chain-tracker-options.js';
+import type { ChainTrackerOptions, ChainTrackerStats, ChainWatcher } from './chain-tracker-options.js';
 import type { BlockHeader, ChainAdvance, ChainView, ReorgEvent } from './chain-view.js';
+import { readHeader, readHeaderRange } from './header-reads.js';
 import { type HeadHint, PollNudge } from './poll-nudge.js';
 
 export type {
@@ -191,7 +187,10 @@ export class ChainTracker implements ChainView {
     this.counts.polls++;
     const read = ++this.readsStarted;
     try {
-      const [latest, tag] = await Promise.all([this.read('latest'), this.readFinalizedTag()]);
+      const [latest, tag] = await Promise.all([
+        readHeader(this.options.fetchBlock, this.options.network, 'latest'),
+        this.readFinalizedTag(),
+      ]);
       if (latest === undefined) {
         this.report('no-head', 'the node answered null for the latest block', true);
         return;
@@ -241,7 +240,14 @@ export class ChainTracker implements ChainView {
       if (height <= tip.number) current = next[height - base - 1];
       else {
         // Above the new head: confirm each held block is gone before calling it orphaned.
-        if (!above.has(height)) await this.readRange(above, height, Math.min(oldHead, height + CHUNK - 1));
+        if (!above.has(height))
+          await readHeaderRange(
+            this.options.fetchBlock,
+            this.options.network,
+            above,
+            height,
+            Math.min(oldHead, height + CHUNK - 1),
+          );
         current = above.get(height);
         if (linked && current !== undefined && current.parentHash === tip.hash && current.hash !== old.hash) {
           next.push(current);
@@ -307,7 +313,7 @@ export class ChainTracker implements ChainView {
       if (mine?.hash === current.parentHash) return { fresh, fork: below };
       if (!fetched.has(below)) {
         const from = below >= eager ? Math.max(floor, eager, below - CHUNK + 1) : below;
-        await this.readRange(fetched, from, below);
+        await readHeaderRange(this.options.fetchBlock, this.options.network, fetched, from, below);
       }
       const parent = fetched.get(below);
       if (parent === undefined) throw this.inconsistent(`block ${below} is missing below ${top.number}`);
@@ -364,29 +370,6 @@ export class ChainTracker implements ChainView {
     const why = cause === undefined ? 'answered null' : `failed (${String(cause)})`;
     this.report('no-finalized-tag', `the finalized tag ${why}: using depth finality`, false, cause);
     return undefined;
-  }
-
-  private async read(ref: BlockRef): Promise<BlockHeader | undefined> {
-    const block = await this.options.fetchBlock(ref);
-    if (block === undefined) return undefined;
-    if (typeof ref === 'number' && block.number !== ref)
-      throw this.inconsistent(`asked for block ${ref}, got ${block.number}`);
-    // Cache tags are lowercase; nodes answer lowercase already, but one that does not must not split them.
-    return {
-      number: block.number,
-      hash: block.hash.toLowerCase(),
-      parentHash: block.parentHash.toLowerCase(),
-    };
-  }
-
-  private async readRange(
-    into: Map<number, BlockHeader | undefined>,
-    from: number,
-    to: number,
-  ): Promise<void> {
-    const heights = Array.from({ length: to - from + 1 }, (_, i) => from + i);
-    const blocks = await Promise.all(heights.map((height) => this.read(height)));
-    for (const [i, height] of heights.entries()) into.set(height, blocks[i]);
   }
 
   private inconsistent(message: string): ChainTrackerError {
