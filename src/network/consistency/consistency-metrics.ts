@@ -37,7 +37,7 @@ export function consistencyMetrics(consistency: Consistency | undefined): Metric
     readCounter(
       registry,
       METRIC.consistencySharedMarkFailures,
-      'Shared session-mark reads and raises Redis did not answer (the read went to the highest head; the mark stayed local).',
+      'Shared session-mark and send reads and writes Redis did not answer (a mark read went to the highest head; a mark or send stayed local).',
       [],
       (set) => set({}, consistency.shared?.failures ?? 0),
     );

@@ -14,6 +14,7 @@ import { DirectivePolicy, readDirectives, readSessionHeader } from './directives
 import { RequestConsistency } from './request-consistency.js';
 import { SessionStore } from './session-store.js';
 import { SharedMarks } from './shared-marks.js';
+import { SharedSends } from './shared-sends.js';
 
 export interface ConsistencyOptions {
   readonly config: ConsistencyConfig;
@@ -37,8 +38,15 @@ export class Consistency {
       options.redis !== undefined && config.sessions.shared
         ? new SharedMarks(options.redis, options.redisKeyPrefix ?? 'turnpike:')
         : undefined;
+    const shared = this.shared;
+    const sends =
+      shared !== undefined && config.readYourWrites.enabled
+        ? new SharedSends(options.redis as RedisClient, options.redisKeyPrefix ?? 'turnpike:', () => {
+            shared.failures++;
+          })
+        : undefined;
     for (const network of options.networks)
-      this.stores.set(network, new SessionStore(network.name, config, this.shared));
+      this.stores.set(network, new SessionStore(network.name, config, shared, sends));
   }
 
   /** Sessions this process holds for a network (metrics, tests). */

@@ -46,7 +46,19 @@ export class RequestConsistency {
     const kind = latestRead(request);
     const method = request.method;
     const known = this.readYourWrites ? this.store.peek(this.session) : undefined;
-    const sent = known === undefined ? undefined : this.sentAbout(request, known);
+    let sent = known === undefined ? undefined : this.sentAbout(request, known);
+    if (
+      sent === undefined &&
+      this.readYourWrites &&
+      this.store.sharesSends &&
+      sendKey(request) !== undefined
+    ) {
+      // Maybe a send another process (worker or instance) made: its record is in Redis.
+      const state = this.store.state(this.session);
+      const adopted = this.store.adoptShared(this.session, state, this.network.upstreams);
+      if (adopted !== undefined) await adopted;
+      sent = this.sentAbout(request, state);
+    }
     if (kind === LatestRead.None && sent === undefined && this.directives === undefined && method !== SEND)
       return this.network.handle(request, timing);
     const state = this.store.state(this.session);
@@ -65,10 +77,13 @@ export class RequestConsistency {
 
     const served = this.servedBlock(kind, result, route);
     const raised = served < 0 ? undefined : this.store.raise(this.session, state, served);
-    if (method === SEND && route.served !== undefined)
-      this.recordSend(state, result, senderAddress, route.served);
-    else if (sent !== undefined && sent.block < 0) noteBlock(sent, result);
+    const shared =
+      method === SEND && route.served !== undefined
+        ? this.recordSend(state, result, senderAddress, route.served)
+        : undefined;
+    if (method !== SEND && sent !== undefined && sent.block < 0) noteBlock(sent, result);
     if (raised !== undefined) await raised;
+    if (shared !== undefined) await shared;
     return result;
   }
 
@@ -122,14 +137,8 @@ export class RequestConsistency {
   private sentAbout(request: RpcRequest, state: SessionState): SentTransaction | undefined {
     const writes = state.writes;
     if (writes === undefined) return undefined;
-    const method = request.method;
-    const params = Array.isArray(request.params) ? (request.params as unknown[]) : undefined;
-    if (params === undefined) return undefined;
-    if (method === 'eth_getTransactionReceipt' || method === 'eth_getTransactionByHash')
-      return writes.find(params[0], Date.now());
-    if ((method === 'eth_getTransactionCount' || method === 'eth_getBalance') && isTipTag(params[1]))
-      return writes.find(params[0], Date.now());
-    return undefined;
+    const key = sendKey(request);
+    return key === undefined ? undefined : writes.find(key, Date.now());
   }
 
   private recordSend(
@@ -137,11 +146,25 @@ export class RequestConsistency {
     result: CachedResult & { ok: true },
     sender: string | undefined,
     upstream: Upstream,
-  ): void {
+  ): Promise<void> | undefined {
     const hash = result.parsed === true ? result.result : resultOf(result.body);
-    if (typeof hash !== 'string') return;
-    this.store.writes(state).record(hash, sender, { upstream, at: Date.now(), block: -1 });
+    if (typeof hash !== 'string') return undefined;
+    const at = Date.now();
+    this.store.writes(state).record(hash, sender, { upstream, at, block: -1 });
+    const keys = sender === undefined ? [hash.toLowerCase()] : [hash.toLowerCase(), sender.toLowerCase()];
+    return this.store.shareSend(this.session, keys, upstream, at);
   }
+}
+
+/** The hash or address a read about a send names: receipt, transaction, tip nonce or balance. */
+function sendKey(request: RpcRequest): unknown {
+  const method = request.method;
+  const params = Array.isArray(request.params) ? (request.params as unknown[]) : undefined;
+  if (params === undefined) return undefined;
+  if (method === 'eth_getTransactionReceipt' || method === 'eth_getTransactionByHash') return params[0];
+  if ((method === 'eth_getTransactionCount' || method === 'eth_getBalance') && isTipTag(params[1]))
+    return params[0];
+  return undefined;
 }
 
 /** A receipt or transaction read that says which block the sent transaction is in. */

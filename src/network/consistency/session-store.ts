@@ -6,8 +6,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { ConsistencyConfig } from '../../config/consistency-schema.js';
+import type { Upstream } from '../../upstream/upstream.js';
 import { RecentWrites } from './recent-writes.js';
 import type { SharedMarks } from './shared-marks.js';
+import type { SharedSends } from './shared-sends.js';
 
 /**
  * The mark of a session whose shared mark could not be read: above every head, so the request
@@ -21,6 +23,8 @@ export interface SessionState {
   /** When the mark was last read from Redis (performance.now()); -Infinity = never. */
   sharedReadAt: number;
   writes: RecentWrites | undefined;
+  /** When other processes' sends were last read from Redis (performance.now()); -Infinity = never. */
+  sendsReadAt: number;
 }
 
 /** Requests whose upstream choice the session narrowed (metrics; plain integers). */
@@ -39,6 +43,8 @@ export class SessionStore {
     readonly network: string,
     private readonly config: ConsistencyConfig,
     private readonly shared: SharedMarks | undefined,
+    /** Sends shared across processes (read-your-writes with `sessions.shared`); else undefined. */
+    private readonly sends: SharedSends | undefined = undefined,
   ) {
     this.sessions = new LRUCache<string, SessionState>({
       max: config.sessions.maxSessions,
@@ -59,7 +65,12 @@ export class SessionStore {
   state(session: string): SessionState {
     let state = this.sessions.get(session);
     if (state === undefined) {
-      state = { mark: -1, sharedReadAt: Number.NEGATIVE_INFINITY, writes: undefined };
+      state = {
+        mark: -1,
+        sharedReadAt: Number.NEGATIVE_INFINITY,
+        writes: undefined,
+        sendsReadAt: Number.NEGATIVE_INFINITY,
+      };
       this.sessions.set(session, state);
     }
     return state;
@@ -96,5 +107,46 @@ export class SessionStore {
     const { windowMs, maxPerSession } = this.config.readYourWrites;
     state.writes ??= new RecentWrites(windowMs, maxPerSession);
     return state.writes;
+  }
+
+  /** Whether other processes' sends can be read (a read may be about a send made elsewhere). */
+  get sharesSends(): boolean {
+    return this.sends !== undefined;
+  }
+
+  /** Shares a send with the other processes; resolves once Redis has it (or failed). */
+  shareSend(session: string, keys: string[], upstream: Upstream, at: number): Promise<void> | undefined {
+    const windowMs = this.config.readYourWrites.windowMs;
+    return this.sends?.record(this.network, session, keys, { upstreamId: upstream.id, at }, windowMs);
+  }
+
+  /**
+   * Adopts the session's sends other processes recorded (at most every `sharedReadMs`), so a
+   * read about one goes where it was seen. Upstreams are matched by id.
+   */
+  adoptShared(
+    session: string,
+    state: SessionState,
+    upstreams: readonly Upstream[],
+  ): Promise<void> | undefined {
+    const sends = this.sends;
+    if (sends === undefined) return undefined;
+    const now = performance.now();
+    if (now - state.sendsReadAt < this.config.sessions.sharedReadMs) return undefined;
+    state.sendsReadAt = now;
+    return sends.read(this.network, session).then((found) => {
+      if (found === undefined) {
+        state.sendsReadAt = Number.NEGATIVE_INFINITY;
+        return;
+      }
+      const writes = this.writes(state);
+      const nowMs = Date.now();
+      for (const [key, send] of found) {
+        if (nowMs - send.at > this.config.readYourWrites.windowMs || writes.find(key, nowMs) !== undefined)
+          continue;
+        const upstream = upstreams.find((candidate) => candidate.id === send.upstreamId);
+        if (upstream !== undefined) writes.record(key, undefined, { upstream, at: send.at, block: -1 });
+      }
+    });
   }
 }
