@@ -5,24 +5,22 @@
  * two upstreams are separate anvil chains with the same accounts (test/support/uneven-anvils.ts):
  * a read sent to the other one does not see the transaction. Without sharing, some do not.
  */
-import { type Hex, parseGwei } from 'viem';
+import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TurnpikeConfigInput } from '../src/config/schema.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { REDIS_URL, randomName } from './support/databases.js';
 import { rpc } from './support/rpc.js';
-import { startUnevenAnvils, type UnevenAnvils } from './support/uneven-anvils.js';
+import {
+  ANVIL_KEYS,
+  signedTransfer,
+  startUnevenAnvils,
+  type UnevenAnvils,
+  unevenNetwork,
+} from './support/uneven-anvils.js';
 
-/** Anvil's default accounts 0–3. */
-const KEYS: Hex[] = [
-  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
-  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
-  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
-  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
-];
 const SENDS = 6;
-const RECIPIENT = '0x000000000000000000000000000000000000dEaD';
 
 let anvils: UnevenAnvils;
 
@@ -41,14 +39,7 @@ function config(shared: boolean, prefix: string): TurnpikeConfigInput {
     cache: { redis: false },
     consistency: { enabled: true, sessions: { shared, sharedReadMs: 0 } },
     networks: {
-      anvil: {
-        chainId: 31337,
-        health: { maxBlockLag: 0, probeIntervalMs: 100 },
-        upstreams: [
-          { id: 'ahead', url: anvils.ahead.url },
-          { id: 'behind', url: anvils.behind.url },
-        ],
-      },
+      anvil: unevenNetwork(anvils),
     },
   };
 }
@@ -72,16 +63,7 @@ async function sendHereReadThere([sendUrl, readUrl]: [string, string], key: Hex,
     (await rpc(url, method, params, { headers })).body as { result?: unknown; error?: { message: string } };
   const missed: string[] = [];
   for (let nonce = 0; nonce < SENDS; nonce++) {
-    const raw = await account.signTransaction({
-      chainId: 31337,
-      type: 'eip1559',
-      to: RECIPIENT,
-      value: 1n,
-      nonce,
-      gas: 21_000n,
-      maxFeePerGas: parseGwei('20'),
-      maxPriorityFeePerGas: parseGwei('1'),
-    });
+    const raw = await signedTransfer(key, nonce);
     const sent = await call(sendUrl, 'eth_sendRawTransaction', [raw]);
     if (typeof sent.result !== 'string') {
       missed.push(`send ${nonce}: ${sent.error?.message}`);
@@ -106,7 +88,7 @@ async function sendHereReadThere([sendUrl, readUrl]: [string, string], key: Hex,
 }
 
 const runSessions = (urls: [string, string]) =>
-  Promise.all(KEYS.map((key, index) => sendHereReadThere(urls, key, `fleet-sender-${index}`)));
+  Promise.all(ANVIL_KEYS.map((key, index) => sendHereReadThere(urls, key, `fleet-sender-${index}`)));
 
 describe('read-your-writes across instances', () => {
   it('with sends kept per instance, some reads on the other instance miss the send', async () => {
@@ -116,6 +98,6 @@ describe('read-your-writes across instances', () => {
 
   it('with sends shared through Redis, every read on the other instance sees it', async () => {
     const missed = await withFleet(true, runSessions);
-    expect(missed).toEqual(KEYS.map(() => []));
+    expect(missed).toEqual(ANVIL_KEYS.map(() => []));
   });
 });

@@ -10,7 +10,7 @@ import { createGateway, type Gateway } from '../src/gateway.js';
 import { connectRedis } from '../src/store/redis.js';
 import { REDIS_URL, randomName } from './support/databases.js';
 import { postJson } from './support/rpc.js';
-import { startUnevenAnvils, type UnevenAnvils } from './support/uneven-anvils.js';
+import { startUnevenAnvils, type UnevenAnvils, unevenNetwork } from './support/uneven-anvils.js';
 
 let anvils: UnevenAnvils;
 const prefix = `${randomName('consb')}:`;
@@ -22,14 +22,7 @@ function config(shared: boolean): TurnpikeConfigInput {
     cache: { redis: false },
     consistency: { enabled: true, sessions: { shared, sharedReadMs: 0 } },
     networks: {
-      anvil: {
-        chainId: 31337,
-        health: { maxBlockLag: 0, probeIntervalMs: 100 },
-        upstreams: [
-          { id: 'ahead', url: anvils.ahead.url },
-          { id: 'behind', url: anvils.behind.url },
-        ],
-      },
+      anvil: unevenNetwork(anvils),
     },
   };
 }

@@ -6,22 +6,20 @@
  * consistency on;
  * with it off, the same load does not.
  */
-import { type Hex, parseGwei } from 'viem';
+import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { rpc } from './support/rpc.js';
-import { startUnevenAnvils, type UnevenAnvils } from './support/uneven-anvils.js';
+import {
+  ANVIL_KEYS,
+  signedTransfer,
+  startUnevenAnvils,
+  type UnevenAnvils,
+  unevenNetwork,
+} from './support/uneven-anvils.js';
 
-/** Anvil's default accounts 0–3. */
-const KEYS: Hex[] = [
-  '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
-  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
-  '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
-  '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
-];
 const SENDS = 8;
-const RECIPIENT = '0x000000000000000000000000000000000000dEaD';
 
 let anvils: UnevenAnvils;
 
@@ -38,14 +36,7 @@ async function withGateway<T>(enabled: boolean, run: (url: string) => Promise<T>
     logging: { level: 'silent' },
     consistency: { enabled },
     networks: {
-      anvil: {
-        chainId: 31337,
-        health: { maxBlockLag: 0, probeIntervalMs: 100 },
-        upstreams: [
-          { id: 'ahead', url: anvils.ahead.url },
-          { id: 'behind', url: anvils.behind.url },
-        ],
-      },
+      anvil: unevenNetwork(anvils),
     },
   });
   try {
@@ -67,16 +58,7 @@ async function sendAndRead(url: string, key: Hex, session: string): Promise<stri
   const missed: string[] = [];
   let balance = BigInt((await call('eth_getBalance', [account.address, 'latest'])).result as string);
   for (let nonce = 0; nonce < SENDS; nonce++) {
-    const raw = await account.signTransaction({
-      chainId: 31337,
-      type: 'eip1559',
-      to: RECIPIENT,
-      value: 1n,
-      nonce,
-      gas: 21_000n,
-      maxFeePerGas: parseGwei('20'),
-      maxPriorityFeePerGas: parseGwei('1'),
-    });
+    const raw = await signedTransfer(key, nonce);
     const sent = await call('eth_sendRawTransaction', [raw]);
     if (typeof sent.result !== 'string') {
       missed.push(`send ${nonce}: ${sent.error?.message}`);
@@ -103,7 +85,7 @@ async function sendAndRead(url: string, key: Hex, session: string): Promise<stri
 }
 
 function runSessions(url: string): Promise<string[][]> {
-  return Promise.all(KEYS.map((key, index) => sendAndRead(url, key, `sender-${index}`)));
+  return Promise.all(ANVIL_KEYS.map((key, index) => sendAndRead(url, key, `sender-${index}`)));
 }
 
 describe('read-your-writes', () => {
@@ -114,6 +96,6 @@ describe('read-your-writes', () => {
 
   it('every read after a send sees the transaction', async () => {
     const missed = await withGateway(true, runSessions);
-    expect(missed).toEqual(KEYS.map(() => []));
+    expect(missed).toEqual(ANVIL_KEYS.map(() => []));
   });
 });
